@@ -374,7 +374,8 @@ struct cl_udp {
 	} priv;
 };
 
-/* Bind a nonblocking UDP socket to addr (CL_REUSEPORT as for listeners)
+/* Bind a nonblocking UDP socket to addr (CL_REUSEPORT as for listeners;
+ * no SO_REUSEADDR, which for UDP would let another socket share the port)
  * and register it with interest CL_READ if fn is not NULL (a send-only
  * socket may pass NULL and never be watched). Returns 0 or -1. */
 int cl_udp_open(struct cl_udp *u, struct cl_loop *loop, const char *addr, unsigned flags,

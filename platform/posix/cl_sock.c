@@ -15,7 +15,10 @@ int cl_sock_bind(int type, const char *addr, unsigned flags, struct cl_addr *bou
 	if (fd < 0)
 		return -1;
 	int one = 1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+	/* TCP: rebind over TIME_WAIT after a restart. Not for UDP, where
+	 * SO_REUSEADDR lets a second process bind the same port silently and
+	 * steal its datagrams. */
+	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		goto fail;
 	if ((flags & CL_REUSEPORT) && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
 		goto fail;
