@@ -217,7 +217,8 @@ int cl_loop_run(struct cl_loop *loop);
 
 /* One iteration, waiting at most max_wait_ms (-1: until an fd or a timer).
  * For tests and for embedding the loop into another. Returns the number of
- * fd events and timers handled, or -1. */
+ * fd events and timers handled (the loop's own wake-ups included), or -1.
+ * Neither this nor cl_loop_run may be called from a loop callback. */
 int cl_loop_run_once(struct cl_loop *loop, int max_wait_ms);
 
 /* Ask cl_loop_run to return after the current iteration. Any thread, and
@@ -364,6 +365,13 @@ int cl_stream_sendv(void *ctx, const struct cl_iov *iov, int iovcnt);
 /* Remove from the loop and close the socket; safe twice and from the
  * stream's own callback (no further event is delivered). */
 void cl_stream_close(void *ctx);
+
+/* Half-close: send FIN after the queued bytes (shutdown SHUT_WR); recv
+ * keeps working. For a server that closes a connection with request
+ * bytes possibly still coming: shut down, read until EOF or a timer, then
+ * close, so the peer gets the whole response instead of a reset.
+ * Returns 0, or -2. */
+int cl_stream_shutdown(struct cl_stream *s);
 
 /* ---- UDP ------------------------------------------------------------- */
 

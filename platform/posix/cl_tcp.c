@@ -287,6 +287,13 @@ int cl_stream_sendv(void *ctx, const struct cl_iov *iov, int iovcnt)
 	}
 }
 
+int cl_stream_shutdown(struct cl_stream *s)
+{
+	if (stream_usable(s) <= 0)
+		return -2;
+	return shutdown(s->priv.io.priv.fd, SHUT_WR) == 0 ? 0 : -2;
+}
+
 void cl_stream_close(void *ctx)
 {
 	struct cl_stream *s = ctx;

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -200,6 +201,18 @@ static void test_would_block_and_eof(void **state)
 	assert_int_equal(cl_stream_sendv(cli, g, 3), 21);
 	read_exact(&e, srv, (const uint8_t *)"hello, gathered world", 21);
 
+	/* More entries than IOV_MAX: a short write of the first IOV_MAX. */
+	static struct cl_iov many[1500];
+	static uint8_t many_want[1500];
+	for (int i = 0; i < 1500; i++) {
+		many[i].base = chunk + i % 256;
+		many[i].len = 1;
+		many_want[i] = chunk[i % 256];
+	}
+	assert_int_equal(cl_stream_sendv(cli, many, 1500), IOV_MAX);
+	read_exact(&e, srv, many_want, IOV_MAX);
+	assert_int_equal(cl_stream_sendv(cli, many, 0), -2);
+
 	/* Peer closes: pending data first, then EOF (-1), and EOF stays. */
 	assert_int_equal(cl_stream_send(cli, (const uint8_t *)"bye", 3), 3);
 	cl_stream_close(cli);
@@ -216,6 +229,31 @@ static void test_would_block_and_eof(void **state)
 	while ((r = cl_stream_send(srv, chunk, sizeof(chunk))) >= 0 && cl_now_ms() < end)
 		cl_loop_run_once(&e.loop, 10);
 	assert_int_equal(r, -2);
+	env_close(&e);
+}
+
+static void test_half_close(void **state)
+{
+	(void)state;
+	static struct env e;
+	env_open(&e);
+	env_connect(&e, 0);
+	struct cl_stream *cli = &e.cli[0].s, *srv = &e.srv[0].s;
+	uint8_t buf[64];
+	uint64_t end;
+	int r;
+	assert_int_equal(cl_stream_send(srv, (const uint8_t *)"resp", 4), 4);
+	/* Half-close: the other side reads the data, then EOF, and can
+	 * still answer. */
+	assert_int_equal(cl_stream_shutdown(srv), 0);
+	read_exact(&e, cli, (const uint8_t *)"resp", 4);
+	end = cl_now_ms() + 3000;
+	while ((r = cl_stream_recv(cli, buf, sizeof(buf))) == 0 && cl_now_ms() < end)
+		cl_loop_run_once(&e.loop, 10);
+	assert_int_equal(r, -1);
+	assert_int_equal(cl_stream_send(srv, (const uint8_t *)"x", 1), -2);
+	assert_int_equal(cl_stream_send(cli, (const uint8_t *)"late", 4), 4);
+	read_exact(&e, srv, (const uint8_t *)"late", 4);
 	env_close(&e);
 }
 
@@ -306,6 +344,56 @@ static void test_listener_addresses(void **state)
 		print_message("no IPv6 loopback (%s): v6 listener not tested\n", strerror(errno));
 	}
 	cl_loop_close(&loop);
+}
+
+/*
+ * Two streams ready in the same epoll batch; whichever callback runs first
+ * closes the other and scribbles over its memory. The other callback must
+ * not run: the loop forgets events of an fd closed during the batch.
+ */
+struct pair_conn {
+	struct cl_stream s;
+	struct pair_conn *other;
+	int *calls;
+};
+
+static void on_pair(void *arg, unsigned events)
+{
+	struct pair_conn *c = arg;
+	(void)events;
+	(*c->calls)++;
+	cl_stream_close(&c->other->s);
+	memset(&c->other->s, 0xab, sizeof(c->other->s));
+	cl_stream_close(&c->s);
+}
+
+static void test_close_other_in_same_batch(void **state)
+{
+	(void)state;
+	static struct env e;
+	env_open(&e);
+	env_connect(&e, 0);
+	env_connect(&e, 1);
+	/* Both server streams get input before the loop looks. */
+	assert_int_equal(cl_stream_send(&e.cli[0].s, (const uint8_t *)"a", 1), 1);
+	assert_int_equal(cl_stream_send(&e.cli[1].s, (const uint8_t *)"b", 1), 1);
+	usleep(10000);
+	int calls = 0;
+	static struct pair_conn p[2];
+	for (int i = 0; i < 2; i++) {
+		/* Move each accepted fd into a pair_conn on the same loop. */
+		int fd = dup(cl_stream_fd(&e.srv[i].s));
+		cl_stream_close(&e.srv[i].s);
+		e.srv[i].open = false;
+		p[i].other = &p[1 - i];
+		p[i].calls = &calls;
+		assert_int_equal(cl_stream_init(&p[i].s, &e.loop, fd, on_pair, &p[i]), 0);
+	}
+	assert_int_equal(cl_loop_run_once(&e.loop, 100), 1);
+	assert_int_equal(calls, 1);
+	assert_int_equal(cl_loop_run_once(&e.loop, 20), 0);
+	assert_int_equal(calls, 1);
+	env_close(&e);
 }
 
 /*
@@ -460,10 +548,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_would_block_and_eof),
+		cmocka_unit_test(test_half_close),
 		cmocka_unit_test(test_reset_is_error),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_listener_addresses),
 		cmocka_unit_test(test_slow_reader_does_not_block),
+		cmocka_unit_test(test_close_other_in_same_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

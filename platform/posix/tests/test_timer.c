@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "cl_posix.h"
 
@@ -296,6 +298,53 @@ static void test_run_stop(void **state)
 	cl_loop_close(&loop);
 }
 
+/* One now_ms per iteration: an fd callback and a timer of the same
+ * iteration see the same value, even when the iteration is slow. */
+struct same_now {
+	struct cl_loop *loop;
+	struct cl_io io;
+	struct cl_timer t;
+	int fd;
+	uint64_t io_now, timer_now;
+};
+
+static void on_same_io(void *arg, unsigned events)
+{
+	struct same_now *s = arg;
+	uint64_t v;
+	(void)events;
+	assert_int_equal(read(s->fd, &v, sizeof(v)), sizeof(v));
+	s->io_now = cl_loop_now(s->loop);
+	usleep(5000); /* the clock moves on; the iteration's now does not */
+}
+
+static void on_same_timer(void *arg)
+{
+	struct same_now *s = arg;
+	s->timer_now = cl_loop_now(s->loop);
+}
+
+static void test_one_now_per_iteration(void **state)
+{
+	(void)state;
+	struct cl_loop loop;
+	struct same_now s = { .loop = &loop };
+	assert_int_equal(cl_loop_init(&loop), 0);
+	s.fd = eventfd(1, EFD_CLOEXEC);
+	assert_true(s.fd >= 0);
+	cl_io_init(&s.io, &loop, s.fd, on_same_io, &s);
+	assert_int_equal(cl_io_want(&s.io, CL_READ), 0);
+	cl_timer_init(&s.t, on_same_timer, &s);
+	cl_timer_set(&loop, &s.t, cl_now_ms());
+	assert_int_equal(cl_loop_run_once(&loop, 0), 2);
+	assert_true(s.io_now != 0);
+	assert_int_equal(s.io_now, s.timer_now);
+	assert_true(cl_now_ms() >= s.io_now + 5);
+	cl_io_close(&s.io);
+	close(s.fd);
+	cl_loop_close(&loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_rearm_from_callback),
 		cmocka_unit_test(test_cancel_from_callback),
 		cmocka_unit_test(test_run_stop),
+		cmocka_unit_test(test_one_now_per_iteration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
