@@ -79,6 +79,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -488,6 +489,65 @@ typedef int (*cl_worker_fn)(struct cl_loop *loop, unsigned index, void *arg);
  * three signals in the calling thread (see cl_signals_block). Returns 0,
  * the first nonzero worker result, or -1 if setting up failed. */
 int cl_workers_run(unsigned n, cl_worker_fn fn, void *arg);
+
+/* ---- Binding a library's ops ------------------------------------------ */
+
+/*
+ * Each library declares its own ops struct, iov and addr types (same shape,
+ * different names, so no library includes another's header). These macros
+ * define, in a daemon's .c file, a const ops table of that library's type
+ * over the functions above, with wrappers that convert the types:
+ *
+ *   CL_STREAM_OPS(dns_tcp_ops, struct dns_stream_ops, struct dns_iov);
+ *   CL_DATAGRAM_OPS(dns_udp_ops, struct dns_datagram_ops, struct dns_addr);
+ *   ... dns_server_attach(srv, &dns_tcp_ops, &stream) ...
+ *
+ * The ops struct must have the members of BRIEF's contract: recv, send,
+ * sendv, close (stream) and recv, send (datagram); the iov type must have
+ * the layout of struct iovec (checked at compile time); an addr type needs
+ * members family, port and ip[16] (copied member by member).
+ */
+#define CL_STREAM_OPS(name, ops_type, iov_type)                                                  \
+	static int name##_sendv_(void *ctx, const iov_type *iov, int iovcnt)                      \
+	{                                                                                          \
+		_Static_assert(sizeof(iov_type) == sizeof(struct cl_iov) &&                        \
+				       offsetof(iov_type, base) == offsetof(struct cl_iov, base) && \
+				       offsetof(iov_type, len) == offsetof(struct cl_iov, len),     \
+			       #iov_type " must have the layout of struct cl_iov");                 \
+		return cl_stream_sendv(ctx, (const struct cl_iov *)(const void *)iov, iovcnt);     \
+	}                                                                                          \
+	static const ops_type name = {                                                             \
+		.recv = cl_stream_recv,                                                            \
+		.send = cl_stream_send,                                                            \
+		.sendv = name##_sendv_,                                                            \
+		.close = cl_stream_close,                                                          \
+	}
+
+#define CL_DATAGRAM_OPS(name, ops_type, addr_type)                                                \
+	static int name##_recv_(void *ctx, uint8_t *buf, size_t cap, addr_type *from)             \
+	{                                                                                          \
+		struct cl_addr a;                                                                  \
+		int r = cl_udp_recv(ctx, buf, cap, &a);                                            \
+		if (r > 0) {                                                                       \
+			from->family = a.family;                                                   \
+			from->port = a.port;                                                       \
+			memcpy(from->ip, a.ip, sizeof(a.ip));                                      \
+		}                                                                                  \
+		return r;                                                                          \
+	}                                                                                          \
+	static int name##_send_(void *ctx, const uint8_t *buf, size_t len, const addr_type *to)   \
+	{                                                                                          \
+		struct cl_addr a;                                                                  \
+		_Static_assert(sizeof(to->ip) == sizeof(a.ip), #addr_type ".ip must be 16 bytes"); \
+		a.family = to->family;                                                             \
+		a.port = to->port;                                                                 \
+		memcpy(a.ip, to->ip, sizeof(a.ip));                                                \
+		return cl_udp_send(ctx, buf, len, &a);                                             \
+	}                                                                                          \
+	static const ops_type name = {                                                             \
+		.recv = name##_recv_,                                                              \
+		.send = name##_send_,                                                              \
+	}
 
 /* ---- Logging --------------------------------------------------------- */
 
