@@ -122,7 +122,7 @@ static void test_threads_whole_lines(void **state)
 	int lines = 0, per[4] = { 0 };
 	for (char *p = out, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
 		*nl = 0;
-		int t, i, t2;
+		int t = -1, i = -1, t2 = -2;
 		if (!stamp_ok(p) || sscanf(p + 25, "INFO [t%d] line %d of t%d ", &t, &i, &t2) != 3 ||
 		    t != t2 || t < 0 || t > 3 || i != per[t])
 			fail_msg("mangled line: \"%s\"", p);
