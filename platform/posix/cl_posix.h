@@ -45,6 +45,8 @@
  * the process runs out of descriptors (EMFILE/ENFILE), a listener does the
  * same with a descriptor it keeps in reserve, instead of spinning on a
  * listening socket it cannot drain. Both are counted in listener->refused.
+ * With workers, each loop has its own limit: the process holds at most
+ * workers x max_conns.
  *
  * Datagrams (UDP) follow the datagram contract: whole messages with the
  * peer's struct cl_addr, >0 bytes, 0 would block, -2 error; batches with
@@ -67,7 +69,27 @@
  * every thread: call cl_signals_block() first thing in main().
  *
  * Errors. Functions return 0 on success and -1 on failure with errno set,
- * except the stream and datagram ops, which keep the ops contract above.
+ * except the stream and datagram functions (ops, batches, shutdown), which
+ * keep the ops contract above.
+ *
+ * A daemon in a few lines (error handling left out):
+ *
+ *   static void on_conn(void *arg, unsigned ev) { ... cl_stream_recv(arg, ...) ... }
+ *   static void on_accept(void *arg, int fd, const struct cl_addr *peer)
+ *   {
+ *           struct conn *c = conn_get(arg);          // the daemon's own table
+ *           cl_stream_init(&c->s, loop, fd, on_conn, &c->s);
+ *   }
+ *   static int worker(struct cl_loop *loop, unsigned i, void *arg)
+ *   {
+ *           struct cl_listener l;
+ *           loop->max_conns = 10000;
+ *           cl_listener_open(&l, loop, "[::]:8080", CL_REUSEPORT, on_accept, arg);
+ *           cl_loop_run(loop);                       // until SIGTERM
+ *           cl_listener_close(&l);
+ *           return 0;
+ *   }
+ *   int main(void) { cl_signals_block(); return cl_workers_run(4, worker, NULL); }
  */
 #ifndef CLOUDLET_PLATFORM_POSIX_H
 #define CLOUDLET_PLATFORM_POSIX_H
