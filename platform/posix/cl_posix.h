@@ -487,7 +487,9 @@ struct cl_signals {
  * program that starts threads. Returns 0 or -1. */
 int cl_signals_block(void);
 
-/* Deliver SIGTERM/SIGINT to on_term and SIGHUP to on_hup, as callbacks of
+/* One per process (cl_workers_run makes its own): process-directed
+ * signals go to whichever signalfd reads first.
+ * Deliver SIGTERM/SIGINT to on_term and SIGHUP to on_hup, as callbacks of
  * the loop (a signalfd). on_term NULL: cl_loop_stop(loop); on_hup NULL:
  * cl_loop_reload(loop). Blocks the three signals in the calling thread
  * and ignores SIGPIPE. Returns 0 or -1. */

@@ -41,7 +41,12 @@ static void on_listen(void *arg, unsigned events)
 		socklen_t len = sizeof(sa);
 		int fd = accept4(l->priv.fd, &sa.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+			/* accept(2): errors of the pending connection (already
+			 * consumed) mean "try the next one". */
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO ||
+			    errno == ENETDOWN || errno == ENOPROTOOPT || errno == EHOSTDOWN ||
+			    errno == ENONET || errno == EHOSTUNREACH || errno == ENETUNREACH ||
+			    errno == EPERM)
 				continue;
 			if ((errno == EMFILE || errno == ENFILE) && drop_with_reserve(loop, l->priv.fd)) {
 				l->refused++;
