@@ -346,6 +346,60 @@ static void test_listener_addresses(void **state)
 	cl_loop_close(&loop);
 }
 
+/* The same over IPv6 loopback, where the machine has it. */
+struct v6_env {
+	struct cl_loop loop;
+	struct cl_stream srv;
+	struct cl_addr peer;
+	bool have;
+};
+
+static void on_v6_accept(void *arg, int fd, const struct cl_addr *peer)
+{
+	struct v6_env *e = arg;
+	e->peer = *peer;
+	assert_int_equal(cl_stream_init(&e->srv, &e->loop, fd, on_side, NULL), 0);
+	cl_stream_want(&e->srv, 0);
+	e->have = true;
+}
+
+static void test_ipv6_stream(void **state)
+{
+	(void)state;
+	static struct v6_env e;
+	struct cl_listener l;
+	struct cl_stream c;
+	static struct side cs;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(cl_loop_init(&e.loop), 0);
+	if (cl_listener_open(&l, &e.loop, "[::1]:0", 0, on_v6_accept, &e) != 0) {
+		print_message("no IPv6 loopback (%s): skipped\n", strerror(errno));
+		cl_loop_close(&e.loop);
+		skip();
+	}
+	assert_int_equal(cl_stream_connect(&c, &e.loop, &l.addr, on_side, &cs), 0);
+	uint64_t end = cl_now_ms() + 3000;
+	while (!(e.have && (cs.events & CL_WRITE)) && cl_now_ms() < end)
+		cl_loop_run_once(&e.loop, 10);
+	assert_true(e.have);
+	assert_int_equal(e.peer.family, 6);
+	static const uint8_t loop6[16] = { [15] = 1 };
+	assert_memory_equal(e.peer.ip, loop6, 16);
+	cl_stream_want(&c, 0);
+	assert_int_equal(cl_stream_send(&c, (const uint8_t *)"six", 3), 3);
+	uint8_t buf[8];
+	int r;
+	end = cl_now_ms() + 3000;
+	while ((r = cl_stream_recv(&e.srv, buf, sizeof(buf))) == 0 && cl_now_ms() < end)
+		cl_loop_run_once(&e.loop, 10);
+	assert_int_equal(r, 3);
+	assert_memory_equal(buf, "six", 3);
+	cl_stream_close(&c);
+	cl_stream_close(&e.srv);
+	cl_listener_close(&l);
+	cl_loop_close(&e.loop);
+}
+
 /*
  * Two streams ready in the same epoll batch; whichever callback runs first
  * closes the other and scribbles over its memory. The other callback must
@@ -552,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_reset_is_error),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_listener_addresses),
+		cmocka_unit_test(test_ipv6_stream),
 		cmocka_unit_test(test_slow_reader_does_not_block),
 		cmocka_unit_test(test_close_other_in_same_batch),
 	};
