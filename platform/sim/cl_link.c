@@ -201,9 +201,20 @@ static void launch(struct cl_sim_link *l, struct cl_sim_ep *from, int to, const 
 	memcpy(data, buf, len);
 	bool bad = cl_rng_chance(&l->priv.rng, cfg->corrupt);
 	if (bad) {
+		/* Distinct bits, so a corrupt copy always differs from the
+		 * original (two flips of one bit would cancel). */
 		unsigned flips = 1 + (unsigned)cl_rng_below(&l->priv.rng, 3);
+		uint64_t bits[3];
 		for (unsigned f = 0; f < flips; f++) {
-			uint64_t bit = cl_rng_below(&l->priv.rng, (uint64_t)len * 8);
+			uint64_t bit;
+			bool again;
+			do {
+				bit = cl_rng_below(&l->priv.rng, (uint64_t)len * 8);
+				again = false;
+				for (unsigned g = 0; g < f; g++)
+					again |= bits[g] == bit;
+			} while (again);
+			bits[f] = bit;
 			data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		}
 		l->stats.corrupted++;
