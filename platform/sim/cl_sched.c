@@ -295,3 +295,41 @@ bool cl_sim_trace_truncated(const struct cl_sim *sim)
 {
 	return sim->priv.ttrunc;
 }
+
+static void timer_fire(struct cl_sim *sim, void *arg, uint64_t tag)
+{
+	struct cl_sim_timer *t = arg;
+	(void)tag;
+	t->priv.id = 0;
+	CL_TRACE(sim, "timer fires");
+	t->priv.fn(sim, t->priv.arg, 0);
+}
+
+int cl_sim_timer_set(struct cl_sim *sim, struct cl_sim_timer *t, uint64_t at_ms, cl_sim_fn fn,
+		     void *arg)
+{
+	if (at_ms < sim->priv.now)
+		at_ms = sim->priv.now;
+	if (t->priv.id && t->priv.at == at_ms && t->priv.fn == fn && t->priv.arg == arg)
+		return 0;
+	cl_sim_timer_stop(sim, t);
+	if (at_ms == UINT64_MAX)
+		return 0;
+	t->priv.fn = fn;
+	t->priv.arg = arg;
+	t->priv.at = at_ms;
+	t->priv.id = cl_sim_at_quiet(sim, at_ms, timer_fire, t, 0);
+	return t->priv.id ? 0 : CL_SIM_ENOMEM;
+}
+
+void cl_sim_timer_stop(struct cl_sim *sim, struct cl_sim_timer *t)
+{
+	if (t->priv.id)
+		cl_sim_cancel(sim, t->priv.id);
+	t->priv.id = 0;
+}
+
+bool cl_sim_timer_armed(const struct cl_sim_timer *t)
+{
+	return t->priv.id != 0;
+}

@@ -67,36 +67,57 @@
  * Inside a scenario, CL_SIM_CHECK(cond) reports file:line and fails the seed
  * (cmocka's assert_* would skip the seed report).
  *
- * How a library test uses it. Here a client and a server speak over one
- * faulty stream pair; the server is driven by notifications, the client
- * polls; the scenario returns nonzero on failure so cl_sim_seeds() can name
- * the seed:
- *
- *     struct world { struct cl_sim sim; struct cl_sim_event ev[256];
- *                    struct cl_sim_stream_pair pair; uint8_t mem[8192];
- *                    struct http_conn conn; ... };
+ * How a library test uses it. The library's connection object is the
+ * server end of a faulty stream pair; the sim wakes it when its stream may
+ * have moved and when its deadline comes; the test plays the client and lets
+ * the world run one event whenever nothing moves. The scenario returns
+ * nonzero on failure so cl_sim_seeds() can name the seed. (tests/
+ * test_example.c is this example, compiled, with a toy library.)
  *
  *     CL_SIM_STREAM_OPS(sim_http_ops, struct http_stream_ops, struct http_iov);
  *
- *     static void server_wake(void *ctx, struct cl_sim_stream *end)
+ *     struct world {
+ *             struct cl_sim sim;
+ *             struct cl_sim_event ev[256];
+ *             struct cl_sim_stream_pair pair;
+ *             uint8_t mem[8192];
+ *             struct http_conn conn;
+ *             struct cl_sim_timer timer;
+ *     };
+ *
+ *     static void server_timer(struct cl_sim *sim, void *arg, uint64_t tag);
+ *
+ *     static void server_poll(struct world *w)
  *     {
- *             struct world *w = ctx;
  *             http_conn_poll(&w->conn, cl_sim_now(&w->sim));
+ *             cl_sim_timer_set(&w->sim, &w->timer, http_conn_next_deadline(&w->conn),
+ *                              server_timer, w);
  *     }
+ *     static void server_wake(void *ctx, struct cl_sim_stream *end) { server_poll(ctx); }
+ *     static void server_timer(struct cl_sim *sim, void *arg, uint64_t tag) { server_poll(arg); }
  *
  *     static int scenario(uint64_t seed, void *ctx)
  *     {
  *             struct world *w = ctx;
  *             struct cl_sim_stream_cfg cfg = { .short_read = 0.3, .short_write = 0.3,
  *                     .block_read = 0.1, .block_write = 0.1, .latency_ms = 2 };
+ *             memset(w, 0, sizeof *w);
  *             cl_sim_init(&w->sim, seed, w->ev, 256);
  *             cl_sim_stream_pair_init(&w->pair, &w->sim, &cfg, w->mem, sizeof w->mem);
- *             http_conn_init(&w->conn, &sim_http_ops, cl_sim_stream_b(&w->pair), ...);
- *             cl_sim_stream_set_notify(cl_sim_stream_b(&w->pair), server_wake, w);
- *             ... the client writes its request through cl_sim_stream_a(&w->pair),
- *                 calling cl_sim_step() whenever a send or recv returns 0 ...
- *             CL_SIM_CHECK(cl_sim_run(&w->sim, 100000) >= 0);
- *             CL_SIM_CHECK(memcmp(got, want, sizeof want) == 0);
+ *             struct cl_sim_stream *client = cl_sim_stream_a(&w->pair);
+ *             struct cl_sim_stream *server = cl_sim_stream_b(&w->pair);
+ *             http_conn_init(&w->conn, &sim_http_ops, server, ...);
+ *             cl_sim_stream_set_notify(server, server_wake, w);
+ *             server_poll(w);
+ *             while (!done) {
+ *                     int s = cl_sim_stream_send(client, req + sent, req_len - sent);
+ *                     int r = cl_sim_stream_recv(client, resp + got, sizeof resp - got);
+ *                     CL_SIM_CHECK(s >= 0 && r != -2);
+ *                     ... account s and r, done when the response is complete ...
+ *                     if (s == 0 && r == 0)
+ *                             CL_SIM_CHECK(cl_sim_step(&w->sim) == 1); // 0: deadlock
+ *             }
+ *             CL_SIM_CHECK(memcmp(resp, want, want_len) == 0);
  *             return 0;
  *     }
  *
@@ -106,12 +127,15 @@
  *             assert_int_equal(cl_sim_seeds("http_get", 1, 500, scenario, &w), 0);
  *     }
  *
- * A library with a deadline (x_next_deadline) schedules a timer with
- * cl_sim_at(sim, deadline, fn, arg, 0) and cancels it with cl_sim_cancel()
- * when the deadline moves. A UDP test attaches two struct cl_sim_ep to a
- * CL_SIM_DGRAM link with addresses and uses CL_SIM_DGRAM_OPS the same way; a
- * libtcpip test attaches endpoints to a CL_SIM_FRAME link (a hub: every frame
- * goes to every other endpoint) and feeds frames in with a deliver callback.
+ * A UDP test attaches two struct cl_sim_ep to a CL_SIM_DGRAM link with
+ * addresses, binds them with CL_SIM_DGRAM_OPS the same way, and reads in an
+ * endpoint's notify callback. A libtcpip test attaches endpoints to a
+ * CL_SIM_FRAME link (a hub: every frame goes to every other endpoint), sends
+ * with cl_sim_frame_send from its netdev transmit op and feeds arrivals in
+ * with a deliver callback that calls tcpip_input(stack, data, len,
+ * cl_sim_now(sim)). Use cl_sim_run_until() to let time pass (retransmit
+ * timers, idle timeouts), and set a link's partition windows or
+ * cl_sim_link_set_cfg() to break and heal the network mid-test.
  */
 #ifndef CLOUDLET_PLATFORM_SIM_H
 #define CLOUDLET_PLATFORM_SIM_H
@@ -234,6 +258,26 @@ int cl_sim_advance(struct cl_sim *sim, uint64_t delta_ms);
 
 /* The sticky error: 0, or CL_SIM_ENOMEM once anything failed to schedule. */
 int cl_sim_error(const struct cl_sim *sim);
+
+/* A re-armable timer for a library's deadline (x_next_deadline()): one
+ * pending event at most, moved when the deadline moves. */
+struct cl_sim_timer {
+	struct {
+		uint64_t id; /* 0: not armed */
+		uint64_t at;
+		cl_sim_fn fn;
+		void *arg;
+	} priv;
+};
+
+/* Arm t to run fn(sim, arg, 0) at at_ms, replacing an earlier arming;
+ * at_ms == UINT64_MAX (no deadline) disarms it. Arming again for the time it
+ * is already armed for changes nothing. A zeroed struct is a stopped timer.
+ * Returns 0 or CL_SIM_ENOMEM. */
+int cl_sim_timer_set(struct cl_sim *sim, struct cl_sim_timer *t, uint64_t at_ms, cl_sim_fn fn,
+		     void *arg);
+void cl_sim_timer_stop(struct cl_sim *sim, struct cl_sim_timer *t);
+bool cl_sim_timer_armed(const struct cl_sim_timer *t);
 
 /* Turn tracing on. buf/cap (may be NULL/0) collects lines, "t=MS text\n";
  * when full, later lines are only hashed and handed to the hook, and
