@@ -114,6 +114,9 @@ static uint64_t schedule(struct cl_sim *sim, uint64_t at, cl_sim_fn fn, void *ar
 		if (sim->priv.err == 0) {
 			sim->priv.err = CL_SIM_ENOMEM;
 			CL_TRACE(sim, "event queue full (cap %zu)", sim->priv.cap);
+			/* Said once, where a person reading a failing test looks. */
+			fprintf(stderr, "cl_sim: event queue full (%zu events): lend cl_sim_init more\n",
+				sim->priv.cap);
 		}
 		return 0;
 	}

@@ -121,12 +121,13 @@ static void client_rx(void *ctx, struct cl_sim_ep *ep)
 		d->pongs++;
 }
 
-/* Run the scenario for seed; returns the trace hash (0 on failure). */
-static uint64_t run(struct det *d, uint64_t seed)
+/* Run the scenario for seed; returns the trace hash. */
+static uint64_t run_traced(struct det *d, uint64_t seed, bool traced)
 {
 	memset(d, 0, offsetof(struct det, trace));
 	cl_sim_init(&d->sim, seed, d->ev, 1024);
-	cl_sim_trace_set(&d->sim, d->trace, sizeof d->trace, NULL, NULL);
+	if (traced)
+		cl_sim_trace_set(&d->sim, d->trace, sizeof d->trace, NULL, NULL);
 	struct cl_sim_stream_cfg scfg = { .short_read = 0.3,
 					  .short_write = 0.3,
 					  .block_read = 0.1,
@@ -161,6 +162,30 @@ static uint64_t run(struct det *d, uint64_t seed)
 	assert_int_equal(d->pings, PINGS);
 	assert_false(cl_sim_trace_truncated(&d->sim));
 	return cl_sim_trace_hash(&d->sim);
+}
+
+static uint64_t run(struct det *d, uint64_t seed)
+{
+	return run_traced(d, seed, true);
+}
+
+/* Watching must not change what happens: tracing draws no randomness. */
+static void test_trace_does_not_perturb(void **state)
+{
+	(void)state;
+	static struct det x, y;
+	for (uint64_t s = 0; s < 8; s++) {
+		run_traced(&x, 77 + s, true);
+		run_traced(&y, 77 + s, false);
+		assert_int_equal(cl_sim_now(&x.sim), cl_sim_now(&y.sim));
+		assert_memory_equal(&x.pair.end[0].stats, &y.pair.end[0].stats,
+				    sizeof x.pair.end[0].stats);
+		assert_memory_equal(&x.pair.end[1].stats, &y.pair.end[1].stats,
+				    sizeof x.pair.end[1].stats);
+		assert_memory_equal(&x.link.stats, &y.link.stats, sizeof x.link.stats);
+		assert_int_equal(x.pongs, y.pongs);
+		assert_int_equal(cl_sim_next(&x.sim), cl_sim_next(&y.sim));
+	}
 }
 
 static void test_same_seed_same_trace(void **state)
@@ -215,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_trace),
 		cmocka_unit_test(test_other_seed_other_trace),
 		cmocka_unit_test(test_many_seeds_replay),
+		cmocka_unit_test(test_trace_does_not_perturb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
