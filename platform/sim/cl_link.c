@@ -39,7 +39,7 @@ static void slot_free(struct cl_sim_link *l, uint32_t k)
 }
 
 int cl_sim_link_init(struct cl_sim_link *l, struct cl_sim *sim, enum cl_sim_link_kind kind,
-		     const struct cl_sim_link_cfg *cfg, void *mem, size_t len, size_t mtu)
+                     const struct cl_sim_link_cfg *cfg, void *mem, size_t len, size_t mtu)
 {
 	memset(l, 0, sizeof *l);
 	l->priv.sim = sim;
@@ -64,7 +64,7 @@ int cl_sim_link_init(struct cl_sim_link *l, struct cl_sim *sim, enum cl_sim_link
 	l->priv.id = cl_sim_obj_id(sim);
 	cl_rng_seed(&l->priv.rng, cl_rng_next(&sim->rng));
 	CL_TRACE(sim, "l%u init %s slots %zu mtu %zu", (unsigned)l->priv.id,
-		 kind == CL_SIM_DGRAM ? "dgram" : "frame", l->priv.nslots, mtu);
+	         kind == CL_SIM_DGRAM ? "dgram" : "frame", l->priv.nslots, mtu);
 	return 0;
 }
 
@@ -106,15 +106,15 @@ static int add_window(struct cl_sim_link *l, int from, int to, uint64_t start, u
 		l->priv.win[w].end = end;
 		l->priv.win[w].from = from;
 		l->priv.win[w].to = to;
-		CL_TRACE(l->priv.sim, "l%u partition %d>%d [%llu, %llu)", (unsigned)l->priv.id, from,
-			 to, (unsigned long long)start, (unsigned long long)end);
+		CL_TRACE(l->priv.sim, "l%u partition %d>%d [%llu, %llu)", (unsigned)l->priv.id,
+		         from, to, (unsigned long long)start, (unsigned long long)end);
 		return 0;
 	}
 	return CL_SIM_ENOMEM;
 }
 
 int cl_sim_link_partition(struct cl_sim_link *l, const struct cl_sim_ep *from,
-			  const struct cl_sim_ep *to, uint64_t start_ms, uint64_t end_ms)
+                          const struct cl_sim_ep *to, uint64_t start_ms, uint64_t end_ms)
 {
 	if (end_ms <= start_ms || (from && from->priv.link != l) || (to && to->priv.link != l))
 		return CL_SIM_EINVAL;
@@ -181,7 +181,7 @@ static void deliver(struct cl_sim *sim, void *arg, uint64_t tag)
 
 /* One copy of a message on its way from one endpoint to another. */
 static void launch(struct cl_sim_link *l, struct cl_sim_ep *from, int to, const uint8_t *buf,
-		   size_t len, bool dup)
+                   size_t len, bool dup)
 {
 	struct cl_sim *sim = l->priv.sim;
 	const struct cl_sim_link_cfg *cfg = &l->priv.cfg;
@@ -228,11 +228,11 @@ static void launch(struct cl_sim_link *l, struct cl_sim_ep *from, int to, const 
 		return;
 	}
 	CL_TRACE(sim, "l%u %u>%d send %zu arrives %llu%s%s", id, from->priv.idx, to, len,
-		 (unsigned long long)at, dup ? " dup" : "", bad ? " corrupt" : "");
+	         (unsigned long long)at, dup ? " dup" : "", bad ? " corrupt" : "");
 }
 
 static void transmit(struct cl_sim_link *l, struct cl_sim_ep *from, int to, const uint8_t *buf,
-		     size_t len)
+                     size_t len)
 {
 	struct cl_sim *sim = l->priv.sim;
 	unsigned id = (unsigned)l->priv.id;
@@ -260,7 +260,7 @@ static bool addr_eq(const struct cl_sim_addr *x, const struct cl_sim_addr *y)
 }
 
 static int link_send(struct cl_sim_ep *ep, enum cl_sim_link_kind kind, const uint8_t *buf,
-		     size_t len, const struct cl_sim_addr *to)
+                     size_t len, const struct cl_sim_addr *to)
 {
 	struct cl_sim_link *l = ep->priv.link;
 	if (!l || l->priv.kind != kind || len == 0 || len > l->priv.mtu || len > INT32_MAX)
@@ -291,7 +291,7 @@ static int link_send(struct cl_sim_ep *ep, enum cl_sim_link_kind kind, const uin
 }
 
 static int link_recv(struct cl_sim_ep *ep, enum cl_sim_link_kind kind, uint8_t *buf, size_t cap,
-		     struct cl_sim_addr *from)
+                     struct cl_sim_addr *from)
 {
 	struct cl_sim_link *l = ep->priv.link;
 	if (!l || l->priv.kind != kind || cap == 0)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
+#define FNV_PRIME  0x100000001b3ull
 
 const char *cl_sim_strerror(int err)
 {
@@ -108,15 +108,16 @@ static void sift_down(struct cl_sim_event *ev, size_t n, size_t i)
 }
 
 static uint64_t schedule(struct cl_sim *sim, uint64_t at, cl_sim_fn fn, void *arg, uint64_t tag,
-			 bool quiet)
+                         bool quiet)
 {
 	if (sim->priv.n == sim->priv.cap) {
 		if (sim->priv.err == 0) {
 			sim->priv.err = CL_SIM_ENOMEM;
 			CL_TRACE(sim, "event queue full (cap %zu)", sim->priv.cap);
 			/* Said once, where a person reading a failing test looks. */
-			fprintf(stderr, "cl_sim: event queue full (%zu events): lend cl_sim_init more\n",
-				sim->priv.cap);
+			fprintf(stderr,
+			        "cl_sim: event queue full (%zu events): lend cl_sim_init more\n",
+			        sim->priv.cap);
 		}
 		return 0;
 	}
@@ -139,14 +140,12 @@ uint64_t cl_sim_at(struct cl_sim *sim, uint64_t at_ms, cl_sim_fn fn, void *arg, 
 	return schedule(sim, at_ms, fn, arg, tag, false);
 }
 
-uint64_t cl_sim_at_quiet(struct cl_sim *sim, uint64_t at_ms, cl_sim_fn fn, void *arg,
-			 uint64_t tag)
+uint64_t cl_sim_at_quiet(struct cl_sim *sim, uint64_t at_ms, cl_sim_fn fn, void *arg, uint64_t tag)
 {
 	return schedule(sim, at_ms, fn, arg, tag, true);
 }
 
-uint64_t cl_sim_after(struct cl_sim *sim, uint64_t delay_ms, cl_sim_fn fn, void *arg,
-		      uint64_t tag)
+uint64_t cl_sim_after(struct cl_sim *sim, uint64_t delay_ms, cl_sim_fn fn, void *arg, uint64_t tag)
 {
 	uint64_t at = sim->priv.now + delay_ms;
 	if (at < sim->priv.now)
@@ -193,7 +192,7 @@ int cl_sim_step(struct cl_sim *sim)
 	sim->priv.ran++;
 	if (!e.priv.quiet)
 		CL_TRACE(sim, "ev %llu tag %llu", (unsigned long long)e.priv.id,
-			 (unsigned long long)e.priv.tag);
+		         (unsigned long long)e.priv.tag);
 	e.priv.fn(sim, e.priv.arg, e.priv.tag);
 	return sim->priv.err ? sim->priv.err : 1;
 }
@@ -238,7 +237,7 @@ int cl_sim_advance(struct cl_sim *sim, uint64_t delta_ms)
 }
 
 void cl_sim_trace_set(struct cl_sim *sim, char *buf, size_t cap, cl_sim_trace_fn hook,
-		      void *hook_ctx)
+                      void *hook_ctx)
 {
 	sim->priv.tracing = true;
 	sim->priv.tbuf = buf;
@@ -309,7 +308,7 @@ static void timer_fire(struct cl_sim *sim, void *arg, uint64_t tag)
 }
 
 int cl_sim_timer_set(struct cl_sim *sim, struct cl_sim_timer *t, uint64_t at_ms, cl_sim_fn fn,
-		     void *arg)
+                     void *arg)
 {
 	if (at_ms < sim->priv.now)
 		at_ms = sim->priv.now;

@@ -21,7 +21,7 @@ static bool env_u64(const char *name, uint64_t *out)
 }
 
 int cl_sim_seeds(const char *name, uint64_t first, uint64_t count,
-		 int (*scenario)(uint64_t seed, void *ctx), void *ctx)
+                 int (*scenario)(uint64_t seed, void *ctx), void *ctx)
 {
 	uint64_t only;
 	if (env_u64("CLOUDLET_SEED", &only)) {
@@ -33,9 +33,9 @@ int cl_sim_seeds(const char *name, uint64_t first, uint64_t count,
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t seed = first + i;
 		if (scenario(seed, ctx) != 0) {
-			fprintf(stderr, "%s: seed %" PRIu64 " failed (replay: CLOUDLET_SEED=%" PRIu64
-					")\n",
-				name, seed, seed);
+			fprintf(stderr,
+			        "%s: seed %" PRIu64 " failed (replay: CLOUDLET_SEED=%" PRIu64 ")\n",
+			        name, seed, seed);
 			return -1;
 		}
 	}

@@ -230,8 +230,7 @@ uint64_t cl_sim_now(const struct cl_sim *sim);
  * Returns the event's id (>0), or 0 when the queue is full; then the sticky
  * error becomes CL_SIM_ENOMEM and the run functions report it. */
 uint64_t cl_sim_at(struct cl_sim *sim, uint64_t at_ms, cl_sim_fn fn, void *arg, uint64_t tag);
-uint64_t cl_sim_after(struct cl_sim *sim, uint64_t delay_ms, cl_sim_fn fn, void *arg,
-		      uint64_t tag);
+uint64_t cl_sim_after(struct cl_sim *sim, uint64_t delay_ms, cl_sim_fn fn, void *arg, uint64_t tag);
 
 /* Remove a pending event. Returns 0, or CL_SIM_EINVAL if it is not pending. */
 int cl_sim_cancel(struct cl_sim *sim, uint64_t id);
@@ -275,7 +274,7 @@ struct cl_sim_timer {
  * is already armed for changes nothing. A zeroed struct is a stopped timer.
  * Returns 0 or CL_SIM_ENOMEM. */
 int cl_sim_timer_set(struct cl_sim *sim, struct cl_sim_timer *t, uint64_t at_ms, cl_sim_fn fn,
-		     void *arg);
+                     void *arg);
 void cl_sim_timer_stop(struct cl_sim *sim, struct cl_sim_timer *t);
 bool cl_sim_timer_armed(const struct cl_sim_timer *t);
 
@@ -283,11 +282,10 @@ bool cl_sim_timer_armed(const struct cl_sim_timer *t);
  * when full, later lines are only hashed and handed to the hook, and
  * cl_sim_trace_truncated() says so. hook (may be NULL) sees every line. */
 void cl_sim_trace_set(struct cl_sim *sim, char *buf, size_t cap, cl_sim_trace_fn hook,
-		      void *hook_ctx);
+                      void *hook_ctx);
 bool cl_sim_tracing(const struct cl_sim *sim);
 /* Add a line of the caller's own to the trace (printf format). */
-void cl_sim_tracef(struct cl_sim *sim, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void cl_sim_tracef(struct cl_sim *sim, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* FNV-1a 64 over every line traced so far (0xcbf29ce484222325 when none). */
 uint64_t cl_sim_trace_hash(const struct cl_sim *sim);
 size_t cl_sim_trace_len(const struct cl_sim *sim);
@@ -322,11 +320,11 @@ struct cl_sim_cut {
 /* Probabilities are per operation. All zero (or a NULL config) is a perfect
  * pipe with as much buffering as the memory lent to the pair. */
 struct cl_sim_stream_cfg {
-	double short_read;  /* recv moves fewer bytes than it could (1..n-1) */
-	double short_write; /* send accepts fewer bytes than it could */
-	double block_read;  /* recv returns 0 though data is ready */
-	double block_write; /* send returns 0 though there is room */
-	double reset;       /* the op resets the connection (both ends -2) */
+	double short_read;   /* recv moves fewer bytes than it could (1..n-1) */
+	double short_write;  /* send accepts fewer bytes than it could */
+	double block_read;   /* recv returns 0 though data is ready */
+	double block_write;  /* send returns 0 though there is room */
+	double reset;        /* the op resets the connection (both ends -2) */
 	uint64_t latency_ms; /* bytes become readable this long after a send */
 	uint64_t jitter_ms;  /* plus 0..jitter_ms; the stream stays in order */
 	/* cut[0] applies to bytes sent by end a, cut[1] to those sent by b. */
@@ -335,10 +333,10 @@ struct cl_sim_stream_cfg {
 
 /* Counters of one end, for tests to check that faults really happened. */
 struct cl_sim_stream_stats {
-	uint64_t sent, received;           /* bytes */
-	uint64_t short_reads, short_writes; /* injected */
+	uint64_t sent, received;                /* bytes */
+	uint64_t short_reads, short_writes;     /* injected */
 	uint64_t blocked_reads, blocked_writes; /* injected would-block */
-	uint64_t empty, full; /* recv found nothing ready; send found no room */
+	uint64_t empty, full;                   /* recv found nothing ready; send found no room */
 };
 
 struct cl_sim_stream;
@@ -400,7 +398,7 @@ struct cl_sim_stream_pair {
  * full). cfg may be NULL (no faults); it is copied. Returns 0 or
  * CL_SIM_EINVAL (len < 2). */
 int cl_sim_stream_pair_init(struct cl_sim_stream_pair *p, struct cl_sim *sim,
-			    const struct cl_sim_stream_cfg *cfg, uint8_t *mem, size_t len);
+                            const struct cl_sim_stream_cfg *cfg, uint8_t *mem, size_t len);
 struct cl_sim_stream *cl_sim_stream_a(struct cl_sim_stream_pair *p);
 struct cl_sim_stream *cl_sim_stream_b(struct cl_sim_stream_pair *p);
 /* The other end. */
@@ -431,21 +429,21 @@ size_t cl_sim_stream_readable(struct cl_sim_stream *end);
 /* Define `static const OPS_TYPE NAME` binding a library's stream ops struct
  * (members recv, send, sendv, close; IOV_TYPE with members base, len) to a
  * sim stream end. The ctx to pass with it is a struct cl_sim_stream *. */
-#define CL_SIM_STREAM_OPS(NAME, OPS_TYPE, IOV_TYPE)                                      \
-	static int NAME##_sendv_(void *ctx, const IOV_TYPE *iov, int iovcnt)             \
-	{                                                                                \
-		struct cl_sim_iov v_[CL_SIM_IOV_MAX];                                    \
-		int n_ = iovcnt < CL_SIM_IOV_MAX ? iovcnt : CL_SIM_IOV_MAX;              \
-		for (int i_ = 0; i_ < n_; i_++) {                                        \
-			v_[i_].base = iov[i_].base;                                      \
-			v_[i_].len = iov[i_].len;                                        \
-		}                                                                        \
-		return cl_sim_stream_sendv(ctx, v_, n_);                                 \
-	}                                                                                \
-	static const OPS_TYPE NAME = { .recv = cl_sim_stream_recv,                       \
-				       .send = cl_sim_stream_send,                       \
-				       .sendv = NAME##_sendv_,                           \
-				       .close = cl_sim_stream_close }
+#define CL_SIM_STREAM_OPS(NAME, OPS_TYPE, IOV_TYPE)                                                \
+	static int NAME##_sendv_(void *ctx, const IOV_TYPE *iov, int iovcnt)                       \
+	{                                                                                          \
+		struct cl_sim_iov v_[CL_SIM_IOV_MAX];                                              \
+		int n_ = iovcnt < CL_SIM_IOV_MAX ? iovcnt : CL_SIM_IOV_MAX;                        \
+		for (int i_ = 0; i_ < n_; i_++) {                                                  \
+			v_[i_].base = iov[i_].base;                                                \
+			v_[i_].len = iov[i_].len;                                                  \
+		}                                                                                  \
+		return cl_sim_stream_sendv(ctx, v_, n_);                                           \
+	}                                                                                          \
+	static const OPS_TYPE NAME = { .recv = cl_sim_stream_recv,                                 \
+		                       .send = cl_sim_stream_send,                                 \
+		                       .sendv = NAME##_sendv_,                                     \
+		                       .close = cl_sim_stream_close }
 
 /* ---- Datagram and frame links ------------------------------------------- */
 
@@ -489,11 +487,11 @@ struct cl_sim_ep;
 typedef void (*cl_sim_ep_fn)(void *ctx, struct cl_sim_ep *ep);
 /* A message arrived at ep and is handed over instead of queued. from is the
  * sender's address (zero on a frame link); data is valid during the call. */
-typedef void (*cl_sim_deliver_fn)(void *ctx, struct cl_sim_ep *ep, const uint8_t *data,
-				  size_t len, const struct cl_sim_addr *from);
+typedef void (*cl_sim_deliver_fn)(void *ctx, struct cl_sim_ep *ep, const uint8_t *data, size_t len,
+                                  const struct cl_sim_addr *from);
 
-#define CL_SIM_LINK_EPS 16 /* endpoints per link */
-#define CL_SIM_LINK_WINDOWS 8 /* partition windows per link */
+#define CL_SIM_LINK_EPS     16 /* endpoints per link */
+#define CL_SIM_LINK_WINDOWS 8  /* partition windows per link */
 
 /* An endpoint: the ctx of the datagram or frame ops. */
 struct cl_sim_ep {
@@ -533,13 +531,14 @@ struct cl_sim_link {
 /* Bytes of pool memory a link needs for nmsgs messages (in flight or
  * queued) of up to mtu bytes each. */
 #define CL_SIM_SLOT_HDR 64
-#define CL_SIM_LINK_MEM(nmsgs, mtu) ((size_t)(nmsgs) * (CL_SIM_SLOT_HDR + (((size_t)(mtu) + 15) & ~(size_t)15)))
+#define CL_SIM_LINK_MEM(nmsgs, mtu)                                                                \
+	((size_t)(nmsgs) * (CL_SIM_SLOT_HDR + (((size_t)(mtu) + 15) & ~(size_t)15)))
 
 /* Set up a link. mem (aligned to 16 bytes) holds the message pool, mtu is the
  * largest message. cfg may be NULL (no faults, no delay) and is copied.
  * Returns 0 or CL_SIM_EINVAL. */
 int cl_sim_link_init(struct cl_sim_link *l, struct cl_sim *sim, enum cl_sim_link_kind kind,
-		     const struct cl_sim_link_cfg *cfg, void *mem, size_t len, size_t mtu);
+                     const struct cl_sim_link_cfg *cfg, void *mem, size_t len, size_t mtu);
 /* Change the faults from now on (messages in flight keep their fate). */
 void cl_sim_link_set_cfg(struct cl_sim_link *l, const struct cl_sim_link_cfg *cfg);
 /* Attach an endpoint; addr is required on a CL_SIM_DGRAM link (it is where
@@ -551,7 +550,7 @@ int cl_sim_link_attach(struct cl_sim_link *l, struct cl_sim_ep *ep, const struct
  * the window. from=NULL, to=NULL cuts the whole link; one of them set cuts one
  * direction only. Returns 0 or CL_SIM_ENOMEM (CL_SIM_LINK_WINDOWS active). */
 int cl_sim_link_partition(struct cl_sim_link *l, const struct cl_sim_ep *from,
-			  const struct cl_sim_ep *to, uint64_t start_ms, uint64_t end_ms);
+                          const struct cl_sim_ep *to, uint64_t start_ms, uint64_t end_ms);
 
 /* Datagram ops; ctx is a struct cl_sim_ep * on a CL_SIM_DGRAM link. recv
  * returns the message length (truncated to cap), 0 when none is queued; from
@@ -572,27 +571,26 @@ size_t cl_sim_ep_pending(const struct cl_sim_ep *ep);
 /* Define `static const OPS_TYPE NAME` binding a library's datagram ops struct
  * (members recv, send; ADDR_TYPE with members family, port, ip[16]) to a sim
  * endpoint. The ctx to pass with it is a struct cl_sim_ep *. */
-#define CL_SIM_DGRAM_OPS(NAME, OPS_TYPE, ADDR_TYPE)                                      \
-	static int NAME##_recv_(void *ctx, uint8_t *buf, size_t cap, ADDR_TYPE *from)    \
-	{                                                                                \
-		struct cl_sim_addr a_;                                                   \
-		int r_ = cl_sim_dgram_recv(ctx, buf, cap, &a_);                          \
-		if (r_ > 0 && from) {                                                    \
-			from->family = a_.family;                                        \
-			from->port = a_.port;                                            \
-			memcpy(from->ip, a_.ip, 16);                                     \
-		}                                                                        \
-		return r_;                                                               \
-	}                                                                                \
-	static int NAME##_send_(void *ctx, const uint8_t *buf, size_t len,               \
-				const ADDR_TYPE *to)                                     \
-	{                                                                                \
-		struct cl_sim_addr a_;                                                   \
-		a_.family = to->family;                                                  \
-		a_.port = to->port;                                                      \
-		memcpy(a_.ip, to->ip, 16);                                               \
-		return cl_sim_dgram_send(ctx, buf, len, &a_);                            \
-	}                                                                                \
+#define CL_SIM_DGRAM_OPS(NAME, OPS_TYPE, ADDR_TYPE)                                                \
+	static int NAME##_recv_(void *ctx, uint8_t *buf, size_t cap, ADDR_TYPE *from)              \
+	{                                                                                          \
+		struct cl_sim_addr a_;                                                             \
+		int r_ = cl_sim_dgram_recv(ctx, buf, cap, &a_);                                    \
+		if (r_ > 0 && from) {                                                              \
+			from->family = a_.family;                                                  \
+			from->port = a_.port;                                                      \
+			memcpy(from->ip, a_.ip, 16);                                               \
+		}                                                                                  \
+		return r_;                                                                         \
+	}                                                                                          \
+	static int NAME##_send_(void *ctx, const uint8_t *buf, size_t len, const ADDR_TYPE *to)    \
+	{                                                                                          \
+		struct cl_sim_addr a_;                                                             \
+		a_.family = to->family;                                                            \
+		a_.port = to->port;                                                                \
+		memcpy(a_.ip, to->ip, 16);                                                         \
+		return cl_sim_dgram_send(ctx, buf, len, &a_);                                      \
+	}                                                                                          \
 	static const OPS_TYPE NAME = { .recv = NAME##_recv_, .send = NAME##_send_ }
 
 /* ---- Many seeds --------------------------------------------------------- */
@@ -603,13 +601,13 @@ size_t cl_sim_ep_pending(const struct cl_sim_ep *ep);
  * CLOUDLET_SEED=N in the environment runs only seed N; CLOUDLET_SEEDS=K runs
  * K seeds from first instead of count. */
 int cl_sim_seeds(const char *name, uint64_t first, uint64_t count,
-		 int (*scenario)(uint64_t seed, void *ctx), void *ctx);
+                 int (*scenario)(uint64_t seed, void *ctx), void *ctx);
 
 /* In a scenario: if cond is false, print where and return 1 (fail the seed). */
-#define CL_SIM_CHECK(cond)                                                               \
-	do {                                                                             \
-		if (!(cond))                                                             \
-			return cl_sim_check_failed(__FILE__, __LINE__, #cond);           \
+#define CL_SIM_CHECK(cond)                                                                         \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return cl_sim_check_failed(__FILE__, __LINE__, #cond);                     \
 	} while (0)
 /* Prints "file:line: check failed: expr" to stderr; returns 1. */
 int cl_sim_check_failed(const char *file, int line, const char *expr);

@@ -90,7 +90,7 @@ static void check_cut(struct cl_sim_stream_pair *p, int i, uint64_t at)
 	if (d->priv.cut_kind == CL_SIM_CUT_EOF) {
 		if (!d->priv.shut)
 			CL_TRACE(p->priv.sim, "s%u.%c cut eof at %llu", (unsigned)p->priv.id,
-				 end_name(&p->end[i]), (unsigned long long)d->priv.written);
+			         end_name(&p->end[i]), (unsigned long long)d->priv.written);
 		shut(p, i, at);
 	} else {
 		reset_at(p, at);
@@ -98,7 +98,7 @@ static void check_cut(struct cl_sim_stream_pair *p, int i, uint64_t at)
 }
 
 int cl_sim_stream_pair_init(struct cl_sim_stream_pair *p, struct cl_sim *sim,
-			    const struct cl_sim_stream_cfg *cfg, uint8_t *mem, size_t len)
+                            const struct cl_sim_stream_cfg *cfg, uint8_t *mem, size_t len)
 {
 	memset(p, 0, sizeof *p);
 	if (!mem || len < 2)
@@ -121,12 +121,13 @@ int cl_sim_stream_pair_init(struct cl_sim_stream_pair *p, struct cl_sim *sim,
 		d->priv.cut_kind = c->kind;
 		d->priv.cut_at = c->at;
 		if (c->kind != CL_SIM_CUT_NONE && c->random)
-			d->priv.cut_at = c->at == UINT64_MAX ? cl_rng_next(&p->priv.rng)
-							     : cl_rng_below(&p->priv.rng, c->at + 1);
+			d->priv.cut_at = c->at == UINT64_MAX
+			                     ? cl_rng_next(&p->priv.rng)
+			                     : cl_rng_below(&p->priv.rng, c->at + 1);
 	}
 	CL_TRACE(sim, "s%u init cut %llu/%llu", (unsigned)p->priv.id,
-		 (unsigned long long)p->priv.dir[0].priv.cut_at,
-		 (unsigned long long)p->priv.dir[1].priv.cut_at);
+	         (unsigned long long)p->priv.dir[0].priv.cut_at,
+	         (unsigned long long)p->priv.dir[1].priv.cut_at);
 	for (int i = 0; i < 2; i++)
 		check_cut(p, i, arrival(p, &p->priv.dir[i]));
 	return 0;
@@ -154,10 +155,10 @@ void cl_sim_stream_set_notify(struct cl_sim_stream *end, cl_sim_stream_fn fn, vo
 }
 
 static int done(struct cl_sim_stream_pair *p, struct cl_sim_stream *end, const char *op,
-		size_t want, int ret, const char *why)
+                size_t want, int ret, const char *why)
 {
 	CL_TRACE(p->priv.sim, "s%u.%c %s %zu -> %d%s%s", (unsigned)p->priv.id, end_name(end), op,
-		 want, ret, why[0] ? " " : "", why);
+	         want, ret, why[0] ? " " : "", why);
 	return ret;
 }
 
@@ -335,7 +336,7 @@ void cl_sim_stream_shutdown(struct cl_sim_stream *end)
 		return;
 	uint64_t at = arrival(p, &p->priv.dir[i]);
 	CL_TRACE(p->priv.sim, "s%u.%c shutdown, peer sees eof at %llu", (unsigned)p->priv.id,
-		 end_name(end), (unsigned long long)at);
+	         end_name(end), (unsigned long long)at);
 	shut(p, i, at);
 }
 
@@ -350,7 +351,7 @@ void cl_sim_stream_close(void *ctx)
 	if (p->priv.dir[i].priv.shut && p->priv.dir[i].priv.fin_at > at)
 		at = p->priv.dir[i].priv.fin_at;
 	CL_TRACE(p->priv.sim, "s%u.%c close, peer sees it at %llu", (unsigned)p->priv.id,
-		 end_name(end), (unsigned long long)at);
+	         end_name(end), (unsigned long long)at);
 	shut(p, i, at);
 	end->priv.closed = true;
 	end->priv.closed_at = at;

@@ -129,22 +129,21 @@ static uint64_t run_traced(struct det *d, uint64_t seed, bool traced)
 	if (traced)
 		cl_sim_trace_set(&d->sim, d->trace, sizeof d->trace, NULL, NULL);
 	struct cl_sim_stream_cfg scfg = { .short_read = 0.3,
-					  .short_write = 0.3,
-					  .block_read = 0.1,
-					  .block_write = 0.1,
-					  .latency_ms = 2,
-					  .jitter_ms = 3 };
-	assert_int_equal(cl_sim_stream_pair_init(&d->pair, &d->sim, &scfg, d->smem, sizeof d->smem), 0);
+		                          .short_write = 0.3,
+		                          .block_read = 0.1,
+		                          .block_write = 0.1,
+		                          .latency_ms = 2,
+		                          .jitter_ms = 3 };
+	assert_int_equal(cl_sim_stream_pair_init(&d->pair, &d->sim, &scfg, d->smem, sizeof d->smem),
+	                 0);
 	cl_sim_stream_set_notify(cl_sim_stream_a(&d->pair), client_wake, d);
 	cl_sim_stream_set_notify(cl_sim_stream_b(&d->pair), server_wake, d);
-	struct cl_sim_link_cfg lcfg = { .delay_ms = 4,
-					.jitter_ms = 6,
-					.drop = 0.1,
-					.duplicate = 0.1,
-					.corrupt = 0.1 };
-	assert_int_equal(cl_sim_link_init(&d->link, &d->sim, CL_SIM_DGRAM, &lcfg, d->lmem,
-					  sizeof d->lmem, MTU),
-			 0);
+	struct cl_sim_link_cfg lcfg = {
+		.delay_ms = 4, .jitter_ms = 6, .drop = 0.1, .duplicate = 0.1, .corrupt = 0.1
+	};
+	assert_int_equal(
+	    cl_sim_link_init(&d->link, &d->sim, CL_SIM_DGRAM, &lcfg, d->lmem, sizeof d->lmem, MTU),
+	    0);
 	d->caddr = (struct cl_sim_addr){ .family = 6, .port = 40000, .ip = { 0xfd, [15] = 1 } };
 	d->saddr = (struct cl_sim_addr){ .family = 6, .port = 53, .ip = { 0xfd, [15] = 2 } };
 	assert_int_equal(cl_sim_link_attach(&d->link, &d->cep, &d->caddr), 0);
@@ -179,9 +178,9 @@ static void test_trace_does_not_perturb(void **state)
 		run_traced(&y, 77 + s, false);
 		assert_int_equal(cl_sim_now(&x.sim), cl_sim_now(&y.sim));
 		assert_memory_equal(&x.pair.end[0].stats, &y.pair.end[0].stats,
-				    sizeof x.pair.end[0].stats);
+		                    sizeof x.pair.end[0].stats);
 		assert_memory_equal(&x.pair.end[1].stats, &y.pair.end[1].stats,
-				    sizeof x.pair.end[1].stats);
+		                    sizeof x.pair.end[1].stats);
 		assert_memory_equal(&x.link.stats, &y.link.stats, sizeof x.link.stats);
 		assert_int_equal(x.pongs, y.pongs);
 		assert_int_equal(cl_sim_next(&x.sim), cl_sim_next(&y.sim));
@@ -198,9 +197,9 @@ static void test_same_seed_same_trace(void **state)
 	assert_memory_equal(x.trace, y.trace, cl_sim_trace_len(&x.sim));
 	/* The trace records the faults and deliveries it is meant to prove. */
 	x.trace[cl_sim_trace_len(&x.sim)] = '\0';
-	const char *want[] = { " short", "block injected", "s0.b wake", "dropped", " dup",
-			       " corrupt", "queued", "server got", "ev ", "close",
-			       "shutdown", " -> -1 eof" };
+	const char *want[] = { " short", "block injected", "s0.b wake", "dropped",
+		               " dup",   " corrupt",       "queued",    "server got",
+		               "ev ",    "close",          "shutdown",  " -> -1 eof" };
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
 		if (!strstr(x.trace, want[i]))
 			fprintf(stderr, "trace lacks \"%s\"\n", want[i]);

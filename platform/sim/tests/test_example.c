@@ -43,7 +43,7 @@ struct toy_conn {
 };
 
 static void toy_conn_init(struct toy_conn *c, const struct toy_stream_ops *ops, void *ctx,
-			  uint64_t now_ms)
+                          uint64_t now_ms)
 {
 	memset(c, 0, sizeof *c);
 	c->ops = ops;
@@ -162,11 +162,11 @@ static int scenario(uint64_t seed, void *ctx)
 	struct world *w = ctx;
 	memset(w, 0, sizeof *w);
 	struct cl_sim_stream_cfg cfg = { .short_read = 0.3,
-					 .short_write = 0.3,
-					 .block_read = 0.1,
-					 .block_write = 0.1,
-					 .latency_ms = 2,
-					 .jitter_ms = 2 };
+		                         .short_write = 0.3,
+		                         .block_read = 0.1,
+		                         .block_write = 0.1,
+		                         .latency_ms = 2,
+		                         .jitter_ms = 2 };
 	cl_sim_init(&w->sim, seed, w->ev, 256);
 	CL_SIM_CHECK(cl_sim_stream_pair_init(&w->pair, &w->sim, &cfg, w->mem, sizeof w->mem) == 0);
 	struct cl_sim_stream *client = cl_sim_stream_a(&w->pair);
@@ -185,13 +185,13 @@ static int scenario(uint64_t seed, void *ctx)
 		bool progress = false;
 		if (w->sent < w->req_len) {
 			int r = cl_sim_stream_send(client, (const uint8_t *)w->req + w->sent,
-						   w->req_len - w->sent);
+			                           w->req_len - w->sent);
 			CL_SIM_CHECK(r >= 0);
 			w->sent += (size_t)r;
 			progress |= r > 0;
 		}
 		int r = cl_sim_stream_recv(client, (uint8_t *)w->got + w->got_len,
-					   sizeof w->got - w->got_len);
+		                           sizeof w->got - w->got_len);
 		CL_SIM_CHECK(r >= -1);
 		if (r == -1) {
 			w->eof_at = cl_sim_now(&w->sim);

@@ -43,19 +43,20 @@ static void on_rx(void *ctx, struct cl_sim_ep *ep)
 }
 
 static void net_init(struct net *n, uint64_t seed, enum cl_sim_link_kind kind,
-		     const struct cl_sim_link_cfg *cfg, size_t slots)
+                     const struct cl_sim_link_cfg *cfg, size_t slots)
 {
 	memset(n, 0, sizeof *n);
 	cl_sim_init(&n->sim, seed, n->ev, 1024);
 	assert_int_equal(cl_sim_link_init(&n->link, &n->sim, kind, cfg, n->mem,
-					  CL_SIM_LINK_MEM(slots, MTU), MTU),
-			 0);
+	                                  CL_SIM_LINK_MEM(slots, MTU), MTU),
+	                 0);
 	for (int i = 0; i < 3; i++) {
-		n->addr[i] = (struct cl_sim_addr){ .family = 4, .port = (uint16_t)(5300 + i),
-						   .ip = { 10, 0, 0, (uint8_t)(i + 1) } };
+		n->addr[i] = (struct cl_sim_addr){ .family = 4,
+			                           .port = (uint16_t)(5300 + i),
+			                           .ip = { 10, 0, 0, (uint8_t)(i + 1) } };
 		assert_int_equal(cl_sim_link_attach(&n->link, &n->ep[i],
-						    kind == CL_SIM_DGRAM ? &n->addr[i] : NULL),
-				 0);
+		                                    kind == CL_SIM_DGRAM ? &n->addr[i] : NULL),
+		                 0);
 		cl_sim_ep_set_notify(&n->ep[i], on_rx, n);
 	}
 }
@@ -70,8 +71,8 @@ static void send_numbered(struct net *n, int from, int to, uint32_t i, size_t le
 	m[2] = (uint8_t)(i >> 8);
 	m[3] = (uint8_t)i;
 	int r = n->link.priv.kind == CL_SIM_DGRAM
-			? cl_sim_dgram_send(&n->ep[from], m, len, &n->addr[to])
-			: cl_sim_frame_send(&n->ep[from], m, len);
+	            ? cl_sim_dgram_send(&n->ep[from], m, len, &n->addr[to])
+	            : cl_sim_frame_send(&n->ep[from], m, len);
 	assert_int_equal(r, (int)len);
 }
 
@@ -324,7 +325,7 @@ struct frames {
 };
 
 static void on_frame(void *ctx, struct cl_sim_ep *ep, const uint8_t *data, size_t len,
-		     const struct cl_sim_addr *from)
+                     const struct cl_sim_addr *from)
 {
 	struct frames *f = ctx;
 	(void)from;
@@ -371,7 +372,8 @@ static void test_limits(void **state)
 	assert_int_equal(cl_sim_dgram_send(&n.ep[0], big, MTU + 1, &n.addr[1]), -2);
 	assert_int_equal(cl_sim_dgram_send(&n.ep[0], big, 0, &n.addr[1]), -2);
 	/* A short buffer truncates. */
-	assert_int_equal(cl_sim_dgram_send(&n.ep[0], (const uint8_t *)"0123456789", 10, &n.addr[1]), 10);
+	assert_int_equal(cl_sim_dgram_send(&n.ep[0], (const uint8_t *)"0123456789", 10, &n.addr[1]),
+	                 10);
 	cl_sim_run(&n.sim, 10);
 	assert_int_equal(cl_sim_dgram_recv(&n.ep[1], buf, 4, NULL), 4);
 	assert_memory_equal(buf, "0123", 4);
@@ -397,10 +399,11 @@ static void test_limits(void **state)
 	/* Setup errors. */
 	struct cl_sim_link l;
 	assert_int_equal(cl_sim_link_init(&l, &n.sim, CL_SIM_DGRAM, NULL, n.mem + 1, 10000, MTU),
-			 CL_SIM_EINVAL);
+	                 CL_SIM_EINVAL);
 	assert_int_equal(cl_sim_link_init(&l, &n.sim, CL_SIM_DGRAM, NULL, n.mem, 10, MTU),
-			 CL_SIM_EINVAL);
-	assert_int_equal(cl_sim_link_init(&l, &n.sim, CL_SIM_DGRAM, NULL, n.mem, sizeof n.mem, MTU), 0);
+	                 CL_SIM_EINVAL);
+	assert_int_equal(cl_sim_link_init(&l, &n.sim, CL_SIM_DGRAM, NULL, n.mem, sizeof n.mem, MTU),
+	                 0);
 	struct cl_sim_ep e;
 	assert_int_equal(cl_sim_link_attach(&l, &e, NULL), CL_SIM_EINVAL);
 	static struct cl_sim_ep many[CL_SIM_LINK_EPS + 1];

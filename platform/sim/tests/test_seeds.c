@@ -30,7 +30,7 @@ static int scenario(uint64_t seed, void *ctx)
 
 /* Run fn with stderr sent to a buffer. */
 static void capture(char *out, size_t cap, int *ret, uint64_t first, uint64_t count,
-		    struct calls *c)
+                    struct calls *c)
 {
 	fflush(stderr);
 	FILE *tmp = tmpfile();

@@ -397,8 +397,8 @@ static int random_eof_scenario(uint64_t seed, void *ctx)
 {
 	struct small *s = ctx;
 	struct cl_sim_stream_cfg cfg = { .short_read = 0.5,
-					 .short_write = 0.5,
-					 .cut = { { CL_SIM_CUT_EOF, 500, true } } };
+		                         .short_write = 0.5,
+		                         .cut = { { CL_SIM_CUT_EOF, 500, true } } };
 	memset(s, 0, sizeof *s);
 	cl_sim_init(&s->sim, seed, s->ev, 64);
 	CL_SIM_CHECK(cl_sim_stream_pair_init(&s->pair, &s->sim, &cfg, s->mem, 2048) == 0);
@@ -431,7 +431,7 @@ static void test_reset_cut(void **state)
 	(void)state;
 	static struct small s;
 	struct cl_sim_stream_cfg cfg = { .latency_ms = 5,
-					 .cut = { { CL_SIM_CUT_RESET, 50, false } } };
+		                         .cut = { { CL_SIM_CUT_RESET, 50, false } } };
 	small_init(&s, &cfg, 2048);
 	uint8_t msg[100] = { 0 }, got[100];
 	assert_int_equal(cl_sim_stream_send(s.a, msg, 30), 30); /* arrives at 5 */
