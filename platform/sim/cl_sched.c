@@ -19,6 +19,8 @@ const char *cl_sim_strerror(int err)
 		return "CL_SIM_EINVAL: invalid argument";
 	case CL_SIM_ELIMIT:
 		return "CL_SIM_ELIMIT: event limit reached with events pending";
+	case CL_SIM_EIDLE:
+		return "CL_SIM_EIDLE: idle before the condition held";
 	default:
 		return "CL_SIM_E?: unknown error";
 	}
@@ -228,6 +230,20 @@ int cl_sim_run_until(struct cl_sim *sim, uint64_t t_ms)
 	if (t_ms > sim->priv.now)
 		sim->priv.now = t_ms;
 	return ran;
+}
+
+int cl_sim_run_until_done(struct cl_sim *sim, bool (*done)(void *ctx), void *ctx, int max_events)
+{
+	for (int ran = 0; ran < max_events; ran++) {
+		if (done(ctx))
+			return 0;
+		int r = cl_sim_step(sim);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return CL_SIM_EIDLE;
+	}
+	return done(ctx) ? 0 : CL_SIM_ELIMIT;
 }
 
 int cl_sim_advance(struct cl_sim *sim, uint64_t delta_ms)

@@ -169,7 +169,8 @@ enum cl_sim_err {
 	CL_SIM_ENOMEM = -1, /* the event queue or a fixed table is full */
 	CL_SIM_EINVAL = -2, /* an argument is out of range (misaligned memory, ...) */
 	CL_SIM_ELIMIT = -3, /* cl_sim_run stopped at max_events with events left */
-	CL_SIM_ERR_MIN_ = -4
+	CL_SIM_EIDLE = -4,  /* the world went idle before the awaited condition */
+	CL_SIM_ERR_MIN_ = -5
 };
 
 /* The name of a cl_sim_err, never NULL. */
@@ -253,6 +254,11 @@ int cl_sim_run(struct cl_sim *sim, int max_events);
 /* Run every event due at or before t_ms, then set the clock to t_ms (if it
  * is later). Returns the number of events run, or the sticky error. */
 int cl_sim_run_until(struct cl_sim *sim, uint64_t t_ms);
+/* Run events until done(ctx) is true (checked before each). Returns 0 when
+ * it is, CL_SIM_EIDLE if no event is left first (a deadlock or a lost
+ * wake-up in the code under test), CL_SIM_ELIMIT after max_events, or the
+ * sticky error. */
+int cl_sim_run_until_done(struct cl_sim *sim, bool (*done)(void *ctx), void *ctx, int max_events);
 int cl_sim_advance(struct cl_sim *sim, uint64_t delta_ms);
 
 /* The sticky error: 0, or CL_SIM_ENOMEM once anything failed to schedule. */
@@ -329,6 +335,10 @@ struct cl_sim_stream_cfg {
 	uint64_t jitter_ms;  /* plus 0..jitter_ms; the stream stays in order */
 	/* cut[0] applies to bytes sent by end a, cut[1] to those sent by b. */
 	struct cl_sim_cut cut[2];
+	/* Closing an end with unread bytes resets the connection instead of
+	 * closing it, as Linux does (so unsent or unread data in flight is lost:
+	 * the reason for RFC 9112 9.6's lingering close). */
+	bool close_unread_resets;
 };
 
 /* Counters of one end, for tests to check that faults really happened. */
@@ -410,7 +420,8 @@ int cl_sim_stream_recv(void *ctx, uint8_t *buf, size_t cap);
 int cl_sim_stream_send(void *ctx, const uint8_t *buf, size_t len);
 int cl_sim_stream_sendv(void *ctx, const struct cl_sim_iov *iov, int iovcnt);
 /* Close this end: the peer reads what was sent, then -1; the peer's sends
- * return -2 once the close has arrived; this end's ops return -2. */
+ * return -2 once the close has arrived; this end's ops return -2. With
+ * close_unread_resets and bytes left unread here, a reset instead. */
 void cl_sim_stream_close(void *ctx);
 /* Half-close: the peer reads what was sent, then -1; this end can still
  * receive. */

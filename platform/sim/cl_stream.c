@@ -347,6 +347,14 @@ void cl_sim_stream_close(void *ctx)
 	int i = end->priv.idx;
 	if (end->priv.closed)
 		return;
+	if (p->priv.cfg.close_unread_resets && p->priv.dir[1 - i].priv.used) {
+		CL_TRACE(p->priv.sim, "s%u.%c close with %zu bytes unread: reset",
+		         (unsigned)p->priv.id, end_name(end), p->priv.dir[1 - i].priv.used);
+		end->priv.closed = true;
+		end->priv.closed_at = cl_sim_now(p->priv.sim);
+		reset_at(p, arrival(p, &p->priv.dir[i]));
+		return;
+	}
 	uint64_t at = arrival(p, &p->priv.dir[i]);
 	if (p->priv.dir[i].priv.shut && p->priv.dir[i].priv.fin_at > at)
 		at = p->priv.dir[i].priv.fin_at;

@@ -213,6 +213,38 @@ static void test_run_limit(void **state)
 	assert_int_equal(cl_sim_now(&sim), 2000);
 }
 
+static bool three_recorded(void *ctx)
+{
+	return ((struct log *)ctx)->n >= 3;
+}
+
+static bool never(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+static void test_run_until_done(void **state)
+{
+	(void)state;
+	struct cl_sim sim;
+	struct cl_sim_event ev[8];
+	struct log lg = { 0 };
+	cl_sim_init(&sim, 1, ev, 8);
+	for (uint64_t i = 0; i < 5; i++)
+		cl_sim_at(&sim, 10 * i, record, &lg, i);
+	assert_int_equal(cl_sim_run_until_done(&sim, three_recorded, &lg, 100), 0);
+	assert_int_equal(lg.n, 3);
+	assert_int_equal(cl_sim_now(&sim), 20);
+	/* Already true: nothing runs. */
+	assert_int_equal(cl_sim_run_until_done(&sim, three_recorded, &lg, 0), 0);
+	/* Waiting for what never comes: idle is reported, not a hang. */
+	assert_int_equal(cl_sim_run_until_done(&sim, never, NULL, 100), CL_SIM_EIDLE);
+	assert_int_equal(lg.n, 5);
+	cl_sim_at(&sim, 0, again, NULL, 0);
+	assert_int_equal(cl_sim_run_until_done(&sim, never, NULL, 50), CL_SIM_ELIMIT);
+}
+
 static void test_strerror(void **state)
 {
 	(void)state;
@@ -297,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_queue_full),
 		cmocka_unit_test(test_run_limit),
+		cmocka_unit_test(test_run_until_done),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_rng),
 		cmocka_unit_test(test_trace),

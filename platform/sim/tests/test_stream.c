@@ -468,6 +468,38 @@ static void test_reset_chance_and_call(void **state)
 	assert_int_equal(cl_sim_stream_readable(s.b), 0);
 }
 
+/* RFC 9112 9.6: a server that closes with a request unread resets, and its
+ * last response may never be read. The pair models it when asked to. */
+static void test_close_unread_resets(void **state)
+{
+	(void)state;
+	static struct small s;
+	uint8_t got[16];
+	for (int opt = 0; opt < 2; opt++) {
+		struct cl_sim_stream_cfg cfg = { .close_unread_resets = opt, .latency_ms = 1 };
+		small_init(&s, &cfg, 2048);
+		assert_int_equal(cl_sim_stream_send(s.a, (const uint8_t *)"req1req2", 8), 8);
+		cl_sim_run(&s.sim, 100);
+		assert_int_equal(cl_sim_stream_recv(s.b, got, 4), 4);
+		assert_int_equal(cl_sim_stream_send(s.b, (const uint8_t *)"resp", 4), 4);
+		cl_sim_stream_close(s.b);
+		cl_sim_run(&s.sim, 100);
+		if (opt) {
+			assert_int_equal(cl_sim_stream_recv(s.a, got, sizeof got), -2);
+		} else {
+			assert_int_equal(cl_sim_stream_recv(s.a, got, sizeof got), 4);
+			assert_int_equal(cl_sim_stream_recv(s.a, got, sizeof got), -1);
+		}
+	}
+	/* With nothing unread, the option changes nothing. */
+	struct cl_sim_stream_cfg cfg = { .close_unread_resets = true };
+	small_init(&s, &cfg, 2048);
+	assert_int_equal(cl_sim_stream_send(s.b, (const uint8_t *)"bye", 3), 3);
+	cl_sim_stream_close(s.b);
+	assert_int_equal(cl_sim_stream_recv(s.a, got, sizeof got), 3);
+	assert_int_equal(cl_sim_stream_recv(s.a, got, sizeof got), -1);
+}
+
 static void test_sendv_gather(void **state)
 {
 	(void)state;
@@ -515,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_eof_cut_random),
 		cmocka_unit_test(test_reset_cut),
 		cmocka_unit_test(test_reset_chance_and_call),
+		cmocka_unit_test(test_close_unread_resets),
 		cmocka_unit_test(test_sendv_gather),
 		cmocka_unit_test(test_init_errors),
 	};
