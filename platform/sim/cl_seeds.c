@@ -34,7 +34,8 @@ int cl_sim_seeds(const char *name, uint64_t first, uint64_t count,
 		uint64_t seed = first + i;
 		if (scenario(seed, ctx) != 0) {
 			fprintf(stderr,
-			        "%s: seed %" PRIu64 " failed (replay: CLOUDLET_SEED=%" PRIu64 ")\n",
+			        "%s: seed %" PRIu64 " failed (replay: CLOUDLET_SEED=%" PRIu64
+			        "; add CLOUDLET_TRACE=1 for its trace)\n",
 			        name, seed, seed);
 			return -1;
 		}

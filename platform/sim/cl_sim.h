@@ -62,7 +62,7 @@
  * trace to stderr, which is how a failing seed is read.
  *
  * Seeds. cl_sim_seeds() runs a scenario over many seeds and prints
- * "NAME: seed N failed (replay: CLOUDLET_SEED=N)" at the first failure;
+ * "NAME: seed N failed (replay: CLOUDLET_SEED=N; ...)" at the first failure;
  * CLOUDLET_SEED=N runs only seed N, CLOUDLET_SEEDS=K changes how many.
  * Inside a scenario, CL_SIM_CHECK(cond) reports file:line and fails the seed
  * (cmocka's assert_* would skip the seed report).
@@ -608,7 +608,8 @@ size_t cl_sim_ep_pending(const struct cl_sim_ep *ep);
 
 /* Run scenario(seed, ctx) for seeds first .. first+count-1, stopping at the
  * first that returns nonzero; it prints "NAME: seed N failed (replay:
- * CLOUDLET_SEED=N)" to stderr and returns -1. Returns 0 when all pass.
+ * CLOUDLET_SEED=N; add CLOUDLET_TRACE=1 for its trace)" to stderr and
+ * returns -1. Returns 0 when all pass.
  * CLOUDLET_SEED=N in the environment runs only seed N; CLOUDLET_SEEDS=K runs
  * K seeds from first instead of count. */
 int cl_sim_seeds(const char *name, uint64_t first, uint64_t count,

@@ -75,7 +75,7 @@ static void test_failure_names_seed(void **state)
 	capture(err, sizeof err, &r, 10, 50, &c);
 	assert_int_equal(r, -1);
 	assert_int_equal(c.n, 4); /* stops at the first failure */
-	assert_non_null(strstr(err, "demo: seed 13 failed (replay: CLOUDLET_SEED=13)"));
+	assert_non_null(strstr(err, "demo: seed 13 failed (replay: CLOUDLET_SEED=13; add CLOUDLET_TRACE=1"));
 	assert_non_null(strstr(err, "check failed: seed != c->fail_at"));
 	assert_non_null(strstr(err, "test_seeds.c:"));
 }
