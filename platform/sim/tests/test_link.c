@@ -33,6 +33,7 @@ struct net {
 	_Alignas(16) uint8_t mem[CL_SIM_LINK_MEM(SLOTS, MTU)];
 	struct cl_sim_ep ep[3];
 	struct cl_sim_addr addr[3];
+	enum cl_sim_link_kind kind;
 	int notified[3];
 };
 
@@ -47,6 +48,7 @@ static void net_init(struct net *n, uint64_t seed, enum cl_sim_link_kind kind,
 {
 	memset(n, 0, sizeof *n);
 	cl_sim_init(&n->sim, seed, n->ev, 1024);
+	n->kind = kind;
 	assert_int_equal(cl_sim_link_init(&n->link, &n->sim, kind, cfg, n->mem,
 	                                  CL_SIM_LINK_MEM(slots, MTU), MTU),
 	                 0);
@@ -70,7 +72,7 @@ static void send_numbered(struct net *n, int from, int to, uint32_t i, size_t le
 	m[1] = (uint8_t)(i >> 16);
 	m[2] = (uint8_t)(i >> 8);
 	m[3] = (uint8_t)i;
-	int r = n->link.priv.kind == CL_SIM_DGRAM
+	int r = n->kind == CL_SIM_DGRAM
 	            ? cl_sim_dgram_send(&n->ep[from], m, len, &n->addr[to])
 	            : cl_sim_frame_send(&n->ep[from], m, len);
 	assert_int_equal(r, (int)len);
