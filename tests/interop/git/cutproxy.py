@@ -18,6 +18,7 @@ on standard output once it accepts connections, then logs one line per
 connection on standard error:  conn N up=BYTES down=BYTES cut=yes|no
 """
 import argparse
+import select
 import socket
 import struct
 import sys
@@ -30,6 +31,10 @@ def log(msg):
 
 
 class Conn:
+    """One client connection and its upstream, relayed by one thread with
+    select, so the cut happens where the bytes are counted and no other thread
+    is blocked on a socket being closed (which would keep it open)."""
+
     def __init__(self, num, client, args):
         self.num = num
         self.client = client
@@ -37,84 +42,61 @@ class Conn:
         self.up = 0
         self.down = 0
         self.cut = False
-        self.lock = threading.Lock()
-        self.closed = False
-        self.server = None
-
-    def close_all(self, rst=False):
-        with self.lock:
-            if self.closed:
-                return
-            self.closed = True
-        for s in (self.client, self.server):
-            if s is None:
-                continue
-            try:
-                if rst:
-                    # SO_LINGER with a zero timeout makes close() send RST.
-                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                 struct.pack("ii", 1, 0))
-                else:
-                    s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            try:
-                s.close()
-            except OSError:
-                pass
-
-    def pump_up(self):
-        try:
-            while True:
-                data = self.client.recv(65536)
-                if not data:
-                    try:
-                        self.server.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        pass
-                    return
-                self.up += len(data)
-                self.server.sendall(data)
-        except OSError:
-            self.close_all()
-
-    def pump_down(self):
-        limit = self.args.cut_after if self.num >= self.args.first_cut else 0
-        try:
-            while True:
-                data = self.server.recv(65536)
-                if not data:
-                    try:
-                        self.client.shutdown(socket.SHUT_WR)
-                    except OSError:
-                        pass
-                    return
-                if limit and self.down + len(data) >= limit:
-                    keep = limit - self.down
-                    if keep:
-                        self.client.sendall(data[:keep])
-                    self.down += keep
-                    self.cut = True
-                    self.close_all(rst=self.args.rst)
-                    return
-                self.down += len(data)
-                self.client.sendall(data)
-        except OSError:
-            self.close_all()
 
     def run(self):
         host, port = self.args.upstream.rsplit(":", 1)
         try:
-            self.server = socket.create_connection((host, int(port)))
+            server = socket.create_connection((host, int(port)))
         except OSError as e:
             log("conn %d upstream connect failed: %s" % (self.num, e))
             self.client.close()
             return
-        t = threading.Thread(target=self.pump_up, daemon=True)
-        t.start()
-        self.pump_down()
-        t.join()
-        self.close_all()
+        limit = self.args.cut_after if self.num >= self.args.first_cut else 0
+        client = self.client
+        open_in = {client, server}
+        try:
+            while open_in:
+                ready, _, _ = select.select(list(open_in), [], [])
+                for s in ready:
+                    try:
+                        data = s.recv(65536)
+                    except OSError:
+                        data = b""
+                    other = server if s is client else client
+                    if not data:
+                        open_in.discard(s)
+                        try:
+                            other.shutdown(socket.SHUT_WR)
+                        except OSError:
+                            pass
+                        continue
+                    if s is client:
+                        self.up += len(data)
+                        server.sendall(data)
+                        continue
+                    if limit and self.down + len(data) >= limit:
+                        data = data[:limit - self.down]
+                        self.cut = True
+                    if data:
+                        client.sendall(data)
+                        self.down += len(data)
+                    if self.cut:
+                        raise StopIteration
+        except (OSError, StopIteration):
+            pass
+        if self.cut and self.args.rst:
+            # SO_LINGER with a zero timeout makes close() send RST.
+            for s in (client, server):
+                try:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                 struct.pack("ii", 1, 0))
+                except OSError:
+                    pass
+        for s in (client, server):
+            try:
+                s.close()
+            except OSError:
+                pass
         log("conn %d up=%d down=%d cut=%s" %
             (self.num, self.up, self.down, "yes" if self.cut else "no"))
 

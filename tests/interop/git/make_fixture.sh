@@ -91,8 +91,14 @@ with open(d + "/zeros.bin", "wb") as f:
     f.write(b"\0" * (1 << 20))
 # A log that each commit rewrites a little: lines to delta against.
 lines = ["line %04d: %s\n" % (i, hashlib.sha1(str(i).encode()).hexdigest()) for i in range(400)]
-with open(d + "/log0.txt", "w") as f:
-    f.writelines(lines)
+# Version N of history/log.txt: N small edits and insertions, so each version
+# deltas well against the one before.
+for n in range(31):
+    with open(d + "/log%d.txt" % n, "w") as f:
+        f.writelines(lines)
+    i = (n * 37) % len(lines)
+    lines[i] = "edit %d of line %d\n" % (n, i)
+    lines.insert((n * 11) % len(lines), "inserted by version %d\n" % n)
 EOF
 
 readme=$(printf '# fixture\n\nA repository for readers of git objects.\n' | blob)
@@ -142,16 +148,7 @@ base_entries() {
 }
 
 log_version() { # N -> blob id of history/log.txt at version N
-  python3 - "$work/log0.txt" "$1" <<'EOF' | blob
-import sys
-lines = open(sys.argv[1]).read().splitlines(True)
-n = int(sys.argv[2])
-for k in range(n):
-    i = (k * 37) % len(lines)
-    lines[i] = "edit %d of line %d\n" % (k, i)
-    lines.insert((k * 11) % len(lines), "inserted by version %d\n" % k)
-sys.stdout.write("".join(lines))
-EOF
+  blobf "$work/log$1.txt"
 }
 
 tree_at() { # VERSION [EXTRA_ENTRIES_FILE]

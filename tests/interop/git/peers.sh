@@ -85,11 +85,19 @@ for _ in range(200):
 EOF
 }
 
+# A server started inside $(...) is reparented when the subshell ends, and
+# where PID 1 does not reap (containers), it stays a zombie: that is dead.
+peers_alive() { # PID
+  local st
+  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+
 # Wait until 127.0.0.1:PORT accepts, while PID lives; 10 s at most.
 peers_wait_port() { # PORT PID
   local i
   for i in $(seq 1 200); do
-    kill -0 "$2" 2>/dev/null || return 1
+    peers_alive "$2" || return 1
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
     sleep 0.05
   done
@@ -309,7 +317,7 @@ peer_stop() { # NAME
     kids=$(pgrep -P "$p" 2>/dev/null || true)
     kill "$p" 2>/dev/null || true
     [ -n "$kids" ] && kill $kids 2>/dev/null
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq 1 100); do peers_alive "$p" || break; sleep 0.05; done
     kill -9 "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
