@@ -66,8 +66,10 @@ peers_init() {
 # A port nobody listens on now, from the high range the kernel does not hand
 # out as ephemeral ports by default (so our own clients do not collide with
 # it). There is a window between this check and the server's bind; the start
-# functions retry with another port when the bind fails.
+# functions retry with another port when the bind fails. PEERS_FIXED_PORT, when
+# set, is used instead (a wrapper that must listen where it is told).
 peers_free_port() {
+  if [ -n "${PEERS_FIXED_PORT:-}" ]; then echo "$PEERS_FIXED_PORT"; return; fi
   python3 - <<'EOF'
 import random, socket
 for _ in range(200):
