@@ -7,6 +7,9 @@
 #               (the outputs must be byte-identical: sha256 compared)
 #   clone       git clone --bare over smart HTTP from git http-backend behind
 #               nginx + fcgiwrap                          vs  the same clone from httpd
+#   fetch       the clone's protocol v2 fetch request POSTed by curl, the pack
+#               stored and checked but not indexed: the server's own speed,
+#               without the client's index-pack that dominates a clone
 #
 # Each measurement runs once to warm the page cache (not counted), then --runs
 # times, git and cloudlet taking turns; the table shows medians with min–max.
@@ -17,7 +20,7 @@
 # for httpd it is its processes' CPU from /proc.
 #
 # Usage: bench/git/run.sh [--gitkv PATH] [--httpd PATH] [--runs N] [--repo PATH]
-#                         [--out FILE] [--only index-pack,cat-all,clone]
+#                         [--out FILE] [--only index-pack,cat-all,clone,fetch]
 # Without --gitkv/--httpd only git's side runs. Needs git, nginx, fcgiwrap,
 # /usr/bin/time (Debian: time), a C compiler and python3. Servers run on
 # 127.0.0.1 on free high ports, as children of this script, and stop at its end.
@@ -25,7 +28,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-GITKV="" HTTPD="" RUNS=3 OUT="" ONLY="index-pack,cat-all,clone"
+GITKV="" HTTPD="" RUNS=3 OUT="" ONLY="index-pack,cat-all,clone,fetch"
 REPO=${BENCH_GIT_REPO:-$root/../../shared/data/git/mirage-tcpip.git}
 [ -d "$REPO" ] || REPO=/work/shared/data/git/mirage-tcpip.git
 while [ $# -gt 0 ]; do
@@ -159,8 +162,12 @@ if want index-pack; then
         cmd=("$GITKV" index-pack p.pack)
       fi
       measure index-pack "$t" "$run" "" -- -C "$d" -o /dev/null "${cmd[@]}"
-      same=no; cmp -s "$d/p.idx" "${pack%.pack}.idx" && same=yes
-      sed -i '$ s/$/ idx_same='"$same"'/' "$SAMPLES"
+      # idx v2 is deterministic for a given pack, so git's bytes are the
+      # reference; an idx that differs must at least satisfy verify-pack.
+      same=no valid=no
+      if cmp -s "$d/p.idx" "${pack%.pack}.idx"; then same=yes valid=yes
+      elif git verify-pack "$d/p.idx" >/dev/null 2>&1; then valid=yes; fi
+      sed -i '$ s/$/ idx_same='"$same"' idx_valid='"$valid"'/' "$SAMPLES"
     done
   done
 fi
@@ -184,18 +191,26 @@ if want cat-all; then
   done
 fi
 
-# --- clone over smart HTTP ---------------------------------------------------
-# clone_once TOOL RUN URL: one clone, with the server's CPU around it.
-clone_once() {
-  local t=$1 run=$2 url=$3 dst=$tmp/clone.git before after cgi=0 acc0 cpul0 i
-  rm -rf "$dst"
+# --- clone (and a bare fetch) over smart HTTP -----------------------------------
+# serve_once BENCH TOOL RUN URL: one git clone (BENCH=clone) or one curl POST
+# of a v2 fetch (BENCH=fetch), with the server's CPU around it.
+serve_once() {
+  local bench=$1 t=$2 run=$3 url=$4 dst=$tmp/clone.git before after cgi=0 acc0=0 cpul0=0 i
+  rm -rf "$dst" "$tmp/fetch.out"
   if [ "$t" = git ]; then
     acc0=$(wc -l < "$PEERS_DIR/git/nginx-access.log"); cpul0=$(wc -l < "$tmp/cgi-cpu.log")
     before=$(proc_cpu $(cat "$PEERS_DIR/git/pids"))
   else
     before=$(proc_cpu $(cat "$HTTPD_PIDS"))
   fi
-  measure clone "$t" "$run" "" -- -o /dev/null git clone -q --bare "$url" "$dst"
+  if [ "$bench" = clone ]; then
+    measure clone "$t" "$run" "" -- -o /dev/null git clone -q --bare "$url" "$dst"
+  else
+    measure fetch "$t" "$run" "" -- -o /dev/null curl -sS --fail -X POST \
+      -H 'Content-Type: application/x-git-upload-pack-request' \
+      -H 'Accept: application/x-git-upload-pack-result' -H 'Git-Protocol: version=2' \
+      --data-binary @"$tmp/fetch.req" -o "$tmp/fetch.out" "$url/git-upload-pack"
+  fi
   if [ "$t" = git ]; then
     # Each request nginx logged must have its http-backend line.
     for i in $(seq 1 100); do
@@ -208,26 +223,33 @@ clone_once() {
     sleep 0.2
     after=$(proc_cpu $(cat "$HTTPD_PIDS"))
   fi
-  local server
+  local server ok=no got
   server=$(awk -v a="$after" -v b="$before" -v c="$cgi" 'BEGIN {printf "%.2f", a - b + c}')
-  local got
-  got=$(git --git-dir="$dst" count-objects -v 2>/dev/null | awk '/^in-pack:/ {print $2}')
-  local ok=yes
-  [ "$(rc_of)" = 0 ] && [ "${got:-0}" = "$nclone" ] || ok=no
+  if [ "$bench" = clone ]; then
+    got=$(git --git-dir="$dst" count-objects -v 2>/dev/null | awk '/^in-pack:/ {print $2}')
+    [ "$(rc_of)" = 0 ] && [ "${got:-0}" = "$nclone" ] && ok=yes
+    [ $ok = yes ] || log "clone from $t, run $run: rc=$(rc_of), $got of $nclone objects"
+  else
+    got=$(python3 "$here/v2fetch.py" check "$tmp/fetch.out" "$nclone" 2>&1) && ok=yes
+    [ $ok = yes ] || log "fetch from $t, run $run: rc=$(rc_of): $got"
+  fi
   sed -i '$ s/$/ server_cpu='"$server"' complete='"$ok"'/' "$SAMPLES"
-  [ $ok = yes ] || log "clone from $t, run $run: rc=$(rc_of), $got of $nclone objects"
 }
 
-if want clone; then
+if want clone || want fetch; then
   [ -x /usr/bin/time ] || { echo "run.sh: clone needs /usr/bin/time (Debian package time)" >&2; exit 1; }
-  log "clone: $RUNS runs"
+  log "clone and fetch over smart HTTP: $RUNS runs"
   : > "$tmp/cgi-cpu.log"
+  python3 "$here/v2fetch.py" request "$repo" > "$tmp/fetch.req"
   gurl=$(peer_http_start git "$repo" --cpu-log "$tmp/cgi-cpu.log")
   hurl=""
   [ -n "$HTTPD" ] && hurl=$(httpd_start "$repo")
   for run in $(seq 0 "$RUNS"); do
-    clone_once git "$run" "$gurl"
-    [ -n "$hurl" ] && clone_once cloudlet "$run" "$hurl"
+    for b in clone fetch; do
+      want $b || continue
+      serve_once $b git "$run" "$gurl"
+      [ -n "$hurl" ] && serve_once $b cloudlet "$run" "$hurl"
+    done
   done
   peer_stop git
 fi
