@@ -78,10 +78,7 @@ log() { echo "bench: $*" >&2; }
 # directory for a repository: work on a copy that has one.
 repo=$tmp/srv/$(basename "$REPO")
 mkdir -p "$tmp/srv"
-cp -r "$REPO" "$repo"
-chmod -R u+w "$repo"
-mkdir -p "$repo/refs/heads" "$repo/refs/tags"
-git --git-dir="$repo" rev-parse -q --verify HEAD >/dev/null || { echo "run.sh: $repo is not a usable repository" >&2; exit 1; }
+"$root/tests/interop/git/copy_shared_repo.sh" "$REPO" "$repo" >/dev/null
 pack=$(ls "$repo"/objects/pack/*.pack | head -n1)
 nobj=$(git --git-dir="$repo" count-objects -v | awk '/^in-pack:/ {print $2}')
 # A clone takes branches and tags, not the 488 refs/pull/* of this mirror.

@@ -4,7 +4,9 @@
 Every accepted connection is relayed to UPSTREAM. The bytes the upstream sends
 back are counted per connection; once --cut-after bytes have gone to the
 client, the proxy forwards exactly that many and then drops both sides (a FIN,
-or an RST with --rst), as a server killed mid-pack would. The client's bytes
+or an RST with --rst), as a server killed mid-pack would; with --stall it sends
+nothing more but keeps the client's connection open, as a hung server would
+(the client's timeout is then what ends it). The client's bytes
 are relayed untouched. With --cut-after 0 (the default, "never") it is a plain
 relay that logs how many bytes each connection carried, so a test can first
 measure a whole transfer and then cut it at, say, half.
@@ -84,6 +86,15 @@ class Conn:
                         raise StopIteration
         except (OSError, StopIteration):
             pass
+        if self.cut and self.args.stall:
+            # A server that hangs instead of dying: nothing more is sent, the
+            # client's connection stays open until the client gives up.
+            try:
+                server.close()
+                while client.recv(65536):
+                    pass
+            except OSError:
+                pass
         if self.cut and self.args.rst:
             # SO_LINGER with a zero timeout makes close() send RST.
             for s in (client, server):
@@ -110,6 +121,8 @@ def main():
     ap.add_argument("--first-cut", type=int, default=1,
                     help="first connection number (1-based) that is cut")
     ap.add_argument("--rst", action="store_true", help="drop with RST instead of FIN")
+    ap.add_argument("--stall", action="store_true",
+                    help="instead of dropping, stop sending and hold the connection open")
     args = ap.parse_args()
 
     host, port = args.listen.rsplit(":", 1)

@@ -24,11 +24,12 @@
 #                                     for (upload-pack, pack-objects); fcgiwrap
 #                                     never waits for its CGIs, so their CPU
 #                                     shows nowhere else
-#   peer_cut_start NAME HOST:PORT BYTES [--first-cut N] [--rst]
+#   peer_cut_start NAME HOST:PORT BYTES [--first-cut N] [--rst|--stall]
 #                                     cutproxy.py in front of HOST:PORT: drops
 #                                     each connection (from the Nth on) after
-#                                     BYTES of the server's answer; prints the
-#                                     proxy's port
+#                                     BYTES of the server's answer (FIN, RST,
+#                                     or --stall: hangs); prints the proxy's
+#                                     port
 #   peer_stop NAME                    stops that peer (its own pids only)
 #   peers_cleanup                     stops every peer, removes the state dir
 #
@@ -42,7 +43,7 @@
 # CLI, for a person at a terminal (runs until Ctrl-C):
 #   peers.sh daemon REPO [--receive-pack]
 #   peers.sh http REPO [--push USER:PASSWORD]
-#   peers.sh cut HOST:PORT BYTES [--first-cut N] [--rst]
+#   peers.sh cut HOST:PORT BYTES [--first-cut N] [--rst|--stall]
 
 PEERS_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PEERS_DIR=${PEERS_DIR:-}
@@ -295,7 +296,7 @@ EOF
   peers_die "nginx did not start"
 }
 
-peer_cut_start() { # NAME HOST:PORT BYTES [--first-cut N] [--rst]
+peer_cut_start() { # NAME HOST:PORT BYTES [--first-cut N] [--rst|--stall]
   local name=$1 upstream=$2 bytes=$3; shift 3
   peers_require_dir
   local d; d=$(peers_newdir "$name")

@@ -4,7 +4,8 @@
 # git daemon and over git http-backend behind nginx+fcgiwrap, with protocol
 # v0 and v2 (the trace must show which one ran), pushes refused without and
 # with a wrong password, and a clone through cutproxy.py that dies mid-pack
-# fails (FIN and RST) while the same clone through the proxy uncut succeeds.
+# fails (FIN and RST) while the same clone through the proxy uncut succeeds,
+# and one that hangs mid-pack ends by the client's own timeout.
 # On a failing git command its GIT_TRACE_PACKET log and the server's logs are
 # printed.
 set -uo pipefail
@@ -141,10 +142,25 @@ cut_case() {
     check "$kind ($mode): the failed clone left no repository" [ ! -e "$tmp/cut-$kind-$mode.git" ]
   done
 }
+# A server that hangs mid-pack: the client's own timeout must end the clone.
+stall_case() {
+  local port cut=$1 t0 t1
+  port=$(peer_cut_start cut-http-stall "127.0.0.1:$hport" "$cut" --stall) || { no "http stall: cutproxy start"; return; }
+  t0=$(date +%s)
+  gitfail "http stalled after $cut bytes: clone gives up (http.lowSpeedTime=2)" \
+    timeout 60 git -c protocol.version=2 -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=2 \
+    clone -q --bare "http://127.0.0.1:$port/$(basename "$tmp/http-ro.git")" "$tmp/cut-http-stall.git"
+  t1=$(date +%s)
+  check "http stall: the clone ended by its timeout, not by ours ($((t1 - t0)) s)" [ $((t1 - t0)) -lt 50 ]
+  check "http stall: the pack had started" grep -qE '< packfile$' "$last_trace"
+  check "http stall: the failed clone left no repository" [ ! -e "$tmp/cut-http-stall.git" ]
+}
+
 dport=${rourl#git://127.0.0.1:}; dport=${dport%%/*}
 cut_case daemon "127.0.0.1:$dport" git "$(basename "$tmp/ro.git")"
 hport=${hrourl#http://127.0.0.1:}; hport=${hport%%/*}
 cut_case http "127.0.0.1:$hport" http "$(basename "$tmp/http-ro.git")"
+stall_case 117000
 
 echo "peers: $fails failure(s)"
 [ $fails -eq 0 ]
