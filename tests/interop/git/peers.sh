@@ -108,7 +108,13 @@ peers_wait_port() { # PORT PID
 }
 
 peers_require_dir() {
-  [ -n "$PEERS_DIR" ] || peers_init
+  [ -n "$PEERS_DIR" ] && return 0
+  # Made inside $(...), the state dir would be lost to the caller, and with it
+  # the pids to stop.
+  if [ "${BASH_SUBSHELL:-0}" -gt 0 ]; then
+    peers_die "call peers_init before starting a peer inside \$(...)"; return 1
+  fi
+  peers_init
 }
 
 peers_newdir() { # NAME -> path of a fresh state dir for NAME
@@ -140,7 +146,7 @@ peer_daemon_start() { # NAME REPO [--receive-pack]
     esac
     shift
   done
-  peers_require_dir
+  peers_require_dir || return 1
   peers_repo_split "$repo" || return 1
   local d port pid try
   d=$(peers_newdir "$name")
@@ -187,7 +193,7 @@ peer_http_start() { # NAME REPO [--push USER:PASSWORD] [--cpu-log FILE]
     esac
     shift
   done
-  peers_require_dir
+  peers_require_dir || return 1
   peers_repo_split "$repo" || return 1
   [ -x "$PEERS_NGINX" ] || { peers_die "nginx not found"; return 1; }
   [ -x "$PEERS_FCGIWRAP" ] || { peers_die "fcgiwrap not found"; return 1; }
@@ -298,7 +304,7 @@ EOF
 
 peer_cut_start() { # NAME HOST:PORT BYTES [--first-cut N] [--rst|--stall]
   local name=$1 upstream=$2 bytes=$3; shift 3
-  peers_require_dir
+  peers_require_dir || return 1
   local d; d=$(peers_newdir "$name")
   python3 "$PEERS_HERE/cutproxy.py" --upstream "$upstream" --cut-after "$bytes" "$@" \
     </dev/null >"$d/port" 2>"$d/proxy.log" &
