@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -217,12 +219,79 @@ static void usage(void)
 		"  -b N        batch size for sendmmsg/recvmmsg (default 32, max %d)\n"
 		"  -c CPU      pin to this CPU\n"
 		"  -t MS       a query unanswered after MS milliseconds is lost (default 1000)\n"
+		"  -G N        send queries of equal length N at a time as one UDP GSO\n"
+		"              super-datagram (UDP_SEGMENT); the kernel splits it, the\n"
+		"              server still receives one datagram per query (max 64)\n"
 		"  -e          add EDNS0 OPT (1232 octets)\n"
 		"  -D          set DO in the OPT record (implies -e)\n"
 		"  -v          print the first few mismatching answers\n"
 		"  -q          print only the RESULT line\n",
 		MAX_SOCKETS, MAX_BATCH);
 	exit(2);
+}
+
+/* Gives the query a free id on socket s, writes it into the copy at dst. */
+static void take_slot(struct sock *s, uint32_t query, uint64_t t, uint8_t *dst)
+{
+	uint16_t id = s->next_id;
+	while (s->slots[id].busy)
+		id++;
+	s->next_id = (uint16_t)(id + 1);
+	dst[0] = (uint8_t)(id >> 8);
+	dst[1] = (uint8_t)id;
+	struct slot *sl = &s->slots[id];
+	sl->busy = 1;
+	sl->query = query;
+	sl->sent_ns = t;
+	sl->pos = s->nlive;
+	s->live[s->nlive++] = id;
+}
+
+/* GSO groups: runs of queries of the same length, sent as one UDP_SEGMENT
+ * super-datagram that the kernel splits into ordinary datagrams. Built by
+ * walking the query list in order and closing a group when it is full, so
+ * one pass over the groups sends every query once and the mix is kept. */
+struct group {
+	uint32_t first; /* index into order[] */
+	uint16_t n, len;
+};
+
+static struct group *make_groups(const struct query *qs, size_t nq, int gso,
+                                 uint32_t **order_out, size_t *ngroups)
+{
+	uint32_t *order = malloc(nq * sizeof *order);
+	struct group *g = malloc(nq * sizeof *g);
+	uint32_t *pend[301];
+	int npend[301];
+	size_t no = 0, ng = 0;
+	for (int l = 0; l <= 300; l++) {
+		pend[l] = malloc((size_t)gso * sizeof(uint32_t));
+		npend[l] = 0;
+	}
+	for (size_t i = 0; i <= nq; i++) {
+		int flush_all = i == nq;
+		for (int l = 0; l <= 300; l++) {
+			int full = npend[l] == gso;
+			if (!(full || (flush_all && npend[l] > 0)))
+				continue;
+			g[ng].first = (uint32_t)no;
+			g[ng].n = (uint16_t)npend[l];
+			g[ng].len = (uint16_t)l;
+			ng++;
+			for (int k = 0; k < npend[l]; k++)
+				order[no++] = pend[l][k];
+			npend[l] = 0;
+		}
+		if (i < nq) {
+			int l = qs[i].len;
+			pend[l][npend[l]++] = (uint32_t)i;
+		}
+	}
+	for (int l = 0; l <= 300; l++)
+		free(pend[l]);
+	*order_out = order;
+	*ngroups = ng;
+	return g;
 }
 
 static void free_slot(struct sock *s, uint16_t id)
@@ -239,11 +308,11 @@ int main(int argc, char **argv)
 {
 	const char *server = NULL, *qfile = NULL;
 	int port = 0, nsock = 4, batch = 32, cpu = -1, edns = 0, dobit = 0;
-	int quiet = 0, verbose = 0;
+	int quiet = 0, verbose = 0, gso = 0;
 	double duration = 10;
 	long window = 256, timeout_ms = 1000;
 	int c;
-	while ((c = getopt(argc, argv, "s:p:f:d:w:S:b:c:t:eDqvh")) != -1) {
+	while ((c = getopt(argc, argv, "s:p:f:d:w:S:b:c:t:G:eDqvh")) != -1) {
 		switch (c) {
 		case 's': server = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -254,6 +323,7 @@ int main(int argc, char **argv)
 		case 'b': batch = atoi(optarg); break;
 		case 'c': cpu = atoi(optarg); break;
 		case 't': timeout_ms = atol(optarg); break;
+		case 'G': gso = atoi(optarg); break;
 		case 'e': edns = 1; break;
 		case 'D': edns = 1; dobit = 1; break;
 		case 'q': quiet = 1; break;
@@ -263,7 +333,8 @@ int main(int argc, char **argv)
 	}
 	if (!server || !qfile || port <= 0 || port > 65535 || nsock < 1 ||
 	    nsock > MAX_SOCKETS || batch < 1 || batch > MAX_BATCH || window < nsock ||
-	    window > (long)nsock * 60000 || duration <= 0 || timeout_ms <= 0)
+	    window > (long)nsock * 60000 || duration <= 0 || timeout_ms <= 0 || gso < 0 ||
+	    gso > 64)
 		usage();
 
 	if (cpu >= 0) {
@@ -317,6 +388,36 @@ int main(int argc, char **argv)
 		rxm[i].msg_hdr.msg_iovlen = 1;
 	}
 
+	/* GSO: gmsgs super-datagrams of up to gso queries each per sendmmsg. */
+	uint32_t *order = NULL;
+	size_t ngroups = 0, gnext = 0;
+	struct group *groups = NULL;
+	int gmsgs = gso > 1 ? (batch + gso - 1) / gso : 0;
+	if (gmsgs < 1)
+		gmsgs = 1;
+	uint8_t *gbuf = NULL;
+	struct mmsghdr gm[MAX_BATCH];
+	struct iovec gv[MAX_BATCH];
+	/* Control buffers, aligned for struct cmsghdr. */
+	static uint64_t gctl[MAX_BATCH][(CMSG_SPACE(sizeof(uint16_t)) + 7) / 8];
+	if (gso > 1) {
+		groups = make_groups(qs, nq, gso, &order, &ngroups);
+		gbuf = malloc((size_t)gmsgs * (size_t)gso * 300);
+		memset(gm, 0, sizeof gm);
+		for (int i = 0; i < gmsgs; i++) {
+			gm[i].msg_hdr.msg_iov = &gv[i];
+			gm[i].msg_hdr.msg_iovlen = 1;
+			gm[i].msg_hdr.msg_control = gctl[i];
+			gm[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&gm[i].msg_hdr);
+			cm->cmsg_level = SOL_UDP;
+			cm->cmsg_type = UDP_SEGMENT;
+			cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		}
+		if (per_sock < gso)
+			die("-G needs at least that many queries in flight per socket (-w / -S)");
+	}
+
 	struct stats st;
 	memset(&st, 0, sizeof st);
 	size_t qnext = 0;
@@ -340,22 +441,58 @@ int main(int argc, char **argv)
 			while (sending && s->nlive < per_sock) {
 				int n = 0;
 				long room = per_sock - (long)s->nlive;
+				if (gso > 1) {
+					/* Up to batch/gso super-datagrams per sendmmsg. */
+					int nm = 0;
+					size_t used = 0;
+					while (nm < gmsgs && groups[gnext].n <= room) {
+						const struct group *g = &groups[gnext];
+						uint8_t *base = gbuf + used;
+						for (int k = 0; k < g->n; k++) {
+							uint32_t qi = order[g->first + (uint32_t)k];
+							uint8_t *dst = base + (size_t)k * g->len;
+							memcpy(dst, qs[qi].wire, g->len);
+							take_slot(s, qi, t, dst);
+						}
+						gv[nm].iov_base = base;
+						gv[nm].iov_len = (size_t)g->n * g->len;
+						uint16_t seg = g->len;
+						memcpy(CMSG_DATA(CMSG_FIRSTHDR(&gm[nm].msg_hdr)), &seg, sizeof seg);
+						used += gv[nm].iov_len;
+						room -= g->n;
+						nm++;
+						if (++gnext == ngroups)
+							gnext = 0;
+					}
+					if (nm == 0)
+						break;
+					int sent = sendmmsg(s->fd, gm, (unsigned)nm, 0);
+					if (sent < 0)
+						sent = 0;
+					for (int m = nm - 1; m >= sent; m--) {
+						uint16_t seg;
+						memcpy(&seg, CMSG_DATA(CMSG_FIRSTHDR(&gm[m].msg_hdr)), sizeof seg);
+						const uint8_t *b = gv[m].iov_base;
+						for (size_t off = 0; off < gv[m].iov_len; off += seg) {
+							free_slot(s, (uint16_t)((b[off] << 8) | b[off + 1]));
+							st.send_err++;
+						}
+					}
+					for (int m = 0; m < sent; m++) {
+						uint16_t seg;
+						memcpy(&seg, CMSG_DATA(CMSG_FIRSTHDR(&gm[m].msg_hdr)), sizeof seg);
+						st.sent += gv[m].iov_len / seg;
+					}
+					if (sent < nm)
+						break;
+					progress = 1;
+					continue;
+				}
 				while (n < batch && n < room) {
-					uint16_t id = s->next_id;
-					while (s->slots[id].busy)
-						id++;
-					s->next_id = (uint16_t)(id + 1);
 					struct query *q = &qs[qnext];
 					memcpy(txbuf[n], q->wire, q->len);
-					txbuf[n][0] = (uint8_t)(id >> 8);
-					txbuf[n][1] = (uint8_t)id;
+					take_slot(s, (uint32_t)qnext, t, txbuf[n]);
 					txv[n].iov_len = q->len;
-					struct slot *sl = &s->slots[id];
-					sl->busy = 1;
-					sl->query = (uint32_t)qnext;
-					sl->sent_ns = t;
-					sl->pos = s->nlive;
-					s->live[s->nlive++] = id;
 					if (++qnext == nq)
 						qnext = 0;
 					n++;
@@ -484,11 +621,18 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	double match = st.expect_total ? 100.0 * (double)st.expect_ok / (double)st.expect_total : 100.0;
 	if (!quiet) {
 		printf("server          %s:%d\n", server, port);
-		printf("queries         %zu distinct, %d sockets, window %ld, batch %d%s\n", nq, nsock,
+		printf("queries         %zu distinct, %d sockets, window %ld, batch %d%s", nq, nsock,
 		       window, batch, edns ? (dobit ? ", EDNS+DO" : ", EDNS") : "");
+		if (gso > 1)
+			printf(", GSO %d (%zu groups)", gso, ngroups);
+		printf("\n");
 		printf("duration        %.2f s\n", secs);
 		printf("sent            %llu\n", (unsigned long long)st.sent);
 		printf("answered        %llu\n", (unsigned long long)st.answered);
@@ -508,12 +652,13 @@ int main(int argc, char **argv)
 				printf(" %s=%llu", rcodes[i], (unsigned long long)st.rcode[i]);
 		printf("\n");
 		printf("expected rcode  %.3f%% of %llu\n", match, (unsigned long long)st.expect_total);
+		printf("loadgen cpu     %.2f s (%.0f%% of one core)\n", cpu_s, 100.0 * cpu_s / secs);
 	}
 	printf("RESULT qps=%.0f sent=%llu answered=%llu lost=%llu badq=%llu unexpected=%llu "
-	       "expect_ok=%.3f avg_us=%.0f p99_us=%llu",
+	       "expect_ok=%.3f avg_us=%.0f p99_us=%llu cpu_s=%.2f",
 	       qps, (unsigned long long)st.sent, (unsigned long long)st.answered,
 	       (unsigned long long)st.lost, (unsigned long long)st.badq,
-	       (unsigned long long)st.unexpected, match, avg_us, (unsigned long long)p99);
+	       (unsigned long long)st.unexpected, match, avg_us, (unsigned long long)p99, cpu_s);
 	for (int i = 0; i < 16; i++)
 		if (st.rcode[i])
 			printf(" %s=%llu", rcodes[i], (unsigned long long)st.rcode[i]);

@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# Authoritative DNS benchmark: Knot, NSD and (when given) cloudlet's dnsd,
+# one after another in the same run, on the same zone and query mix, each
+# server pinned to one CPU and the load generator to the other.
+#
+#   bench/dns/run.sh [--dnsd PATH] [--records N | --big] [--duration S]
+#                    [--servers knot,nsd,dnsd] [--window N] [--sockets N]
+#                    [--gso N] [--server-cpu 0] [--gen-cpu 1] [--no-echo]
+#                    [--dnsperf-servers] [--dnsd-args 'ARGS'] [--out DIR] [--keep]
+#
+# Per server it reports queries per second, the server's CPU time during the
+# measured run (utime+stime of every process of the server, from
+# /proc/PID/stat), queries per server CPU-second, resident memory with the
+# zone loaded (sum of VmRSS and of Pss over the server's processes, largest
+# VmHWM), lost queries and the share of answers with the expected rcode; then
+# a markdown table with ratios relative to the first server. It also measures
+# the load generator's own ceiling against bench/dns/echo.c (a responder
+# that costs almost nothing) and, if dnsperf is installed, dnsperf's ceiling
+# on the same path.
+#
+# Every server runs as this script's child on 127.0.0.1 at a high port with
+# its configuration and state in a temporary directory, and is killed at the
+# end. Needs: python3, a C compiler, taskset; knotd and nsd for those servers.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+dnsd=""
+records=1000
+duration=10
+warmup=2
+servers=""
+window=512
+sockets=4
+batch=32
+gso=16
+server_cpu=0
+gen_cpu=1
+do_echo=1
+dnsperf_servers=0
+out=""
+keep=0
+dnsd_args=""
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-2}"; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dnsd) dnsd=$2; shift 2 ;;
+    --dnsd-args) dnsd_args=$2; shift 2 ;;
+    --records) records=$2; shift 2 ;;
+    --big) records=100000; shift ;;
+    --duration) duration=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --window) window=$2; shift 2 ;;
+    --sockets) sockets=$2; shift 2 ;;
+    --batch) batch=$2; shift 2 ;;
+    --gso) gso=$2; shift 2 ;;
+    --server-cpu) server_cpu=$2; shift 2 ;;
+    --gen-cpu) gen_cpu=$2; shift 2 ;;
+    --no-echo) do_echo=0; shift ;;
+    --dnsperf-servers) dnsperf_servers=1; shift ;;
+    --out) out=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) usage 0 ;;
+    *) echo "run.sh: unknown option $1" >&2; usage ;;
+  esac
+done
+
+if [ -z "$servers" ]; then
+  servers="knot,nsd"
+  [ -n "$dnsd" ] && servers="knot,nsd,dnsd"
+fi
+if [[ ",$servers," == *,dnsd,* ]] && [ -z "$dnsd" ]; then
+  echo "run.sh: dnsd in --servers needs --dnsd PATH" >&2; exit 2
+fi
+[ -n "$dnsd" ] && dnsd=$(readlink -f "$dnsd")
+
+sbin_path="$PATH:/usr/sbin:/usr/local/sbin:/sbin"
+need() { PATH=$sbin_path command -v "$1" >/dev/null || { echo "run.sh: $1 not found${2:+ ($2)}" >&2; exit 2; }; }
+need python3; need taskset "util-linux"; need cc "a C compiler"
+ncpu=$(nproc --all)
+if [ "$server_cpu" -ge "$ncpu" ] || [ "$gen_cpu" -ge "$ncpu" ]; then
+  echo "run.sh: needs CPUs $server_cpu and $gen_cpu, machine has $ncpu" >&2; exit 2
+fi
+
+work=$(mktemp -d /tmp/benchdns.XXXXXX)
+pgids=()
+cleanup() {
+  for g in "${pgids[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done
+  if [ "$keep" -eq 1 ]; then echo "run.sh: kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- tools: the generator and the echo responder, built here with -O2.
+cc -O2 -std=c11 -Wall -o "$work/loadgen" "$here/loadgen.c"
+cc -O2 -std=c11 -Wall -o "$work/echo" "$here/echo.c"
+loadgen=$work/loadgen
+
+# ---- zone and query mix
+origin=bench.test
+zone=$work/$origin.zone
+queries=$work/queries.txt
+python3 "$here/genzone.py" --origin "$origin" --records "$records" --zone "$zone" --queries "$queries"
+cut -d' ' -f1,2 "$queries" > "$work/queries-dnsperf.txt"
+echo "$origin SOA NOERROR" > "$work/ready.txt"
+
+free_port() {
+  python3 -c 'import socket
+for _ in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.bind(("127.0.0.1", p)); print(p); break
+    except OSError: pass
+    finally: u.close(); t.close()'
+}
+
+# CPU ticks and memory of a server: every process in its process group
+# (NSD forks a main and a server process; Knot is one process of threads).
+group_stat() { # PGID -> "ticks rss_kb pss_kb hwm_kb nprocs"
+  python3 - "$1" <<'PY'
+import os, sys
+g = int(sys.argv[1])
+ticks = rss = pss = hwm = n = 0
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    try:
+        with open('/proc/%s/stat' % pid) as f:
+            st = f.read().rsplit(')', 1)[1].split()
+        if int(st[2]) != g:
+            continue
+        ticks += int(st[11]) + int(st[12])
+        with open('/proc/%s/status' % pid) as f:
+            kv = dict(l.split(':', 1) for l in f if ':' in l)
+        rss += int(kv.get('VmRSS', '0 kB').split()[0])
+        hwm = max(hwm, int(kv.get('VmHWM', '0 kB').split()[0]))
+        try:
+            with open('/proc/%s/smaps_rollup' % pid) as f:
+                for l in f:
+                    if l.startswith('Pss:'):
+                        pss += int(l.split()[1])
+        except OSError:
+            pass
+        n += 1
+    except (OSError, ValueError, IndexError):
+        continue
+print(ticks, rss, pss, hwm, n)
+PY
+}
+cpu_busy() { # busy jiffies of the server's and the generator's CPUs
+  awk -v a="cpu$server_cpu" -v b="cpu$gen_cpu" '$1 == a || $1 == b { s += $2 + $3 + $4 + $7 + $8 + $9 } END { print s }' /proc/stat
+}
+
+# start_server NAME -> sets port, pgid; the server runs pinned to server_cpu.
+start_server() {
+  local name=$1 d=$work/$1
+  mkdir -p "$d"
+  port=$(free_port)
+  case "$name" in
+    knot)
+      cat > "$d/knot.conf" <<EOF
+server:
+    rundir: "$d"
+    listen: 127.0.0.1@$port
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+log:
+  - target: stderr
+    any: notice
+database:
+    storage: "$d/db"
+template:
+  - id: default
+    storage: "$d"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: $origin
+    file: "$zone"
+EOF
+      set -- "$(PATH=$sbin_path command -v knotd)" -c "$d/knot.conf" ;;
+    nsd)
+      # Rate limiting off; minimal responses so NSD's answers are the same
+      # size as Knot's (otherwise it adds the apex NS RRset and glue).
+      cat > "$d/nsd.conf" <<EOF
+server:
+    ip-address: 127.0.0.1@$port
+    do-ip6: no
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "$d"
+    database: ""
+    zonelistfile: "$d/zone.list"
+    xfrdfile: "$d/xfrd.state"
+    xfrdir: "$d"
+    pidfile: "$d/nsd.pid"
+    verbosity: 0
+    minimal-responses: yes
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+remote-control:
+    control-enable: no
+zone:
+    name: $origin
+    zonefile: "$zone"
+EOF
+      set -- "$(PATH=$sbin_path command -v nsd)" -d -c "$d/nsd.conf" ;;
+    dnsd)
+      # shellcheck disable=SC2086
+      set -- "$dnsd" --listen "127.0.0.1:$port" --zone "$origin=$zone" $dnsd_args ;;
+    echo)
+      set -- "$work/echo" -p "$port" ;;
+    echo-nogro)
+      set -- "$work/echo" -p "$port" -n ;;
+  esac
+  setsid taskset -c "$server_cpu" "$@" > "$d/log" 2>&1 &
+  pgid=$!
+  pgids+=("$pgid")
+  local i
+  for i in $(seq 1 300); do
+    if "$loadgen" -s 127.0.0.1 -p "$port" -f "$work/ready.txt" -d 0.1 -w 1 -S 1 -t 50 -q >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$pgid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "run.sh: $name did not come up on port $port; its log:" >&2
+  cat "$d/log" >&2
+  exit 1
+}
+
+stop_server() {
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  local i
+  for i in $(seq 1 50); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  wait "$pgid" 2>/dev/null || true
+}
+
+kv() { # KEY LINE -> value of KEY=... in LINE
+  sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $2"
+}
+
+tck=$(getconf CLK_TCK)
+results=()  # name|qps|cpu_s|rss|pss|hwm|lost|sent|match|gen_cpu|nprocs|avg_us
+measure() { # NAME
+  local name=$1
+  start_server "$name"
+  "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$warmup" -w "$window" -S "$sockets" \
+    -b "$batch" -G "$gso" -c "$gen_cpu" -q >/dev/null || true
+  local t0 t1 b0 b1 line rss pss hwm nprocs
+  read -r t0 _ <<< "$(group_stat "$pgid")"
+  b0=$(cpu_busy)
+  line=$("$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$duration" -w "$window" \
+    -S "$sockets" -b "$batch" -G "$gso" -c "$gen_cpu" -q | grep '^RESULT') || true
+  b1=$(cpu_busy)
+  read -r t1 rss pss hwm nprocs <<< "$(group_stat "$pgid")"
+  stop_server
+  local cpu other
+  cpu=$(awk -v a="$t0" -v b="$t1" -v t="$tck" 'BEGIN { printf "%.2f", (b - a) / t }')
+  other=$(awk -v a="$b0" -v b="$b1" -v t="$tck" -v s="$cpu" -v g="$(kv cpu_s "$line")" \
+    'BEGIN { o = (b - a) / t - s - g; printf "%.2f", (o < 0 ? 0 : o) }')
+  echo "  $name: $line server_cpu_s=$cpu rss_kb=$rss pss_kb=$pss hwm_kb=$hwm procs=$nprocs other_cpu_s=$other"
+  results+=("$name|$(kv qps "$line")|$cpu|$rss|$pss|$hwm|$(kv lost "$line")|$(kv sent "$line")|$(kv expect_ok "$line")|$(kv cpu_s "$line")|$nprocs|$(kv avg_us "$line")|$other")
+}
+
+dnsperf_run() { # NAME -> qps of dnsperf against the server
+  local name=$1 q
+  start_server "$name"
+  taskset -c "$gen_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-dnsperf.txt" -l "$warmup" \
+    -c "$sockets" -q "$window" > /dev/null 2>&1 || true
+  q=$(taskset -c "$gen_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-dnsperf.txt" \
+    -l "$duration" -c "$sockets" -q "$window" 2>&1 | awk '/Queries per second/ {printf "%.0f", $4}')
+  stop_server
+  echo "${q:-0}"
+}
+
+echo "run.sh: $records-record zone, ${duration}s per server (+${warmup}s warm-up), window $window over $sockets sockets, server on CPU $server_cpu, generator on CPU $gen_cpu"
+IFS=, read -r -a order <<< "$servers"
+for s in "${order[@]}"; do
+  case "$s" in knot) need knotd ;; nsd) need nsd ;; dnsd) ;; *) echo "run.sh: unknown server $s" >&2; exit 2 ;; esac
+  measure "$s"
+done
+
+ceiling="" dp_echo=""
+declare -A dp_server=()
+if [ "$do_echo" -eq 1 ]; then
+  measure echo
+  measure echo-nogro
+  if PATH=$sbin_path command -v dnsperf >/dev/null; then
+    dp_echo=$(dnsperf_run echo)
+    echo "  dnsperf against echo: $dp_echo qps"
+  fi
+fi
+if [ "$dnsperf_servers" -eq 1 ] && PATH=$sbin_path command -v dnsperf >/dev/null; then
+  for s in "${order[@]}"; do
+    dp_server[$s]=$(dnsperf_run "$s")
+    echo "  dnsperf against $s: ${dp_server[$s]} qps"
+  done
+fi
+
+# ---- the table
+version_of() {
+  case "$1" in
+    knot) PATH=$sbin_path knotd -V 2>&1 | head -1 | awk '{print $NF}' ;;
+    nsd) PATH=$sbin_path nsd -v 2>&1 | head -1 | awk '{print $NF}' ;;
+    *) echo "" ;;
+  esac
+}
+{
+  echo "Zone: $records records ($(grep -vc '^[;$]' "$zone") lines), query mix: $(wc -l < "$queries") queries (50% answers, 5% CNAME, 5% NODATA, 25% NXDOMAIN, 15% referrals)."
+  echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $ncpu CPUs, Linux $(uname -r). Server on CPU $server_cpu, loadgen on CPU $gen_cpu (window $window, $sockets sockets, batch $batch, GSO $gso), ${duration}s each."
+  echo
+  echo "| server | qps | ×first | server CPU s | q per CPU-s | ×first | RSS MiB | PSS MiB | HWM MiB | lost | rcode ok | gen CPU | other CPU s |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  first_qps="" first_eff=""
+  for r in "${results[@]}"; do
+    IFS='|' read -r name qps cpu rss pss hwm lost sent match gcpu nprocs avg other <<< "$r"
+    label=$name
+    v=$(version_of "$name"); [ -n "$v" ] && label="$name $v"
+    [ "$name" = echo ] && label="echo, UDP_GRO (generator ceiling)"
+    [ "$name" = echo-nogro ] && label="echo, per datagram (path ceiling)"
+    [ "$nprocs" -gt 1 ] && label="$label ($nprocs procs)"
+    eff=$(awk -v q="$qps" -v d="$duration" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", q * d / c; else print 0 }')
+    if [ -z "$first_qps" ]; then first_qps=$qps; first_eff=$eff; fi
+    awk -v n="$label" -v q="$qps" -v fq="$first_qps" -v c="$cpu" -v e="$eff" -v fe="$first_eff" \
+        -v rss="$rss" -v pss="$pss" -v hwm="$hwm" -v lost="$lost" -v sent="$sent" -v m="$match" \
+        -v g="$gcpu" -v d="$duration" -v o="$other" 'BEGIN {
+      printf "| %s | %d | %.2f | %.2f | %d | %.2f | %.1f | %.1f | %.1f | %.2f%% | %s%% | %.0f%% | %.2f |\n",
+        n, q, (fq > 0 ? q / fq : 0), c, e, (fe > 0 ? e / fe : 0), rss / 1024, pss / 1024, hwm / 1024,
+        (sent > 0 ? 100 * lost / sent : 0), m, 100 * g / d, o }'
+  done
+  if [ -n "$dp_echo" ]; then
+    echo
+    echo "dnsperf against echo (per datagram or GRO alike: dnsperf sends one datagram per query): $dp_echo qps (dnsperf -c $sockets -q $window, pinned to CPU $gen_cpu)."
+  fi
+  for s in "${!dp_server[@]}"; do
+    echo "dnsperf against $s: ${dp_server[$s]} qps."
+  done
+} > "$work/table.md"
+echo
+cat "$work/table.md"
+if [ -n "$out" ]; then
+  mkdir -p "$out"
+  cp "$work/table.md" "$out/table.md"
+  cp "$zone" "$queries" "$out/"
+fi
