@@ -4,9 +4,10 @@
 # server pinned to one CPU and the load generator to the other.
 #
 #   bench/dns/run.sh [--dnsd PATH] [--records N | --big] [--duration S]
-#                    [--servers knot,nsd,dnsd] [--window N] [--sockets N]
+#                    [--servers knot,nsd,dnsd] [--window N] [--sockets N] [--timeout-ms MS]
 #                    [--gso N] [--server-cpu 0] [--gen-cpu 1] [--no-echo]
-#                    [--dnsperf-servers] [--dnsd-args 'ARGS'] [--out DIR] [--keep]
+#                    [--dnsperf-servers] [--dnsd-args 'ARGS'] [--repeat N]
+#                    [--quiet-wait S] [--out DIR] [--keep]
 #
 # Per server it reports queries per second, the server's CPU time during the
 # measured run (utime+stime of every process of the server, from
@@ -29,7 +30,7 @@ records=1000
 duration=10
 warmup=2
 servers=""
-window=512
+window=256
 sockets=4
 batch=32
 gso=16
@@ -39,6 +40,9 @@ do_echo=1
 dnsperf_servers=0
 out=""
 keep=0
+repeat=1
+quiet_wait=30
+timeout_ms=100
 dnsd_args=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-2}"; }
@@ -53,6 +57,7 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
     --window) window=$2; shift 2 ;;
+    --timeout-ms) timeout_ms=$2; shift 2 ;;
     --sockets) sockets=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
     --gso) gso=$2; shift 2 ;;
@@ -62,6 +67,8 @@ while [ $# -gt 0 ]; do
     --dnsperf-servers) dnsperf_servers=1; shift ;;
     --out) out=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --repeat) repeat=$2; shift 2 ;;
+    --quiet-wait) quiet_wait=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage ;;
   esac
@@ -84,6 +91,7 @@ if [ "$server_cpu" -ge "$ncpu" ] || [ "$gen_cpu" -ge "$ncpu" ]; then
   echo "run.sh: needs CPUs $server_cpu and $gen_cpu, machine has $ncpu" >&2; exit 2
 fi
 
+tck=$(getconf CLK_TCK)
 work=$(mktemp -d /tmp/benchdns.XXXXXX)
 pgids=()
 cleanup() {
@@ -94,9 +102,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- tools: the generator and the echo responder, built here with -O2.
-cc -O2 -std=c11 -Wall -o "$work/loadgen" "$here/loadgen.c"
-cc -O2 -std=c11 -Wall -o "$work/echo" "$here/echo.c"
-loadgen=$work/loadgen
+mkdir "$work/bin"
+cc -O2 -std=c11 -Wall -o "$work/bin/loadgen" "$here/loadgen.c"
+cc -O2 -std=c11 -Wall -o "$work/bin/echo" "$here/echo.c"
+loadgen=$work/bin/loadgen
 
 # ---- zone and query mix
 origin=bench.test
@@ -148,8 +157,20 @@ for pid in filter(str.isdigit, os.listdir('/proc')):
 print(ticks, rss, pss, hwm, n)
 PY
 }
-cpu_busy() { # busy jiffies of the server's and the generator's CPUs
-  awk -v a="cpu$server_cpu" -v b="cpu$gen_cpu" '$1 == a || $1 == b { s += $2 + $3 + $4 + $7 + $8 + $9 } END { print s }' /proc/stat
+cpu_busy() { # user+nice+system jiffies of the server's and the generator's CPUs
+  awk -v a="cpu$server_cpu" -v b="cpu$gen_cpu" '$1 == a || $1 == b { s += $2 + $3 + $4 } END { print s }' /proc/stat
+}
+# Waits (up to --quiet-wait seconds) until the two CPUs are nearly idle, so
+# that other users of a shared machine disturb the measurement less.
+wait_quiet() {
+  local waited=0 b0 b1
+  while [ "$waited" -lt "$quiet_wait" ]; do
+    b0=$(cpu_busy); sleep 1; b1=$(cpu_busy)
+    # busy jiffies over 1 s on 2 CPUs, as a share of 2*CLK_TCK
+    if [ $(( (b1 - b0) * 100 / (2 * tck) )) -lt 10 ]; then return 0; fi
+    waited=$((waited + 1))
+  done
+  echo "  (CPUs still busy with other work after ${quiet_wait}s; measuring anyway)"
 }
 
 # start_server NAME -> sets port, pgid; the server runs pinned to server_cpu.
@@ -213,9 +234,9 @@ EOF
       # shellcheck disable=SC2086
       set -- "$dnsd" --listen "127.0.0.1:$port" --zone "$origin=$zone" $dnsd_args ;;
     echo)
-      set -- "$work/echo" -p "$port" ;;
+      set -- "$work/bin/echo" -p "$port" ;;
     echo-nogro)
-      set -- "$work/echo" -p "$port" -n ;;
+      set -- "$work/bin/echo" -p "$port" -n ;;
   esac
   setsid taskset -c "$server_cpu" "$@" > "$d/log" 2>&1 &
   pgid=$!
@@ -245,18 +266,18 @@ kv() { # KEY LINE -> value of KEY=... in LINE
   sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $2"
 }
 
-tck=$(getconf CLK_TCK)
 results=()  # name|qps|cpu_s|rss|pss|hwm|lost|sent|match|gen_cpu|nprocs|avg_us
 measure() { # NAME
   local name=$1
+  wait_quiet
   start_server "$name"
   "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$warmup" -w "$window" -S "$sockets" \
-    -b "$batch" -G "$gso" -c "$gen_cpu" -q >/dev/null || true
+    -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" -q >/dev/null || true
   local t0 t1 b0 b1 line rss pss hwm nprocs
   read -r t0 _ <<< "$(group_stat "$pgid")"
   b0=$(cpu_busy)
   line=$("$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$duration" -w "$window" \
-    -S "$sockets" -b "$batch" -G "$gso" -c "$gen_cpu" -q | grep '^RESULT') || true
+    -S "$sockets" -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" -q | grep '^RESULT') || true
   b1=$(cpu_busy)
   read -r t1 rss pss hwm nprocs <<< "$(group_stat "$pgid")"
   stop_server
@@ -281,16 +302,27 @@ dnsperf_run() { # NAME -> qps of dnsperf against the server
 
 echo "run.sh: $records-record zone, ${duration}s per server (+${warmup}s warm-up), window $window over $sockets sockets, server on CPU $server_cpu, generator on CPU $gen_cpu"
 IFS=, read -r -a order <<< "$servers"
+all=("${order[@]}")
+[ "$do_echo" -eq 1 ] && all+=(echo echo-nogro)
 for s in "${order[@]}"; do
   case "$s" in knot) need knotd ;; nsd) need nsd ;; dnsd) ;; *) echo "run.sh: unknown server $s" >&2; exit 2 ;; esac
-  measure "$s"
 done
+declare -A best=()
+for round in $(seq 1 "$repeat"); do
+  [ "$repeat" -gt 1 ] && echo "round $round of $repeat"
+  for s in "${all[@]}"; do
+    measure "$s"
+    r=${results[-1]}
+    q=$(cut -d'|' -f2 <<< "$r")
+    if [ -z "${best[$s]:-}" ] || [ "${q:-0}" -gt "$(cut -d'|' -f2 <<< "${best[$s]}")" ]; then best[$s]=$r; fi
+  done
+done
+results=()
+for s in "${all[@]}"; do results+=("${best[$s]}"); done
 
-ceiling="" dp_echo=""
+dp_echo=""
 declare -A dp_server=()
 if [ "$do_echo" -eq 1 ]; then
-  measure echo
-  measure echo-nogro
   if PATH=$sbin_path command -v dnsperf >/dev/null; then
     dp_echo=$(dnsperf_run echo)
     echo "  dnsperf against echo: $dp_echo qps"
@@ -312,6 +344,7 @@ version_of() {
   esac
 }
 {
+  [ "$repeat" -gt 1 ] && echo "Best of $repeat interleaved runs per server."
   echo "Zone: $records records ($(grep -vc '^[;$]' "$zone") lines), query mix: $(wc -l < "$queries") queries (50% answers, 5% CNAME, 5% NODATA, 25% NXDOMAIN, 15% referrals)."
   echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $ncpu CPUs, Linux $(uname -r). Server on CPU $server_cpu, loadgen on CPU $gen_cpu (window $window, $sockets sockets, batch $batch, GSO $gso), ${duration}s each."
   echo
