@@ -160,6 +160,9 @@ PY
 cpu_busy() { # user+nice+system jiffies of the server's and the generator's CPUs
   awk -v a="cpu$server_cpu" -v b="cpu$gen_cpu" '$1 == a || $1 == b { s += $2 + $3 + $4 } END { print s }' /proc/stat
 }
+cpu_total() { # CPU -> all busy jiffies of it (user nice system irq softirq steal)
+  awk -v a="cpu$1" '$1 == a { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
 # Waits (up to --quiet-wait seconds) until the two CPUs are nearly idle, so
 # that other users of a shared machine disturb the measurement less.
 wait_quiet() {
@@ -273,20 +276,23 @@ measure() { # NAME
   start_server "$name"
   "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$warmup" -w "$window" -S "$sockets" \
     -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" -q >/dev/null || true
-  local t0 t1 b0 b1 line rss pss hwm nprocs
+  local t0 t1 b0 b1 c0 c1 g0 g1 e0 e1 line rss pss hwm nprocs
   read -r t0 _ <<< "$(group_stat "$pgid")"
-  b0=$(cpu_busy)
+  b0=$(cpu_busy); c0=$(cpu_total "$server_cpu"); g0=$(cpu_total "$gen_cpu"); e0=$EPOCHREALTIME
   line=$("$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$duration" -w "$window" \
     -S "$sockets" -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" -q | grep '^RESULT') || true
-  b1=$(cpu_busy)
+  b1=$(cpu_busy); c1=$(cpu_total "$server_cpu"); g1=$(cpu_total "$gen_cpu"); e1=$EPOCHREALTIME
   read -r t1 rss pss hwm nprocs <<< "$(group_stat "$pgid")"
   stop_server
   local cpu other
   cpu=$(awk -v a="$t0" -v b="$t1" -v t="$tck" 'BEGIN { printf "%.2f", (b - a) / t }')
   other=$(awk -v a="$b0" -v b="$b1" -v t="$tck" -v s="$cpu" -v g="$(kv cpu_s "$line")" \
     'BEGIN { o = (b - a) / t - s - g; printf "%.2f", (o < 0 ? 0 : o) }')
-  echo "  $name: $line server_cpu_s=$cpu rss_kb=$rss pss_kb=$pss hwm_kb=$hwm procs=$nprocs other_cpu_s=$other"
-  results+=("$name|$(kv qps "$line")|$cpu|$rss|$pss|$hwm|$(kv lost "$line")|$(kv sent "$line")|$(kv expect_ok "$line")|$(kv cpu_s "$line")|$nprocs|$(kv avg_us "$line")|$other")
+  local scpu gcpu
+  scpu=$(awk -v a="$c0" -v b="$c1" -v t="$tck" -v d="$(awk -v x="$e0" -v y="$e1" 'BEGIN { print y - x }')" 'BEGIN { printf "%.0f", 100 * (b - a) / t / d }')
+  gcpu=$(awk -v a="$g0" -v b="$g1" -v t="$tck" -v d="$(awk -v x="$e0" -v y="$e1" 'BEGIN { print y - x }')" 'BEGIN { printf "%.0f", 100 * (b - a) / t / d }')
+  echo "  $name: $line server_cpu_s=$cpu rss_kb=$rss pss_kb=$pss hwm_kb=$hwm procs=$nprocs other_cpu_s=$other cpu${server_cpu}_busy=$scpu% cpu${gen_cpu}_busy=$gcpu%"
+  results+=("$name|$(kv qps "$line")|$cpu|$rss|$pss|$hwm|$(kv lost "$line")|$(kv sent "$line")|$(kv expect_ok "$line")|$(kv cpu_s "$line")|$nprocs|$(kv avg_us "$line")|$other|$scpu|$gcpu")
 }
 
 dnsperf_run() { # NAME -> qps of dnsperf against the server
@@ -348,11 +354,11 @@ version_of() {
   echo "Zone: $records records ($(grep -vc '^[;$]' "$zone") lines), query mix: $(wc -l < "$queries") queries (50% answers, 5% CNAME, 5% NODATA, 25% NXDOMAIN, 15% referrals)."
   echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $ncpu CPUs, Linux $(uname -r). Server on CPU $server_cpu, loadgen on CPU $gen_cpu (window $window, $sockets sockets, batch $batch, GSO $gso), ${duration}s each."
   echo
-  echo "| server | qps | ×first | server CPU s | q per CPU-s | ×first | RSS MiB | PSS MiB | HWM MiB | lost | rcode ok | gen CPU | other CPU s |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| server | qps | ×first | server CPU s | q per CPU-s | ×first | RSS MiB | PSS MiB | HWM MiB | lost | rcode ok | gen CPU | CPU$server_cpu / CPU$gen_cpu busy | other CPU s |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   first_qps="" first_eff=""
   for r in "${results[@]}"; do
-    IFS='|' read -r name qps cpu rss pss hwm lost sent match gcpu nprocs avg other <<< "$r"
+    IFS='|' read -r name qps cpu rss pss hwm lost sent match gcpu nprocs avg other sb gb <<< "$r"
     label=$name
     v=$(version_of "$name"); [ -n "$v" ] && label="$name $v"
     [ "$name" = echo ] && label="echo, UDP_GRO (generator ceiling)"
@@ -362,10 +368,10 @@ version_of() {
     if [ -z "$first_qps" ]; then first_qps=$qps; first_eff=$eff; fi
     awk -v n="$label" -v q="$qps" -v fq="$first_qps" -v c="$cpu" -v e="$eff" -v fe="$first_eff" \
         -v rss="$rss" -v pss="$pss" -v hwm="$hwm" -v lost="$lost" -v sent="$sent" -v m="$match" \
-        -v g="$gcpu" -v d="$duration" -v o="$other" 'BEGIN {
-      printf "| %s | %d | %.2f | %.2f | %d | %.2f | %.1f | %.1f | %.1f | %.2f%% | %s%% | %.0f%% | %.2f |\n",
+        -v g="$gcpu" -v d="$duration" -v o="$other" -v sb="$sb" -v gb="$gb" 'BEGIN {
+      printf "| %s | %d | %.2f | %.2f | %d | %.2f | %.1f | %.1f | %.1f | %.2f%% | %s%% | %.0f%% | %d%% / %d%% | %.2f |\n",
         n, q, (fq > 0 ? q / fq : 0), c, e, (fe > 0 ? e / fe : 0), rss / 1024, pss / 1024, hwm / 1024,
-        (sent > 0 ? 100 * lost / sent : 0), m, 100 * g / d, o }'
+        (sent > 0 ? 100 * lost / sent : 0), m, 100 * g / d, sb, gb, o }'
   done
   if [ -n "$dp_echo" ]; then
     echo
