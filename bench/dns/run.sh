@@ -7,7 +7,8 @@
 #                    [--servers knot,nsd,dnsd] [--window N] [--sockets N] [--timeout-ms MS]
 #                    [--gso N] [--server-cpu 0] [--gen-cpu 1] [--no-echo]
 #                    [--dnsperf-servers] [--dnsd-args 'ARGS'] [--repeat N]
-#                    [--quiet-wait S] [--out DIR] [--keep]
+#                    [--quiet-wait S] [--loadgen-args 'ARGS' (e.g. -e: EDNS, -D: DO)]
+#                    [--out DIR] [--keep]
 #
 # Per server it reports queries per second, the server's CPU time during the
 # measured run (utime+stime of every process of the server, from
@@ -44,6 +45,7 @@ repeat=1
 quiet_wait=30
 timeout_ms=100
 dnsd_args=""
+loadgen_args=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-2}"; }
 
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --dnsd) dnsd=$2; shift 2 ;;
     --dnsd-args) dnsd_args=$2; shift 2 ;;
+    --loadgen-args) loadgen_args=$2; shift 2 ;;
     --records) records=$2; shift 2 ;;
     --big) records=100000; shift ;;
     --duration) duration=$2; shift 2 ;;
@@ -275,12 +278,12 @@ measure() { # NAME
   wait_quiet
   start_server "$name"
   "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$warmup" -w "$window" -S "$sockets" \
-    -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" -q >/dev/null || true
+    -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" $loadgen_args -q >/dev/null || true
   local t0 t1 b0 b1 c0 c1 g0 g1 e0 e1 line rss pss hwm nprocs
   read -r t0 _ <<< "$(group_stat "$pgid")"
   b0=$(cpu_busy); c0=$(cpu_total "$server_cpu"); g0=$(cpu_total "$gen_cpu"); e0=$EPOCHREALTIME
   line=$("$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$duration" -w "$window" \
-    -S "$sockets" -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" -q | grep '^RESULT') || true
+    -S "$sockets" -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" $loadgen_args -q | grep '^RESULT') || true
   b1=$(cpu_busy); c1=$(cpu_total "$server_cpu"); g1=$(cpu_total "$gen_cpu"); e1=$EPOCHREALTIME
   read -r t1 rss pss hwm nprocs <<< "$(group_stat "$pgid")"
   stop_server
