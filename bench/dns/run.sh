@@ -8,6 +8,7 @@
 #                    [--gso N] [--server-cpu 0] [--gen-cpu 1] [--no-echo]
 #                    [--dnsperf-servers] [--dnsd-args 'ARGS'] [--repeat N]
 #                    [--quiet-wait S] [--loadgen-args 'ARGS' (e.g. -e: EDNS, -D: DO)]
+#                    [--nice N (servers and generators at this nice level, e.g. -20)]
 #                    [--out DIR] [--keep]
 #
 # Per server it reports queries per second, the server's CPU time during the
@@ -46,6 +47,7 @@ quiet_wait=30
 timeout_ms=100
 dnsd_args=""
 loadgen_args=""
+nice_level=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit "${1:-2}"; }
 
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
     --dnsd) dnsd=$2; shift 2 ;;
     --dnsd-args) dnsd_args=$2; shift 2 ;;
     --loadgen-args) loadgen_args=$2; shift 2 ;;
+    --nice) nice_level=$2; shift 2 ;;
     --records) records=$2; shift 2 ;;
     --big) records=100000; shift ;;
     --duration) duration=$2; shift 2 ;;
@@ -109,6 +112,11 @@ mkdir "$work/bin"
 cc -O2 -std=c11 -Wall -o "$work/bin/loadgen" "$here/loadgen.c"
 cc -O2 -std=c11 -Wall -o "$work/bin/echo" "$here/echo.c"
 loadgen=$work/bin/loadgen
+# With --nice, every measured process runs in its own session whose
+# autogroup gets that nice level: with autogroups (the default on Linux),
+# a nice value alone only ranks processes within one session.
+prio=(setsid sh -c '[ -z "$NICE" ] || { echo "$NICE" > /proc/$$/autogroup; renice -n "$NICE" -p $$ >/dev/null; } 2>/dev/null; exec "$@"' sh)
+export NICE=$nice_level
 
 # ---- zone and query mix
 origin=bench.test
@@ -244,7 +252,7 @@ EOF
     echo-nogro)
       set -- "$work/bin/echo" -p "$port" -n ;;
   esac
-  setsid taskset -c "$server_cpu" "$@" > "$d/log" 2>&1 &
+  "${prio[@]}" taskset -c "$server_cpu" "$@" > "$d/log" 2>&1 &
   pgid=$!
   pgids+=("$pgid")
   local i
@@ -277,12 +285,12 @@ measure() { # NAME
   local name=$1
   wait_quiet
   start_server "$name"
-  "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$warmup" -w "$window" -S "$sockets" \
+  "${prio[@]}" "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$warmup" -w "$window" -S "$sockets" \
     -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" $loadgen_args -q >/dev/null || true
   local t0 t1 b0 b1 c0 c1 g0 g1 e0 e1 line rss pss hwm nprocs
   read -r t0 _ <<< "$(group_stat "$pgid")"
   b0=$(cpu_busy); c0=$(cpu_total "$server_cpu"); g0=$(cpu_total "$gen_cpu"); e0=$EPOCHREALTIME
-  line=$("$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$duration" -w "$window" \
+  line=$("${prio[@]}" "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$duration" -w "$window" \
     -S "$sockets" -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" $loadgen_args -q | grep '^RESULT') || true
   b1=$(cpu_busy); c1=$(cpu_total "$server_cpu"); g1=$(cpu_total "$gen_cpu"); e1=$EPOCHREALTIME
   read -r t1 rss pss hwm nprocs <<< "$(group_stat "$pgid")"
@@ -301,9 +309,9 @@ measure() { # NAME
 dnsperf_run() { # NAME -> qps of dnsperf against the server
   local name=$1 q
   start_server "$name"
-  taskset -c "$gen_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-dnsperf.txt" -l "$warmup" \
+  "${prio[@]}" taskset -c "$gen_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-dnsperf.txt" -l "$warmup" \
     -c "$sockets" -q "$window" > /dev/null 2>&1 || true
-  q=$(taskset -c "$gen_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-dnsperf.txt" \
+  q=$("${prio[@]}" taskset -c "$gen_cpu" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-dnsperf.txt" \
     -l "$duration" -c "$sockets" -q "$window" 2>&1 | awk '/Queries per second/ {printf "%.0f", $4}')
   stop_server
   echo "${q:-0}"
@@ -355,6 +363,7 @@ version_of() {
 {
   [ "$repeat" -gt 1 ] && echo "Best of $repeat interleaved runs per server."
   echo "Zone: $records records ($(grep -vc '^[;$]' "$zone") lines), query mix: $(wc -l < "$queries") queries (50% answers, 5% CNAME, 5% NODATA, 25% NXDOMAIN, 15% referrals)."
+  [ -n "$nice_level" ] && echo "Servers and generators ran at nice $nice_level (shared machine)."
   echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $ncpu CPUs, Linux $(uname -r). Server on CPU $server_cpu, loadgen on CPU $gen_cpu (window $window, $sockets sockets, batch $batch, GSO $gso), ${duration}s each."
   echo
   echo "| server | qps | ×first | server CPU s | q per CPU-s | ×first | RSS MiB | PSS MiB | HWM MiB | lost | rcode ok | gen CPU | CPU$server_cpu / CPU$gen_cpu busy | other CPU s |"
