@@ -184,7 +184,7 @@ wait_quiet() {
     if [ $(( (b1 - b0) * 100 / (2 * tck) )) -lt 10 ]; then return 0; fi
     waited=$((waited + 1))
   done
-  echo "  (CPUs still busy with other work after ${quiet_wait}s; measuring anyway)"
+  [ "$quiet_wait" -eq 0 ] || echo "  (CPUs still busy with other work after ${quiet_wait}s; measuring anyway)"
 }
 
 # start_server NAME -> sets port, pgid; the server runs pinned to server_cpu.
@@ -355,8 +355,8 @@ fi
 # ---- the table
 version_of() {
   case "$1" in
-    knot) PATH=$sbin_path knotd -V 2>&1 | head -1 | awk '{print $NF}' ;;
-    nsd) PATH=$sbin_path nsd -v 2>&1 | head -1 | awk '{print $NF}' ;;
+    knot) { PATH=$sbin_path knotd -V 2>&1 || true; } | awk 'NR == 1 {print $NF}' ;;
+    nsd) { PATH=$sbin_path nsd -v 2>&1 || true; } | awk 'NR == 1 {print $NF}' ;;
     *) echo "" ;;
   esac
 }
