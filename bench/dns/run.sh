@@ -362,7 +362,7 @@ version_of() {
 }
 {
   [ "$repeat" -gt 1 ] && echo "Best of $repeat interleaved runs per server."
-  echo "Zone: $records records ($(grep -vc '^[;$]' "$zone") lines), query mix: $(wc -l < "$queries") queries (50% answers, 5% CNAME, 5% NODATA, 25% NXDOMAIN, 15% referrals)."
+  echo "Zone: $origin, $(grep -vc '^[;$]' "$zone") records, query mix: $(wc -l < "$queries") queries (50% answers, 5% CNAME, 5% NODATA, 25% NXDOMAIN, 15% referrals)."
   [ -n "$nice_level" ] && echo "Servers and generators ran at nice $nice_level (shared machine)."
   echo "Machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $ncpu CPUs, Linux $(uname -r). Server on CPU $server_cpu, loadgen on CPU $gen_cpu (window $window, $sockets sockets, batch $batch, GSO $gso), ${duration}s each."
   echo
