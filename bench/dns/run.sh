@@ -115,8 +115,10 @@ loadgen=$work/bin/loadgen
 # With --nice, every measured process runs in its own session whose
 # autogroup gets that nice level: with autogroups (the default on Linux),
 # a nice value alone only ranks processes within one session.
+# shellcheck disable=SC2016 # expanded by the inner sh
 prio=(setsid sh -c '[ -z "$NICE" ] || { echo "$NICE" > /proc/$$/autogroup; renice -n "$NICE" -p $$ >/dev/null; } 2>/dev/null; exec "$@"' sh)
 export NICE=$nice_level
+read -r -a lg_extra <<< "$loadgen_args"
 
 # ---- zone and query mix
 origin=bench.test
@@ -255,8 +257,7 @@ EOF
   "${prio[@]}" taskset -c "$server_cpu" "$@" > "$d/log" 2>&1 &
   pgid=$!
   pgids+=("$pgid")
-  local i
-  for i in $(seq 1 300); do
+  for _ in $(seq 1 300); do
     if "$loadgen" -s 127.0.0.1 -p "$port" -f "$work/ready.txt" -d 0.1 -w 1 -S 1 -t 50 -q >/dev/null 2>&1; then
       return 0
     fi
@@ -270,8 +271,7 @@ EOF
 
 stop_server() {
   kill -TERM -- "-$pgid" 2>/dev/null || true
-  local i
-  for i in $(seq 1 50); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 50); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$pgid" 2>/dev/null || true
   wait "$pgid" 2>/dev/null || true
 }
@@ -286,12 +286,12 @@ measure() { # NAME
   wait_quiet
   start_server "$name"
   "${prio[@]}" "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$warmup" -w "$window" -S "$sockets" \
-    -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" $loadgen_args -q >/dev/null || true
+    -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" "${lg_extra[@]}" -q >/dev/null || true
   local t0 t1 b0 b1 c0 c1 g0 g1 e0 e1 line rss pss hwm nprocs
   read -r t0 _ <<< "$(group_stat "$pgid")"
   b0=$(cpu_busy); c0=$(cpu_total "$server_cpu"); g0=$(cpu_total "$gen_cpu"); e0=$EPOCHREALTIME
   line=$("${prio[@]}" "$loadgen" -s 127.0.0.1 -p "$port" -f "$queries" -d "$duration" -w "$window" \
-    -S "$sockets" -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" $loadgen_args -q | grep '^RESULT') || true
+    -S "$sockets" -b "$batch" -G "$gso" -t "$timeout_ms" -c "$gen_cpu" "${lg_extra[@]}" -q | grep '^RESULT') || true
   b1=$(cpu_busy); c1=$(cpu_total "$server_cpu"); g1=$(cpu_total "$gen_cpu"); e1=$EPOCHREALTIME
   read -r t1 rss pss hwm nprocs <<< "$(group_stat "$pgid")"
   stop_server
@@ -370,7 +370,7 @@ version_of() {
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   first_qps="" first_eff=""
   for r in "${results[@]}"; do
-    IFS='|' read -r name qps cpu rss pss hwm lost sent match gcpu nprocs avg other sb gb <<< "$r"
+    IFS='|' read -r name qps cpu rss pss hwm lost sent match gcpu nprocs _ other sb gb <<< "$r"
     label=$name
     v=$(version_of "$name"); [ -n "$v" ] && label="$name $v"
     [ "$name" = echo ] && label="echo, UDP_GRO (generator ceiling)"
