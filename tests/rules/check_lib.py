@@ -81,7 +81,11 @@ def check(name, archive, allow):
     errors = []
     prefix = PREFIX.get(name, name + '_')
     allowed = set(STRING_H) | COMPILER
-    for member, sym, section, flags in members_symbols(archive):
+    syms = list(members_symbols(archive))
+    # A reference from one member to another member's global is internal.
+    allowed |= {sym.split('@')[0] for _, sym, section, flags in syms
+                if section != '*UND*' and (flags[0] in 'gu!' or flags[1] == 'w')}
+    for member, sym, section, flags in syms:
         base = sym.split('@')[0]
         if section == '*UND*':
             if base in allowed:

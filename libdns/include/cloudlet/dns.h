@@ -17,7 +17,45 @@
  * Errors. Functions return int: 0 for success, a positive count where one is
  * meaningful, or a negative DNS_E* code; dns_strerror() names it.
  * DNS_EAGAIN ("need more input" or "would block") is never the same code as
- * a malformed input.
+ * a malformed input, and every kind of malformation has its own code, so a
+ * test (or a log line) can say exactly what was wrong with a message.
+ *
+ * Names. Inside libdns a domain name is always held in uncompressed wire
+ * form: a sequence of length-prefixed labels ending in the root label (a
+ * zero octet), at most DNS_NAME_MAX (255) octets and 127 labels, each label
+ * at most 63 octets. Case is preserved exactly as received or written;
+ * every comparison is ASCII case-insensitive (RFC 4343). A `const uint8_t
+ * *name` argument always points at such a name, already validated (by a
+ * parser of this library or by dns_name_from_text()).
+ *
+ * RDATA. The "unpacked" form of RDATA is its wire form with every embedded
+ * name uncompressed: what a zone file gives, what the zone database stores,
+ * what DNSSEC signs (modulo case). dns_rdata_unpack() turns the RDATA of a
+ * received message into it; the message writer turns it back into wire form,
+ * compressing names only where RFC 3597 s4 allows (the RFC 1035 types).
+ * Every typed RDATA is checked field by field against a descriptor per type;
+ * types without a descriptor are opaque (RFC 3597).
+ *
+ * Reading messages. dns_msg_parse() checks a whole message once (header,
+ * every question and record, every RDATA, EDNS rules) and records where each
+ * section starts; afterwards dns_msg_next() walks the records without
+ * failing. Parsed output points into the caller's buffer (zero copy) except
+ * for owner names, which may be compressed and so are copied out.
+ *
+ * Writing messages. struct dns_msgw writes into a caller's buffer, sections
+ * in order, compressing names through a caller-lent table of offsets. A
+ * dns_msgw_mark() / dns_msgw_rewind() pair cuts a message back to an earlier
+ * point (the last whole RRset when an answer does not fit), rewinding the
+ * compression table with it.
+ *
+ * Zone files. dns_zone_parse() reads an RFC 1035 s5 master file held in a
+ * caller's buffer, line by line (no recursion; $INCLUDE files are stacked in
+ * the parser object, and only opened through a caller callback), and hands
+ * every record in unpacked wire form to a caller callback. An error names the
+ * file, line and column and says what was expected.
+ *
+ * Text. dns_rr_to_text() and dns_rdata_to_text() write the presentation
+ * format that dns_zone_parse() reads, so text -> wire -> text round trips.
  */
 #ifndef CLOUDLET_DNS_H
 #define CLOUDLET_DNS_H
@@ -41,7 +79,56 @@ enum dns_err {
 	DNS_EIO = -4,      /* the ops reported an error */
 	DNS_EEOF = -5,     /* the peer closed the stream */
 	DNS_ETIMEDOUT = -6,/* a deadline passed */
-	DNS_ERR_MIN_ = -7  /* one below the lowest code */
+	/* Wire format: each malformation of a message has its own code. */
+	DNS_ETRUNC = -7,        /* the message ends inside a field */
+	DNS_ECOUNT = -8,        /* a section count names more records than the message holds */
+	DNS_ETRAILING = -9,     /* octets after the last record the counts name */
+	DNS_ELABEL_LEN = -10,   /* a label longer than 63 octets (length octet 64..127) */
+	DNS_ELABEL_TYPE = -11,  /* label type 10 (reserved, RFC 1035 4.1.4) */
+	DNS_ENAME_LEN = -12,    /* a name longer than 255 octets */
+	DNS_ENAME_LABELS = -13, /* a name with more than 127 labels */
+	DNS_EPTR_FORWARD = -14, /* a compression pointer to itself or further on */
+	DNS_EPTR_LOOP = -15,    /* a pointer back into the name it is part of (a loop) */
+	DNS_EPTR_HEADER = -16,  /* a pointer into the 12-octet header */
+	DNS_EPTR_FORBIDDEN = -17, /* a pointer where compression is not allowed */
+	DNS_ERDATA_SHORT = -18, /* the RDATA fields need more octets than RDLENGTH */
+	DNS_ERDATA_LONG = -19,  /* octets left in RDATA after its last field */
+	DNS_EBITMAP = -20,      /* malformed type bitmap (RFC 4034 4.1.2) */
+	DNS_ESVC_ORDER = -21,   /* SvcParamKeys not strictly increasing (RFC 9460 2.2) */
+	DNS_ESVC_VALUE = -22,   /* a SvcParamValue of the wrong size or form */
+	DNS_EOPT_DUP = -23,     /* two OPT records (RFC 6891 6.1.1) */
+	DNS_EOPT_SECTION = -24, /* OPT outside the additional section */
+	DNS_EOPT_OWNER = -25,   /* OPT with an owner other than the root */
+	DNS_EOPT_LEN = -26,     /* an EDNS option runs past the OPT RDATA */
+	DNS_ETSIG_POS = -27,    /* TSIG not the last record (RFC 8945 5.1) */
+	DNS_ESECTION = -28,     /* writer: a section written after a later one */
+	DNS_ESTR_LEN = -29,     /* a character-string longer than 255 octets */
+	/* Zone files (text): what the parser found instead of what it expected. */
+	DNS_EZ_SYNTAX = -30,    /* unexpected token */
+	DNS_EZ_NAME = -31,      /* malformed domain name */
+	DNS_EZ_TTL = -32,       /* malformed or out of range TTL */
+	DNS_EZ_TYPE = -33,      /* unknown type mnemonic */
+	DNS_EZ_NUMBER = -34,    /* malformed or out of range number */
+	DNS_EZ_QUOTE = -35,     /* unterminated quoted string */
+	DNS_EZ_ESCAPE = -36,    /* malformed \DDD escape */
+	DNS_EZ_PAREN = -37,     /* unbalanced parentheses */
+	DNS_EZ_MISSING = -38,   /* the record ends before its RDATA is complete */
+	DNS_EZ_EXTRA = -39,     /* tokens left after the RDATA */
+	DNS_EZ_NO_OWNER = -40,  /* a record without owner and no previous owner */
+	DNS_EZ_NO_TTL = -41,    /* a record without TTL, no $TTL and no previous TTL */
+	DNS_EZ_DIRECTIVE = -42, /* unknown $ directive */
+	DNS_EZ_INCLUDE = -43,   /* $INCLUDE disabled, failed, or nested too deep */
+	DNS_EZ_GENERIC = -44,   /* \# length does not match its hex data */
+	DNS_EZ_ADDR = -45,      /* malformed IPv4 or IPv6 address */
+	DNS_EZ_BASE64 = -46,    /* malformed base64 */
+	DNS_EZ_HEX = -47,       /* malformed hex (or base32hex) */
+	DNS_EZ_TIME = -48,      /* malformed YYYYMMDDHHmmSS time */
+	DNS_EZ_SVC = -49,       /* malformed SVCB parameter */
+	DNS_EZ_CLASS = -50,     /* class other than the zone's */
+	DNS_EZ_RDLEN = -51,     /* RDATA longer than 65535 octets */
+	DNS_EZ_CALLBACK = -52,  /* the record callback refused a record */
+	DNS_ECAA_TAG = -53,     /* CAA tag empty or not letters and digits (RFC 8659 4.1) */
+	DNS_ERR_MIN_ = -54      /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "DNS_ENOMEM: buffer full". Never NULL. */
@@ -49,6 +136,311 @@ const char *dns_strerror(int err);
 
 /* The library's version string. */
 const char *dns_version(void);
+
+/* ---------------------------------------------------------------- constants */
+
+#define DNS_NAME_MAX 255    /* octets, uncompressed, root label included */
+#define DNS_LABEL_MAX 63
+#define DNS_LABELS_MAX 127
+#define DNS_HDR_LEN 12
+#define DNS_RDATA_MAX 65535
+
+/* Types (IANA registry). */
+enum dns_type {
+	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12,
+	DNS_T_HINFO = 13, DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28,
+	DNS_T_SRV = 33, DNS_T_NAPTR = 35, DNS_T_DNAME = 39, DNS_T_OPT = 41,
+	DNS_T_DS = 43, DNS_T_SSHFP = 44, DNS_T_RRSIG = 46, DNS_T_NSEC = 47,
+	DNS_T_DNSKEY = 48, DNS_T_NSEC3 = 50, DNS_T_NSEC3PARAM = 51,
+	DNS_T_TLSA = 52, DNS_T_SVCB = 64, DNS_T_HTTPS = 65,
+	DNS_T_TKEY = 249, DNS_T_TSIG = 250, DNS_T_IXFR = 251, DNS_T_AXFR = 252,
+	DNS_T_ANY = 255, DNS_T_CAA = 257
+};
+
+enum dns_class { DNS_C_IN = 1, DNS_C_CH = 3, DNS_C_HS = 4, DNS_C_NONE = 254, DNS_C_ANY = 255 };
+
+/* Header flag bits of the 16-bit flags word (RFC 1035 4.1.1, RFC 4035). */
+#define DNS_F_QR 0x8000u
+#define DNS_F_AA 0x0400u
+#define DNS_F_TC 0x0200u
+#define DNS_F_RD 0x0100u
+#define DNS_F_RA 0x0080u
+#define DNS_F_AD 0x0020u
+#define DNS_F_CD 0x0010u
+#define DNS_OPCODE(flags) (((flags) >> 11) & 0xfu)
+#define DNS_RCODE(flags) ((flags) & 0xfu)
+
+enum dns_opcode { DNS_OP_QUERY = 0, DNS_OP_IQUERY = 1, DNS_OP_STATUS = 2, DNS_OP_NOTIFY = 4, DNS_OP_UPDATE = 5 };
+
+/* Response codes; above 15 they need EDNS (the high 8 bits go in OPT). */
+enum dns_rcode {
+	DNS_RC_NOERROR = 0, DNS_RC_FORMERR = 1, DNS_RC_SERVFAIL = 2, DNS_RC_NXDOMAIN = 3,
+	DNS_RC_NOTIMP = 4, DNS_RC_REFUSED = 5, DNS_RC_YXDOMAIN = 6, DNS_RC_YXRRSET = 7,
+	DNS_RC_NXRRSET = 8, DNS_RC_NOTAUTH = 9, DNS_RC_NOTZONE = 10,
+	DNS_RC_BADVERS = 16, /* also BADSIG for TSIG (RFC 8945) */
+	DNS_RC_BADKEY = 17, DNS_RC_BADTIME = 18
+};
+
+/* Message sections, in order. */
+enum dns_section { DNS_S_QUESTION = 0, DNS_S_ANSWER = 1, DNS_S_AUTHORITY = 2, DNS_S_ADDITIONAL = 3 };
+
+#define DNS_EDNS_DO 0x8000u  /* DO bit in the OPT flags (RFC 3225) */
+
+/* ---------------------------------------------------------------- names */
+
+/* The length in octets of a validated name, root label included. */
+size_t dns_name_len(const uint8_t *name);
+
+/* The number of labels of a validated name, the root not counted. */
+int dns_name_labels(const uint8_t *name);
+
+/* ASCII case-insensitive equality (RFC 4343). */
+bool dns_name_equal(const uint8_t *a, const uint8_t *b);
+
+/* Canonical order of RFC 4034 6.1: <0, 0 or >0 like memcmp. Labels compared
+ * right to left, each as lowercased octets, a label sorting before any
+ * longer label it is a prefix of. */
+int dns_name_cmp(const uint8_t *a, const uint8_t *b);
+
+/* True if name is parent or below it (case-insensitive). */
+bool dns_name_is_sub(const uint8_t *name, const uint8_t *parent);
+
+/* Copies the name into out (lowercased); returns its length. out holds DNS_NAME_MAX. */
+size_t dns_name_lower(uint8_t *out, const uint8_t *name);
+
+/* Parses a name in presentation format (RFC 1035 5.1: \X and \DDD escapes)
+ * into out (DNS_NAME_MAX octets). "@" is the origin; a name without a final
+ * dot is relative to origin (which may be NULL: then relative names are an
+ * error). Returns the wire length, or DNS_EZ_NAME, DNS_ELABEL_LEN,
+ * DNS_ENAME_LEN, DNS_EZ_ESCAPE. */
+int dns_name_from_text(uint8_t *out, const char *text, size_t len, const uint8_t *origin);
+
+/* Writes the presentation form ("www.example.", "." for the root) with
+ * special and non-printable octets escaped, NUL-terminated. Returns the
+ * length without the NUL, or DNS_ENOMEM. 4*255+2 octets always suffice. */
+int dns_name_to_text(const uint8_t *name, char *buf, size_t cap);
+
+/* ---------------------------------------------------------------- types */
+
+/* The mnemonic of a type ("AAAA"), or NULL if it has none (then TYPEnnn). */
+const char *dns_type_name(uint16_t type);
+/* Parses "AAAA", "aaaa" or "TYPE28"; returns 0 and sets *type, or DNS_EZ_TYPE. */
+int dns_type_from_text(const char *text, size_t len, uint16_t *type);
+/* "IN", "CH", "HS", "NONE", "ANY" or NULL. */
+const char *dns_class_name(uint16_t rclass);
+/* Parses "IN" or "CLASS1"; returns 0 and sets *rclass, or DNS_EZ_CLASS. */
+int dns_class_from_text(const char *text, size_t len, uint16_t *rclass);
+/* True if libdns knows the RDATA fields of this type (else it is opaque). */
+bool dns_type_is_typed(uint16_t type);
+
+/* ---------------------------------------------------------------- RDATA */
+
+/* Checks RDATA of `type` found at msg[off, off+rdlen) of a message of msglen
+ * octets, decompressing names where the type allows pointers (RFC 1035
+ * types; RFC 3597 s7 for SRV, NAPTR, DNAME), and writes the unpacked form to
+ * out (cap octets; out may be NULL to only check). Pass msg = the RDATA, off
+ * 0, msglen = rdlen for RDATA outside a message: then every pointer is an
+ * error. Returns the unpacked length or a DNS_E* code. */
+int dns_rdata_unpack(const uint8_t *msg, size_t msglen, size_t off, uint16_t rdlen,
+	uint16_t type, uint8_t *out, size_t cap);
+
+/* Checks unpacked RDATA (no pointers allowed). 0 or a DNS_E* code. */
+int dns_rdata_check(uint16_t type, const uint8_t *rdata, size_t rdlen);
+
+/* ---------------------------------------------------------------- messages */
+
+struct dns_hdr {
+	uint16_t id;
+	uint16_t flags;     /* QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode */
+	uint16_t count[4];  /* QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT */
+};
+
+/* The EDNS0 OPT record of a message (RFC 6891 6.1.2). */
+struct dns_edns {
+	bool present;
+	uint16_t udp_size;   /* the requestor's payload size as sent; RFC 6891
+	                      * 6.2.5: treat values below 512 as 512 */
+	uint8_t ext_rcode;   /* upper 8 bits of the 12-bit rcode */
+	uint8_t version;     /* != 0: a server answers BADVERS (RFC 6891 6.1.3) */
+	uint16_t flags;      /* DNS_EDNS_DO and the Z bits */
+	const uint8_t *opts; /* the options, checked to fit, slice into the message */
+	uint16_t optlen;
+};
+
+/* One question. */
+struct dns_question {
+	uint8_t name[DNS_NAME_MAX]; /* decompressed, case as received */
+	uint16_t type;
+	uint16_t qclass;
+};
+
+/* One resource record of a parsed message. */
+struct dns_rr {
+	uint8_t owner[DNS_NAME_MAX]; /* decompressed, case as received */
+	uint8_t section;             /* enum dns_section */
+	uint16_t type;
+	uint16_t rclass;
+	uint32_t ttl;
+	uint16_t rdlen;
+	const uint8_t *rdata;        /* raw, may hold compression pointers: use
+	                              * dns_rdata_unpack(msg, len, rdoff, ...) */
+	size_t rdoff;                /* offset of rdata in the message */
+};
+
+/* A message checked by dns_msg_parse(). */
+struct dns_msg {
+	const uint8_t *wire;
+	size_t len;
+	struct dns_hdr hdr;
+	struct dns_question q;   /* the first question, if count[0] > 0 */
+	struct dns_edns edns;
+	size_t sect_off[4];      /* offset of each section's first entry */
+	size_t opt_off;          /* offset of the OPT record, 0 if none */
+	size_t tsig_off;         /* offset of the TSIG record, 0 if none */
+	size_t end;              /* offset after the last record */
+};
+
+/* Parses and checks the whole message. On any return >= DNS_HDR_LEN octets
+ * in, m->hdr holds the header (so an engine can answer FORMERR with the
+ * right id even for a malformed message). Returns 0 or a specific DNS_E*
+ * code. */
+int dns_msg_parse(struct dns_msg *m, const uint8_t *buf, size_t len);
+
+/* The 12-bit rcode: header rcode plus the OPT's extended bits. */
+int dns_msg_rcode(const struct dns_msg *m);
+
+/* Iterates over the records of a parsed message (answer, authority,
+ * additional in order; the OPT record too). */
+struct dns_msg_iter { size_t pos; uint8_t section; uint16_t left; };
+void dns_msg_iter_init(const struct dns_msg *m, struct dns_msg_iter *it);
+/* 1 and *rr filled, or 0 at the end. */
+int dns_msg_next(const struct dns_msg *m, struct dns_msg_iter *it, struct dns_rr *rr);
+
+/* Iterates over EDNS options: *pos starts at 0. 1 with code/data/len, 0 at
+ * the end. Unknown codes are the caller's to ignore (RFC 6891 6.1.2). */
+int dns_edns_next(const struct dns_edns *e, size_t *pos, uint16_t *code,
+	const uint8_t **data, uint16_t *len);
+
+/* The message writer. */
+struct dns_msgw {
+	uint8_t *buf;
+	size_t cap;        /* writes beyond cap fail with DNS_ENOMEM */
+	size_t len;
+	uint16_t *ctab;    /* compression table: offsets of names written */
+	size_t ctab_cap;
+	size_t ctab_n;
+	uint16_t count[4];
+	uint8_t section;   /* the section being written */
+	int err;           /* first error, sticky until a rewind */
+};
+
+/* A point to come back to: dns_msgw_mark() takes it, dns_msgw_rewind()
+ * restores the message, counts and compression table as they were. */
+struct dns_msgw_mark { size_t len; size_t ctab_n; uint16_t count[4]; uint8_t section; };
+
+/* Starts a message in buf (cap octets, at least DNS_HDR_LEN) with the given
+ * id and flags; ctab (ctab_cap entries, may be 0) is the compression table.
+ * A full table only means less compression, never an error. */
+int dns_msgw_init(struct dns_msgw *w, uint8_t *buf, size_t cap, uint16_t *ctab,
+	size_t ctab_cap, uint16_t id, uint16_t flags);
+/* Changes the header flags (rcode included) at any time. */
+void dns_msgw_set_flags(struct dns_msgw *w, uint16_t flags);
+/* Writes a question (compressing its name as a target for later names). */
+int dns_msgw_question(struct dns_msgw *w, const uint8_t *name, uint16_t type, uint16_t qclass);
+/* Writes a record with unpacked RDATA in `section` (not before the
+ * current one: DNS_ESECTION). Names in RDATA are compressed only for the
+ * RFC 1035 types (RFC 3597 s4). DNS_ENOMEM if it does not fit: then the
+ * writer stays failed until dns_msgw_rewind(). */
+int dns_msgw_rr(struct dns_msgw *w, uint8_t section, const uint8_t *owner, uint16_t type,
+	uint16_t rclass, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
+/* Writes the OPT record in the additional section: udp_size, the high 8
+ * bits of a 12-bit rcode, version, flags (DNS_EDNS_DO), raw options. */
+int dns_msgw_opt(struct dns_msgw *w, uint16_t udp_size, uint8_t ext_rcode, uint8_t version,
+	uint16_t flags, const uint8_t *opts, uint16_t optlen);
+void dns_msgw_mark(const struct dns_msgw *w, struct dns_msgw_mark *mark);
+void dns_msgw_rewind(struct dns_msgw *w, const struct dns_msgw_mark *mark);
+/* Writes the counts into the header; returns the message length or the
+ * writer's first error. */
+int dns_msgw_finish(struct dns_msgw *w);
+
+/* ---------------------------------------------------------------- text */
+
+/* Writes RDATA (unpacked) in presentation format, NUL-terminated; opaque
+ * types as "\# len hex" (RFC 3597 s5). Returns the length or DNS_ENOMEM,
+ * or a DNS_E* code if the RDATA does not match its type. */
+int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen, char *buf, size_t cap);
+
+/* Writes "owner TTL CLASS TYPE RDATA" (tab separated, no newline). */
+int dns_rr_to_text(const uint8_t *owner, uint16_t type, uint16_t rclass, uint32_t ttl,
+	const uint8_t *rdata, size_t rdlen, char *buf, size_t cap);
+
+/* ---------------------------------------------------------------- zone files */
+
+/* One record of a zone file, in unpacked wire form, valid during the callback. */
+struct dns_zrr {
+	const uint8_t *owner;
+	uint16_t type;
+	uint16_t rclass;
+	uint32_t ttl;
+	uint16_t rdlen;
+	const uint8_t *rdata;
+	const char *file;    /* where it was read: for the caller's own checks */
+	unsigned line;
+};
+
+/* Where and why parsing stopped. msg is the caller's buffer (see
+ * dns_zopts), e.g. "expected a TTL, class or type, got \"x\"". */
+struct dns_zerror {
+	int code;
+	const char *file;
+	unsigned line;      /* 1-based */
+	unsigned col;       /* 1-based, in octets */
+	char *msg;
+};
+
+struct dns_zopts {
+	const char *file;          /* name used in errors; the text is lent apart */
+	const uint8_t *origin;     /* initial $ORIGIN (wire), NULL for none */
+	uint32_t default_ttl;      /* used when no $TTL and no previous TTL; */
+	bool have_default_ttl;     /* ...if this is true */
+	uint16_t rclass;           /* the zone's class, usually DNS_C_IN */
+	/* Receives every record; a negative return stops the parse with it. */
+	int (*rr)(void *ctx, const struct dns_zrr *rr);
+	void *rr_ctx;
+	/* $INCLUDE: NULL disables it (DNS_EZ_INCLUDE). Else it gets the path as
+	 * written and returns 0 with the file's text (lent until dns_zone_parse
+	 * returns) and a name for errors, or a negative code. */
+	int (*include)(void *ctx, const char *path, size_t pathlen,
+		const uint8_t **text, size_t *len, const char **file);
+	void *include_ctx;
+	char *errmsg;              /* the error message goes here */
+	size_t errcap;
+};
+
+#define DNS_ZONE_INCLUDE_DEPTH 8
+
+struct dns_zinput { const uint8_t *text; size_t len; size_t pos; const char *file;
+	unsigned line; size_t line_start; uint8_t origin[DNS_NAME_MAX]; bool have_origin; };
+
+/* The parser's state: large (it holds a full RDATA buffer); caller-owned. */
+struct dns_zparser {
+	struct {
+		struct dns_zinput in[DNS_ZONE_INCLUDE_DEPTH + 1];
+		int depth;
+		uint8_t owner[DNS_NAME_MAX];
+		bool have_owner;
+		uint32_t ttl, last_ttl;
+		bool have_ttl, have_last_ttl;
+		uint8_t rdata[DNS_RDATA_MAX];
+		char tok[DNS_RDATA_MAX + 1]; /* one token, unescaped only where needed */
+		size_t count;
+	} priv;
+};
+
+/* Parses a zone file held in text[0, len), calling opts->rr for each record.
+ * Returns the number of records, or a DNS_E* code with *err filled. */
+int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
+	const uint8_t *text, size_t len, struct dns_zerror *err);
 
 #ifdef __cplusplus
 }
