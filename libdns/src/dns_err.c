@@ -58,6 +58,9 @@ const char *dns_strerror(int err)
 	case DNS_EZ_RDLEN: return "DNS_EZ_RDLEN: RDATA longer than 65535 octets";
 	case DNS_EZ_CALLBACK: return "DNS_EZ_CALLBACK: the record callback refused a record";
 	case DNS_ECAA_TAG: return "DNS_ECAA_TAG: CAA tag empty or not letters and digits (RFC 8659 4.1)";
+	case DNS_ETCP_SHORT: return "DNS_ETCP_SHORT: a TCP frame shorter than a DNS header";
+	case DNS_ETCP_LONG: return "DNS_ETCP_LONG: a TCP frame longer than the query limit";
+	case DNS_ECLOSED: return "DNS_ECLOSED: the connection was closed by its owner";
 	default: break;
 	}
 	return err > 0 ? "DNS_OK: count" : "DNS_E?: unknown error";

@@ -128,7 +128,11 @@ enum dns_err {
 	DNS_EZ_RDLEN = -51,     /* RDATA longer than 65535 octets */
 	DNS_EZ_CALLBACK = -52,  /* the record callback refused a record */
 	DNS_ECAA_TAG = -53,     /* CAA tag empty or not letters and digits (RFC 8659 4.1) */
-	DNS_ERR_MIN_ = -54      /* one below the lowest code */
+	/* Transport (UDP/TCP serving). */
+	DNS_ETCP_SHORT = -54,   /* a TCP frame shorter than a DNS header */
+	DNS_ETCP_LONG = -55,    /* a TCP frame longer than the query limit */
+	DNS_ECLOSED = -56,      /* the connection was closed by its owner */
+	DNS_ERR_MIN_ = -57      /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "DNS_ENOMEM: buffer full". Never NULL. */
@@ -441,6 +445,237 @@ struct dns_zparser {
  * Returns the number of records, or a DNS_E* code with *err filled. */
 int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
 	const uint8_t *text, size_t len, struct dns_zerror *err);
+
+/* ================================================================ transport
+ *
+ * Serving DNS over UDP and TCP (RFC 1035 4.2, RFC 7766), sans I/O: the
+ * library reads and writes through the caller's stream and datagram ops and
+ * takes now_ms, and the answering itself is a callback (dns_answer_fn), so
+ * the transport knows nothing of how zones are stored.
+ *
+ * UDP. dns_udp_answer() turns one query datagram into one response (or
+ * none). The response must fit the size the client can take: 512 octets
+ * without EDNS (RFC 1035 4.2.1), else the client's advertised payload size
+ * (never below 512, RFC 6891 6.2.5) capped by the server's limit
+ * (dns_srv.udp_max, default 1232: DNS flag day 2020). A callback that knows
+ * its RRsets may truncate by itself to dns_req.limit (dns_msgw_mark and
+ * dns_msgw_rewind); one that does not may write the whole answer, and the
+ * transport cuts it back with dns_msg_truncate(): whole RRsets only, the OPT
+ * record kept, TC set (RFC 2181 9). dns_udp_serve() does the same over
+ * datagram ops, for platforms without batches.
+ *
+ * TCP. struct dns_tcp is one connection over stream ops, with an input and
+ * an output buffer lent by the caller. Each message is framed by a two-octet
+ * length (RFC 1035 4.2.2). Queries may be pipelined; they are answered one
+ * by one, strictly in the order they came (RFC 7766 6.2.1.1 allows
+ * reordering, this server does not). The input buffer bounds the query size
+ * (with dns_srv.tcp_query_max), the output buffer the output a slow reader
+ * can make the server hold: while it is full, the connection stops reading.
+ * A frame shorter than a DNS header or longer than the limit closes that
+ * connection, and only it (after the answers already written are sent). A
+ * connection with no byte moved for dns_srv.tcp_idle_ms is closed (RFC 7766
+ * 6.2.3); dns_tcp_next_deadline() says when to poll it again.
+ *
+ * Multi-message answers (AXFR, RFC 5936 2.2) are left room for: over TCP a
+ * callback may set dns_req.more to be called again for the same query, with
+ * dns_req.seq counting the messages and dns_req.cont holding its own state.
+ */
+
+/* An I/O vector with the layout of struct iovec. */
+struct dns_iov {
+	const void *base;
+	size_t len;
+};
+
+/* A peer address: family 4 or 6, port in host order, ip in network order
+ * (an IPv4 address in ip[0..3]). */
+struct dns_addr {
+	uint8_t family;
+	uint16_t port;
+	uint8_t ip[16];
+};
+
+/* Stream ops (TCP). cap, len and the iov total are never 0. recv: >0 octets
+ * read, 0 would block, -1 peer EOF, -2 any other error. send/sendv: >0
+ * octets taken (short writes are normal), 0 would block, -2 error. close
+ * ends the stream; libdns calls it exactly once per connection. */
+struct dns_stream_ops {
+	int (*recv)(void *ctx, uint8_t *buf, size_t cap);
+	int (*send)(void *ctx, const uint8_t *buf, size_t len);
+	int (*sendv)(void *ctx, const struct dns_iov *iov, int iovcnt);
+	void (*close)(void *ctx);
+};
+
+/* Datagram ops (UDP): whole messages. recv: >0 the datagram's length (a
+ * longer one is dropped by the platform), 0 none waiting, -2 error. send:
+ * >0 len, 0 would block, -2 error. */
+struct dns_datagram_ops {
+	int (*recv)(void *ctx, uint8_t *buf, size_t cap, struct dns_addr *from);
+	int (*send)(void *ctx, const uint8_t *buf, size_t len, const struct dns_addr *to);
+};
+
+enum dns_transport { DNS_TR_UDP = 0, DNS_TR_TCP = 1 };
+
+/* One query handed to the answer callback. */
+struct dns_req {
+	const uint8_t *wire;        /* the query as received */
+	size_t len;
+	const struct dns_msg *msg;  /* the query parsed by dns_msg_parse() */
+	int parse_err;              /* its result: 0, or why the query is
+	                             * malformed (msg->hdr is valid when
+	                             * len >= DNS_HDR_LEN) */
+	uint8_t transport;          /* enum dns_transport */
+	const struct dns_addr *peer;/* NULL when the transport has none */
+	uint64_t now_ms;
+	size_t limit;               /* the response must fit in this many
+	                             * octets; a longer one is cut back by
+	                             * dns_msg_truncate() */
+	/* TCP only: a callback sets more to be called again for the next
+	 * message of the same answer (seq 1, 2, ...); cont is its own, zero at
+	 * seq 0 and kept between calls. */
+	uint32_t seq;
+	bool more;
+	uint64_t cont[2];
+};
+
+/*
+ * The answer callback: writes the response to req into out (cap octets,
+ * cap >= DNS_HDR_LEN) and returns its length; 0 to send nothing (queries
+ * with QR set, for one); DNS_ENOMEM when it does not fit in cap (then it is
+ * called again, with more room or a scratch buffer: it must not have
+ * changed req->cont); any other negative code drops the query (UDP) or
+ * closes the connection (TCP).
+ */
+typedef int (*dns_answer_fn)(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
+
+#define DNS_UDP_MAX_DEFAULT 1232  /* octets, an EDNS answer's default limit */
+#define DNS_UDP_MIN 512           /* RFC 1035 4.2.1 */
+#define DNS_TCP_IDLE_DEFAULT 10000 /* ms; RFC 7766 6.2.3 wants seconds, not minutes */
+#define DNS_MSG_MAX 65535         /* the largest message (TCP framing) */
+/* The scratch buffer of a dns_srv, and the input/output buffer size that
+ * never limits a TCP connection (frame length + largest message). */
+#define DNS_SCRATCH_SIZE DNS_MSG_MAX
+#define DNS_TCP_BUFSIZE (2 + DNS_MSG_MAX)
+
+/* What a server needs to answer, shared by its UDP socket and its TCP
+ * connections (one per event loop: the scratch buffer is written). */
+struct dns_srv {
+	dns_answer_fn answer;
+	void *answer_ctx;
+	uint16_t udp_max;       /* 512..65535: EDNS answers are cut to this */
+	uint16_t tcp_query_max; /* 12..65535: longer TCP frames close the connection */
+	uint32_t tcp_idle_ms;   /* 0: no idle timeout */
+	/* Counters, for the caller's statistics. */
+	uint64_t answered;      /* responses produced */
+	uint64_t truncated;     /* of those, cut back by the transport */
+	uint64_t dropped;       /* queries that got no response */
+	struct {
+		uint8_t *scratch;   /* DNS_SCRATCH_SIZE octets, lent */
+		size_t scratch_cap;
+	} priv;
+};
+
+/* Sets every field: the callback, its ctx, the default limits, and the
+ * scratch buffer (scratch_cap >= DNS_SCRATCH_SIZE, else DNS_EINVAL) where an
+ * answer too large for its destination is written before being cut. */
+int dns_srv_init(struct dns_srv *s, dns_answer_fn answer, void *ctx, uint8_t *scratch,
+	size_t scratch_cap);
+
+/* The size a UDP response to m must fit (see above); 512 for a query
+ * that did not parse (parse_err != 0). */
+size_t dns_udp_limit(const struct dns_srv *s, const struct dns_msg *m, int parse_err);
+
+/*
+ * Cuts the response in[0, len) to at most limit octets (RFC 2181 9): the
+ * header, the question and the longest run of whole RRsets that fits (an
+ * RRSIG goes with the RRset before it if it covers its type), plus the OPT
+ * record, moved to the end if it was cut off. TC is set when an answer or
+ * authority RRset was left out, or in-domain glue of a referral (RFC 9471
+ * 3); leaving out other additional records does not set it. A TSIG record
+ * is dropped (a truncated message must be signed again). out may be in.
+ * Returns the new length (len itself, copied, if it already fits),
+ * DNS_ENOMEM if not even the header and question fit, or the message's
+ * parse error.
+ */
+int dns_msg_truncate(const uint8_t *in, size_t len, uint8_t *out, size_t limit);
+
+/* Answers one query datagram: out (cap octets, at least 512; at least
+ * udp_max to never need the scratch buffer) receives the response. Returns
+ * its length, 0 for no response, or a negative code (no response). */
+int dns_udp_answer(struct dns_srv *s, const uint8_t *query, size_t len,
+	const struct dns_addr *peer, uint8_t *out, size_t cap, uint64_t now_ms);
+
+/* Receives up to max datagrams over ops into qbuf (qcap octets; a query
+ * longer is dropped by the platform) and sends each response from rbuf
+ * (rcap octets). A response the socket cannot take now is dropped (UDP
+ * clients retry). Returns the number of datagrams received (0: none was
+ * waiting), or DNS_EIO if the ops failed. */
+int dns_udp_serve(struct dns_srv *s, const struct dns_datagram_ops *ops, void *ctx,
+	uint8_t *qbuf, size_t qcap, uint8_t *rbuf, size_t rcap, unsigned max, uint64_t now_ms);
+
+/* What a connection waits for: the caller sets its readiness interest. */
+#define DNS_WANT_READ 0x1
+#define DNS_WANT_WRITE 0x2
+
+/* Queries answered per dns_tcp_poll() call, so that one connection's
+ * pipeline cannot starve the others (the poll asks to be called again). */
+#define DNS_TCP_BURST 32
+
+/* One TCP connection. Caller-owned; everything under priv is libdns's. */
+struct dns_tcp {
+	uint64_t answered;  /* responses queued so far */
+	struct {
+		struct dns_srv *srv;
+		const struct dns_stream_ops *ops;
+		void *ctx;
+		struct dns_addr peer;
+		bool have_peer;
+		uint8_t *ibuf;
+		size_t icap, ihead, ilen;  /* unconsumed input: ibuf[ihead, ilen) */
+		uint8_t *obuf;
+		size_t ocap, ohead, olen;  /* pending output: obuf[ohead, olen) */
+		uint64_t last_ms;          /* last byte moved, for the idle timeout */
+		int err;                   /* first error: stop reading, drain, close */
+		bool eof;                  /* the peer shut its side down */
+		bool closed;               /* ops->close called */
+		uint32_t seq;              /* multi-message answer in progress */
+		uint64_t cont[2];
+	} priv;
+};
+
+/*
+ * Starts a connection over ops/ctx from peer (may be NULL), with ibuf
+ * (icap octets: at least 2 + DNS_HDR_LEN; 2 + the longest query accepted)
+ * and obuf (ocap octets, at least 2 + 512; DNS_TCP_BUFSIZE never cuts an
+ * answer, smaller buffers cut answers longer than ocap - 2 with TC).
+ * Returns 0 or DNS_EINVAL.
+ */
+int dns_tcp_init(struct dns_tcp *c, struct dns_srv *srv, const struct dns_stream_ops *ops,
+	void *ctx, const struct dns_addr *peer, uint8_t *ibuf, size_t icap, uint8_t *obuf,
+	size_t ocap, uint64_t now_ms);
+
+/*
+ * Does all the connection can do now: sends pending output, reads, answers
+ * complete queries in order (at most DNS_TCP_BURST), and checks the idle
+ * timeout. Returns the interest (DNS_WANT_READ | DNS_WANT_WRITE) to wait
+ * for, then call again (and at dns_tcp_next_deadline()); or, once the
+ * connection is over, a negative code: DNS_EEOF (the peer closed, every
+ * answer sent), DNS_ETIMEDOUT (idle), DNS_EIO (the ops failed),
+ * DNS_ETCP_SHORT / DNS_ETCP_LONG (a malformed frame), or the callback's
+ * error. ops->close has then been called, exactly once, and every later
+ * call returns the same code.
+ */
+int dns_tcp_poll(struct dns_tcp *c, uint64_t now_ms);
+
+/* When dns_tcp_poll() must be called even without readiness (the idle
+ * timeout); UINT64_MAX once closed or without a timeout. */
+uint64_t dns_tcp_next_deadline(const struct dns_tcp *c);
+
+/* Ends the connection now (server shutdown): calls ops->close if not yet
+ * done; later polls return DNS_ECLOSED unless it had ended already. */
+void dns_tcp_close(struct dns_tcp *c);
+
+/* ============================================================ end transport */
 
 #ifdef __cplusplus
 }

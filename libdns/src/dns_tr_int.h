@@ -1,0 +1,24 @@
+/* Private declarations of the libdns transport (dns_udp.c, dns_tcp.c). */
+#ifndef DNS_TR_INT_H
+#define DNS_TR_INT_H
+
+#include "dns_int.h"
+
+/* Calls the server's answer callback for req into out (cap octets) and
+ * makes the response fit req->limit (the scratch buffer, then
+ * dns_msg_truncate()). Returns the response length, 0, or an error. */
+int dns_srv_call(struct dns_srv *s, struct dns_req *req, uint8_t *out, size_t cap);
+
+/* The stream ops, called through one place each (tracing, fault injection). */
+static inline int dns_ops_recv(const struct dns_stream_ops *o, void *ctx, uint8_t *buf, size_t cap)
+{
+	return o->recv(ctx, buf, cap);
+}
+
+static inline void dns_ops_close(const struct dns_stream_ops *o, void *ctx)
+{
+	if (o->close)
+		o->close(ctx);
+}
+
+#endif
