@@ -108,8 +108,9 @@ static int answer_one(struct dns_tcp *c, uint64_t now_ms)
 		c->priv.ohead = 0;
 	}
 	size_t room = c->priv.ocap - c->priv.olen;
-	if (room < 2 + DNS_HDR_LEN)
+	if (room < 2 + DNS_HDR_LEN || (c->priv.wait_drain && c->priv.olen > 0))
 		return 0;
+	c->priv.wait_drain = false;
 
 	struct dns_msg m;
 	struct dns_req req;
@@ -133,8 +134,11 @@ static int answer_one(struct dns_tcp *c, uint64_t now_ms)
 		size_t cap = room - 2 > DNS_MSG_MAX ? DNS_MSG_MAX : room - 2;
 		req.limit = cap;
 		r = s->answer(s->answer_ctx, &req, out, cap);
-		if (r == DNS_ENOMEM)
+		if (r == DNS_ENOMEM) {
+			/* Retry once the output has drained, not at every poll. */
+			c->priv.wait_drain = true;
 			return 0;
+		}
 		if (r > 0 && (size_t)r > cap)
 			r = DNS_EINVAL;
 	} else {

@@ -638,6 +638,7 @@ struct dns_tcp {
 		int err;                   /* first error: stop reading, drain, close */
 		bool eof;                  /* the peer shut its side down */
 		bool closed;               /* ops->close called */
+		bool wait_drain;           /* the next answer needs the whole buffer */
 		uint32_t seq;              /* multi-message answer in progress */
 		uint64_t cont[2];
 	} priv;
