@@ -1,0 +1,112 @@
+/* dnsd: the authoritative DNS daemon on platform/posix. Private declarations. */
+#ifndef DNSD_H
+#define DNSD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <cloudlet/dns.h>
+#include "cl_posix.h"
+
+#define DNSD_MAX_LISTEN 16
+#define DNSD_MAX_ZONES 256
+
+/* One --zone ORIGIN=FILE. */
+struct zone_src {
+	char origin_text[DNS_NAME_MAX * 4 + 2];
+	uint8_t origin[DNS_NAME_MAX];
+	const char *path;
+};
+
+struct config {
+	const char *listen[DNSD_MAX_LISTEN];
+	unsigned nlisten;
+	struct zone_src zones[DNSD_MAX_ZONES];
+	unsigned nzones;
+	unsigned workers;
+	unsigned tcp_max;        /* per process; split over the workers */
+	uint32_t tcp_idle_ms;
+	uint16_t udp_max;
+	int log_level;
+};
+
+/* ---- Zones (zones.c) ----
+ * A zone set is every zone of the command line, loaded together into one
+ * arena of malloc'd chunks. It is shared by the workers and counted: a
+ * worker holds one reference on the set it answers from, and takes the
+ * newest set between two batches of work, so a reload swaps the pointer
+ * atomically per worker and the old set is freed when its last worker lets
+ * go of it (no request ever runs on a freed set: answering is synchronous).
+ */
+struct arena_chunk;
+
+/* TEMPORARY record store (until libdns has its zone database): records
+ * sorted by owner in canonical order, then type, so RRsets are runs. */
+struct zrec {
+	const uint8_t *owner;
+	const uint8_t *rdata;
+	uint32_t ttl;
+	uint16_t type;
+	uint16_t rdlen;
+};
+
+struct zone {
+	const uint8_t *origin;
+	const char *origin_text;
+	struct zrec *recs;
+	size_t nrecs;
+	const struct zrec *soa;
+};
+
+struct zoneset {
+	atomic_uint refs;
+	uint64_t gen;
+	struct zone *zones;
+	size_t nzones;
+	size_t nrecs;
+	struct arena_chunk *chunks;
+};
+
+/* Loads every zone of cfg into a new set. On failure returns NULL and
+ * writes "FILE:LINE:COL: message" (or "FILE: message") to err. */
+struct zoneset *zoneset_load(const struct config *cfg, char *err, size_t errcap);
+void zoneset_release(struct zoneset *zs);
+/* "example.test (12 records, serial 2026112701), ..." for the log. */
+void zoneset_describe(const struct zoneset *zs, char *buf, size_t cap);
+
+/* The current set, shared by all workers. */
+struct zholder {
+	pthread_mutex_t mu;
+	struct zoneset *cur;
+	atomic_uint_fast64_t gen;
+};
+
+void zholder_init(struct zholder *h, struct zoneset *first);
+/* A new reference on the current set. */
+struct zoneset *zholder_get(struct zholder *h);
+/* Makes zs current (the holder takes the caller's reference). */
+void zholder_publish(struct zholder *h, struct zoneset *zs);
+void zholder_close(struct zholder *h);
+
+/* ---- The answer callback (engine_tmp.c, TEMPORARY) ---- */
+struct engine {
+	struct zoneset *zs;      /* the worker's current set */
+	uint16_t udp_max;        /* advertised in our OPT */
+};
+int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
+
+/* ---- The daemon (server.c) ---- */
+struct dnsd {
+	struct config cfg;
+	struct zholder zones;
+	pthread_mutex_t reload_mu; /* one reload at a time */
+};
+
+int dnsd_worker(struct cl_loop *loop, unsigned index, void *arg);
+/* Reloads every zone; keeps the old set on failure. Logs either way. */
+void dnsd_reload(struct dnsd *d);
+
+#endif
