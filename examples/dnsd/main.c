@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cl_log_set_level(d.cfg.log_level);
-	char err[768];
+	char err[1200];
 	struct zoneset *zs = zoneset_load(&d.cfg, err, sizeof err);
 	if (!zs) {
 		cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);

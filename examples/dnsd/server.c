@@ -204,7 +204,7 @@ static void on_accept(void *arg, int fd, const struct cl_addr *peer)
 void dnsd_reload(struct dnsd *d)
 {
 	pthread_mutex_lock(&d->reload_mu);
-	char err[768];
+	char err[1200];
 	uint64_t t0 = cl_now_ms();
 	struct zoneset *zs = zoneset_load(&d->cfg, err, sizeof err);
 	if (!zs) {

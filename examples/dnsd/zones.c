@@ -51,7 +51,7 @@ struct loader {
 	struct zone *z;
 	size_t cap;
 	const uint8_t *last_owner;
-	char err[512];
+	char err[1024];
 };
 
 static int on_rr(void *ctx, const struct dns_zrr *rr)
@@ -62,12 +62,12 @@ static int on_rr(void *ctx, const struct dns_zrr *rr)
 	if (!dns_name_is_sub(rr->owner, z->origin)) {
 		char name[DNS_NAME_MAX * 4 + 2];
 		dns_name_to_text(rr->owner, name, sizeof name);
-		snprintf(l->err, sizeof l->err, "%s:%u: %s is outside the zone %s", rr->file,
+		snprintf(l->err, sizeof l->err, "%s:%u: %.300s is outside the zone %.300s", rr->file,
 			rr->line, name, z->origin_text);
 		return DNS_EZ_CALLBACK;
 	}
 	if (rr->type == DNS_T_SOA && !dns_name_equal(rr->owner, z->origin)) {
-		snprintf(l->err, sizeof l->err, "%s:%u: SOA below the apex of %s", rr->file,
+		snprintf(l->err, sizeof l->err, "%s:%u: SOA below the apex of %.300s", rr->file,
 			rr->line, z->origin_text);
 		return DNS_EZ_CALLBACK;
 	}

@@ -237,4 +237,36 @@ void dns_time_to_text(uint32_t t, char out[15]);
 const char *dns_svc_key_name(uint16_t key);
 int dns_svc_key_from_text(const char *s, size_t len, uint16_t *key);
 
+/* Zone-file parsing, shared by dns_zone.c (lines, entries, directives)
+ * and dns_zrdata.c (RDATA fields). */
+enum dns_ztk { DNS_ZTK_WORD, DNS_ZTK_EOL, DNS_ZTK_EOF, DNS_ZTK_NONE /* a position only */ };
+
+struct dns_ztok {
+	const char *s;   /* raw text, quotes and escapes as written */
+	size_t len;
+	unsigned line, col;
+	uint8_t kind;    /* enum dns_ztk */
+};
+
+struct dns_zctx {
+	struct dns_zparser *p;
+	const struct dns_zopts *o;
+	struct dns_zerror *err;
+};
+
+/* The next token of the current entry (EOL at its end); 0 or an error. */
+int dns_z_next(struct dns_zctx *z, struct dns_ztok *t);
+/* The next token without taking it. */
+int dns_z_peek(struct dns_zctx *z, struct dns_ztok *t);
+/* Records an error at t (or at the current position if t is NULL):
+ * "FILE:LINE:COL: WHAT, got \"TOKEN\"". Returns code. */
+int dns_z_fail(struct dns_zctx *z, int code, const struct dns_ztok *t, const char *what);
+/* The origin of the file being read, or NULL. */
+const uint8_t *dns_z_origin(struct dns_zctx *z);
+/* Parses the RDATA of `type` from the tokens of the current entry into
+ * z->p->priv.rdata; returns its length or an error. */
+int dns_z_rdata(struct dns_zctx *z, uint16_t type);
+/* A TTL with optional units (1w2d3h4m5s), at most 2^31-1 (RFC 2181 8). */
+int dns_z_ttl(const char *s, size_t len, uint32_t *out);
+
 #endif /* DNS_INT_H */

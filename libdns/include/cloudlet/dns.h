@@ -423,20 +423,35 @@ struct dns_zopts {
 
 #define DNS_ZONE_INCLUDE_DEPTH 8
 
-struct dns_zinput { const uint8_t *text; size_t len; size_t pos; const char *file;
-	unsigned line; size_t line_start; uint8_t origin[DNS_NAME_MAX]; bool have_origin; };
+/* One file being read: the top-level text or an $INCLUDEd one. */
+struct dns_zinput {
+	const uint8_t *text;
+	size_t len;
+	size_t pos;
+	size_t line_start;
+	unsigned line;
+	int paren;                   /* open parentheses (RFC 1035 5.1) */
+	const char *file;
+	uint8_t origin[DNS_NAME_MAX]; /* $ORIGIN is per file (RFC 1035 5.1) */
+	bool have_origin;
+};
 
-/* The parser's state: large (it holds a full RDATA buffer); caller-owned. */
+/* The parser's state: large (a full RDATA buffer and a token buffer), so
+ * keep it static or in an arena; caller-owned, no pointers into itself. */
 struct dns_zparser {
 	struct {
 		struct dns_zinput in[DNS_ZONE_INCLUDE_DEPTH + 1];
 		int depth;
 		uint8_t owner[DNS_NAME_MAX];
 		bool have_owner;
-		uint32_t ttl, last_ttl;
+		uint32_t ttl;                /* $TTL */
+		uint32_t last_ttl;           /* the last explicit TTL (RFC 1035 5.1) */
 		bool have_ttl, have_last_ttl;
+		bool have_peek;
+		struct { const char *s; size_t len; unsigned line, col; uint8_t kind; } peek;
 		uint8_t rdata[DNS_RDATA_MAX];
-		char tok[DNS_RDATA_MAX + 1]; /* one token, unescaped only where needed */
+		char buf[DNS_RDATA_MAX * 2 + 8]; /* hex, base64 and strings joined from tokens */
+		uint8_t bits[8192];              /* one bit per type for NSEC bitmaps */
 		size_t count;
 	} priv;
 };
