@@ -137,7 +137,13 @@ static int answer_query(const struct zoneset *zs, const struct dns_msg *m, struc
 	}
 	*flags |= DNS_F_AA;
 	const uint8_t *name = qname, *owner = qname;
+	const uint8_t *seen[8];
 	for (int hops = 0; hops < 8; hops++) {
+		/* A CNAME loop ends at the first name seen twice. */
+		for (int k = 0; k < hops; k++)
+			if (dns_name_equal(seen[k], name))
+				return 0;
+		seen[hops] = name;
 		const uint8_t *cut = find_cut(z, name, qtype);
 		if (cut) {
 			if (hops == 0)
@@ -148,7 +154,8 @@ static int answer_query(const struct zoneset *zs, const struct dns_msg *m, struc
 		bool exists = i < z->nrecs && dns_name_equal(z->recs[i].owner, name);
 		if (!exists) {
 			bool ent = i < z->nrecs && dns_name_is_sub(z->recs[i].owner, name);
-			if (!ent && hops == 0)
+			/* RFC 6604 2.1: the rcode is that of the chain's end. */
+			if (!ent)
 				*flags |= DNS_RC_NXDOMAIN;
 			return put_soa(w, z);
 		}

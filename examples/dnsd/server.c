@@ -149,7 +149,9 @@ static void conn_poll(struct conn *c)
 	unsigned want = 0;
 	if (r & DNS_WANT_READ)
 		want |= CL_READ;
-	if (r & DNS_WANT_WRITE)
+	/* Level-triggered: a writable socket calls back at once, which is
+	 * what DNS_WANT_AGAIN asks for. */
+	if (r & (DNS_WANT_WRITE | DNS_WANT_AGAIN))
 		want |= CL_WRITE;
 	cl_stream_want(&c->s, want);
 	cl_timer_set(w->loop, &c->t, dns_tcp_next_deadline(&c->tcp));

@@ -206,6 +206,7 @@ int dns_tcp_poll(struct dns_tcp *c, uint64_t now_ms)
 	if (c->priv.closed)
 		return c->priv.err ? c->priv.err : DNS_ECLOSED;
 	unsigned answered = 0;
+	bool again = false;
 	for (int round = 0; round < POLL_ROUNDS; round++) {
 		int moved = flush(c, now_ms);
 		if (moved < 0)
@@ -225,6 +226,8 @@ int dns_tcp_poll(struct dns_tcp *c, uint64_t now_ms)
 			return shut(c);
 		if (!(moved | f | g))
 			break;
+		/* Out of rounds while bytes still move: more may be ready. */
+		again = round == POLL_ROUNDS - 1;
 	}
 	bool pending = c->priv.olen > c->priv.ohead;
 	uint32_t idle = c->priv.srv->tcp_idle_ms;
@@ -242,11 +245,12 @@ int dns_tcp_poll(struct dns_tcp *c, uint64_t now_ms)
 	if (!c->priv.err) {
 		if (!c->priv.eof && c->priv.ilen - c->priv.ihead < c->priv.icap)
 			want |= DNS_WANT_READ;
-		/* More queries wait but this poll's burst is spent: ask to be
-		 * called back at once (a writable socket is the cheap way). */
-		if (frame_ready(c))
-			want |= DNS_WANT_WRITE;
+		/* More queries wait but this poll's burst is spent. */
+		if (frame_ready(c) && answered >= DNS_TCP_BURST)
+			again = true;
 	}
+	if (again && !c->priv.err)
+		want |= DNS_WANT_AGAIN;
 	return want;
 }
 

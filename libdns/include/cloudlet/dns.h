@@ -628,9 +628,14 @@ int dns_udp_answer(struct dns_srv *s, const uint8_t *query, size_t len,
 int dns_udp_serve(struct dns_srv *s, const struct dns_datagram_ops *ops, void *ctx,
 	uint8_t *qbuf, size_t qcap, uint8_t *rbuf, size_t rcap, unsigned max, uint64_t now_ms);
 
-/* What a connection waits for: the caller sets its readiness interest. */
+/* What a connection waits for: the caller sets its readiness interest.
+ * DNS_WANT_AGAIN: work is ready without any I/O (the poll stopped to be
+ * fair to other connections): call dns_tcp_poll() again soon. On a
+ * level-triggered loop, CL_WRITE interest does that; on an edge-triggered
+ * or simulated one, schedule a call. */
 #define DNS_WANT_READ 0x1
 #define DNS_WANT_WRITE 0x2
+#define DNS_WANT_AGAIN 0x4
 
 /* Queries answered per dns_tcp_poll() call, so that one connection's
  * pipeline cannot starve the others (the poll asks to be called again). */
@@ -673,8 +678,9 @@ int dns_tcp_init(struct dns_tcp *c, struct dns_srv *srv, const struct dns_stream
 /*
  * Does all the connection can do now: sends pending output, reads, answers
  * complete queries in order (at most DNS_TCP_BURST), and checks the idle
- * timeout. Returns the interest (DNS_WANT_READ | DNS_WANT_WRITE) to wait
- * for, then call again (and at dns_tcp_next_deadline()); or, once the
+ * timeout. Returns the interest (DNS_WANT_READ | DNS_WANT_WRITE |
+ * DNS_WANT_AGAIN) to wait for, then call again (and at
+ * dns_tcp_next_deadline()); or, once the
  * connection is over, a negative code: DNS_EEOF (the peer closed, every
  * answer sent), DNS_ETIMEDOUT (idle), DNS_EIO (the ops failed),
  * DNS_ETCP_SHORT / DNS_ETCP_LONG (a malformed frame), or the callback's
