@@ -102,11 +102,22 @@ int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
 struct dnsd {
 	struct config cfg;
 	struct zholder zones;
-	pthread_mutex_t reload_mu; /* one reload at a time */
+	/* Reloads run on a thread of their own, so no worker stops serving
+	 * while zone files are read; one at a time, and a SIGHUP that comes
+	 * during one makes it run once more (the files may have changed
+	 * after they were read). */
+	pthread_mutex_t reload_mu;
+	pthread_t reload_thread;
+	bool reload_running, reload_again, reload_joinable;
 };
 
 int dnsd_worker(struct cl_loop *loop, unsigned index, void *arg);
-/* Reloads every zone; keeps the old set on failure. Logs either way. */
+/* Reloads every zone now, on the calling thread; keeps the old set on
+ * failure. Logs either way. */
 void dnsd_reload(struct dnsd *d);
+/* Starts a reload on the reload thread (or queues one). */
+void dnsd_reload_async(struct dnsd *d);
+/* Waits for a running reload (at exit). */
+void dnsd_reload_join(struct dnsd *d);
 
 #endif

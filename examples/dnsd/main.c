@@ -200,6 +200,7 @@ int main(int argc, char **argv)
 	zholder_init(&d.zones, zs);
 	pthread_mutex_init(&d.reload_mu, NULL);
 	r = cl_workers_run(d.cfg.workers, dnsd_worker, &d);
+	dnsd_reload_join(&d);
 	zholder_close(&d.zones);
 	if (r != 0) {
 		cl_log(CL_LOG_ERROR, "dnsd failed (see above), exiting");

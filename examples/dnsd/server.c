@@ -205,30 +205,73 @@ static void on_accept(void *arg, int fd, const struct cl_addr *peer)
 
 void dnsd_reload(struct dnsd *d)
 {
-	pthread_mutex_lock(&d->reload_mu);
 	char err[1200];
 	uint64_t t0 = cl_now_ms();
 	struct zoneset *zs = zoneset_load(&d->cfg, err, sizeof err);
 	if (!zs) {
 		cl_log(CL_LOG_ERROR, "reload failed, the old zones keep serving: %s", err);
+		return;
+	}
+	char desc[CL_LOG_LINE];
+	zoneset_describe(zs, desc, sizeof desc);
+	zholder_publish(&d->zones, zs);
+	cl_log(CL_LOG_INFO, "reloaded in %llu ms: %s", (unsigned long long)(cl_now_ms() - t0), desc);
+}
+
+static void *reload_main(void *arg)
+{
+	struct dnsd *d = arg;
+	cl_log_set_tag("reload");
+	pthread_mutex_lock(&d->reload_mu);
+	do {
+		d->reload_again = false;
+		pthread_mutex_unlock(&d->reload_mu);
+		dnsd_reload(d);
+		pthread_mutex_lock(&d->reload_mu);
+	} while (d->reload_again);
+	d->reload_running = false;
+	pthread_mutex_unlock(&d->reload_mu);
+	return NULL;
+}
+
+void dnsd_reload_async(struct dnsd *d)
+{
+	pthread_mutex_lock(&d->reload_mu);
+	if (d->reload_running) {
+		d->reload_again = true;
 	} else {
-		char desc[CL_LOG_LINE];
-		zoneset_describe(zs, desc, sizeof desc);
-		zholder_publish(&d->zones, zs);
-		cl_log(CL_LOG_INFO, "reloaded in %llu ms: %s", (unsigned long long)(cl_now_ms() - t0),
-			desc);
+		if (d->reload_joinable)
+			pthread_join(d->reload_thread, NULL);
+		d->reload_joinable = false;
+		d->reload_running = true;
+		if (pthread_create(&d->reload_thread, NULL, reload_main, d) == 0) {
+			d->reload_joinable = true;
+		} else {
+			d->reload_running = false;
+			cl_log(CL_LOG_ERROR, "reload failed: cannot start its thread");
+		}
 	}
 	pthread_mutex_unlock(&d->reload_mu);
 }
 
-/* SIGHUP reaches every worker; the first one loads, the others take the
- * new set up in refresh(). */
+void dnsd_reload_join(struct dnsd *d)
+{
+	pthread_mutex_lock(&d->reload_mu);
+	bool j = d->reload_joinable;
+	d->reload_joinable = false;
+	pthread_mutex_unlock(&d->reload_mu);
+	if (j)
+		pthread_join(d->reload_thread, NULL);
+}
+
+/* SIGHUP reaches every worker; the first one starts the reload, and every
+ * worker takes the new set up in refresh() once it is published. */
 static void on_reload(struct cl_loop *loop, void *arg)
 {
 	(void)loop;
 	struct worker *w = arg;
 	if (w->index == 0)
-		dnsd_reload(w->d);
+		dnsd_reload_async(w->d);
 	refresh(w);
 }
 
