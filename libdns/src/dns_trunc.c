@@ -124,13 +124,38 @@ int dns_msg_truncate(const uint8_t *in, size_t len, uint8_t *out, size_t limit)
 		flags |= DNS_F_TC;
 	memmove(out, in, best);
 	size_t n = best;
+	const uint8_t *opt = NULL;
 	if (m.opt_off >= best && opt_len) {
 		memmove(out + n, in + m.opt_off, opt_len);
+		opt = out + n;
 		n += opt_len;
 		best_count[DNS_S_ADDITIONAL]++;
 	}
 	dns_put16(out + 2, flags);
 	for (int s = 0; s < 4; s++)
 		dns_put16(out + 4 + 2 * s, best_count[s]);
+	/* A name's labels may lie after a pointer to them (the parser only
+	 * wants the pointer itself to point back), so a kept record can need
+	 * octets that were cut. Such a message is not ours to fix: fall back
+	 * to the question alone, with TC. */
+	struct dns_msg check;
+	if (dns_msg_parse(&check, out, n) == 0)
+		return (int)n;
+	size_t q = m.sect_off[DNS_S_ANSWER];
+	if (best == q)
+		return DNS_ETRUNC;
+	if (!opt && m.opt_off)
+		opt = out + m.opt_off; /* it was kept in place, below best */
+	n = q;
+	if (opt) {
+		memmove(out + n, opt, opt_len);
+		n += opt_len;
+	}
+	dns_put16(out + 2, flags | DNS_F_TC);
+	uint16_t qcount[4] = { m.hdr.count[DNS_S_QUESTION], 0, 0, opt ? 1 : 0 };
+	for (int s = 0; s < 4; s++)
+		dns_put16(out + 4 + 2 * s, qcount[s]);
+	if (n > limit || dns_msg_parse(&check, out, n) != 0)
+		return DNS_ETRUNC;
 	return (int)n;
 }

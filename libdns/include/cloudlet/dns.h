@@ -608,8 +608,11 @@ size_t dns_udp_limit(const struct dns_srv *s, const struct dns_msg *m, int parse
  * authority RRset was left out, or in-domain glue of a referral (RFC 9471
  * 3); leaving out other additional records does not set it. A TSIG record
  * is dropped (a truncated message must be signed again). out may be in.
- * Returns the new length (len itself, copied, if it already fits),
- * DNS_ENOMEM if not even the header and question fit, or the message's
+ * The result always parses: where a kept name's labels lie in the part
+ * cut off (a pointer backwards to labels that run on past it), only the
+ * question and OPT are kept, with TC. Returns the new length (len itself,
+ * copied, if it already fits), DNS_ENOMEM if not even the header and
+ * question fit, DNS_ETRUNC if no shorter message parses, or the message's
  * parse error.
  */
 int dns_msg_truncate(const uint8_t *in, size_t len, uint8_t *out, size_t limit);
