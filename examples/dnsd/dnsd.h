@@ -87,6 +87,10 @@ struct zholder {
 void zholder_init(struct zholder *h, struct zoneset *first);
 /* A new reference on the current set. */
 struct zoneset *zholder_get(struct zholder *h);
+/* If a newer set was published than *gen, swaps *zs for it (releasing
+ * the old reference) and updates *gen. One atomic load when nothing
+ * changed: cheap enough to call before every batch. */
+void zholder_refresh(struct zholder *h, struct zoneset **zs, uint64_t *gen);
 /* Makes zs current (the holder takes the caller's reference). */
 void zholder_publish(struct zholder *h, struct zoneset *zs);
 void zholder_close(struct zholder *h);

@@ -61,13 +61,7 @@ struct worker {
  * pieces of work, never during an answer. */
 static void refresh(struct worker *w)
 {
-	uint64_t g = atomic_load_explicit(&w->d->zones.gen, memory_order_acquire);
-	if (g == w->gen)
-		return;
-	struct zoneset *zs = zholder_get(&w->d->zones);
-	zoneset_release(w->eng.zs);
-	w->eng.zs = zs;
-	w->gen = zs->gen;
+	zholder_refresh(&w->d->zones, &w->eng.zs, &w->gen);
 }
 
 static void to_dns_addr(struct dns_addr *d, const struct cl_addr *a)

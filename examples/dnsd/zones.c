@@ -288,6 +288,16 @@ struct zoneset *zholder_get(struct zholder *h)
 	return zs;
 }
 
+void zholder_refresh(struct zholder *h, struct zoneset **zs, uint64_t *gen)
+{
+	if (atomic_load_explicit(&h->gen, memory_order_acquire) == *gen)
+		return;
+	struct zoneset *n = zholder_get(h);
+	zoneset_release(*zs);
+	*zs = n;
+	*gen = n->gen;
+}
+
 void zholder_publish(struct zholder *h, struct zoneset *zs)
 {
 	pthread_mutex_lock(&h->mu);
