@@ -58,6 +58,13 @@ const char *dns_strerror(int err)
 	case DNS_EZ_RDLEN: return "DNS_EZ_RDLEN: RDATA longer than 65535 octets";
 	case DNS_EZ_CALLBACK: return "DNS_EZ_CALLBACK: the record callback refused a record";
 	case DNS_ECAA_TAG: return "DNS_ECAA_TAG: CAA tag empty or not letters and digits (RFC 8659 4.1)";
+	case DNS_EZONE_OUTSIDE: return "DNS_EZONE_OUTSIDE: a record outside the zone's origin";
+	case DNS_EZONE_NO_SOA: return "DNS_EZONE_NO_SOA: no SOA at the apex";
+	case DNS_EZONE_SOA: return "DNS_EZONE_SOA: more than one SOA, or an SOA below the apex";
+	case DNS_EZONE_NO_NS: return "DNS_EZONE_NO_NS: no NS at the apex";
+	case DNS_EZONE_CNAME: return "DNS_EZONE_CNAME: CNAME beside other data, or more than one CNAME";
+	case DNS_EZONE_BELOW_CUT: return "DNS_EZONE_BELOW_CUT: data below a delegation other than glue";
+	case DNS_EZONE_STATE: return "DNS_EZONE_STATE: the zone is not finished, or finished twice";
 	default: break;
 	}
 	return err > 0 ? "DNS_OK: count" : "DNS_E?: unknown error";

@@ -128,7 +128,15 @@ enum dns_err {
 	DNS_EZ_RDLEN = -51,     /* RDATA longer than 65535 octets */
 	DNS_EZ_CALLBACK = -52,  /* the record callback refused a record */
 	DNS_ECAA_TAG = -53,     /* CAA tag empty or not letters and digits (RFC 8659 4.1) */
-	DNS_ERR_MIN_ = -54      /* one below the lowest code */
+	/* Zone checks (a zone failing any of them is not loaded). */
+	DNS_EZONE_OUTSIDE = -54,  /* a record outside the zone's origin */
+	DNS_EZONE_NO_SOA = -55,   /* no SOA at the apex */
+	DNS_EZONE_SOA = -56,      /* more than one SOA, or an SOA below the apex */
+	DNS_EZONE_NO_NS = -57,    /* no NS at the apex */
+	DNS_EZONE_CNAME = -58,    /* CNAME beside other data, or more than one CNAME */
+	DNS_EZONE_BELOW_CUT = -59,/* data below a delegation other than glue */
+	DNS_EZONE_STATE = -60,    /* the zone is not finished (or finished twice) */
+	DNS_ERR_MIN_ = -61        /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "DNS_ENOMEM: buffer full". Never NULL. */
@@ -456,6 +464,91 @@ struct dns_zparser {
  * Returns the number of records, or a DNS_E* code with *err filled. */
 int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
 	const uint8_t *text, size_t len, struct dns_zerror *err);
+
+/* ---------------------------------------------------------------- zones */
+
+/*
+ * A zone lives in an arena the caller lends. Loading takes three calls:
+ * dns_zone_init(), dns_zone_add() for every record (dns_zone_add_cb fits
+ * dns_zopts.rr, so the zone-file parser feeds it directly), and
+ * dns_zone_finish(), which sorts the records in canonical order, merges
+ * RRsets, adds the empty non-terminals, precomputes each node's parent,
+ * wildcard child and enclosing delegation, and checks the zone (SOA and NS
+ * at the apex, CNAME alone, only glue below a delegation, nothing outside
+ * the origin). A zone that fails a check is not usable. When the arena is
+ * short, dns_zone_add() keeps counting and dns_zone_finish() returns
+ * DNS_ENOMEM; dns_zone_needed() then tells an arena size that will do.
+ * The finished zone is read-only: any number of threads may answer from it.
+ */
+#define DNS_ZONE_NONE 0xffffffffu
+
+struct dns_zone {
+	struct {
+		uint8_t *arena;
+		size_t cap;
+		size_t front;        /* records grow up from 0 */
+		size_t back;         /* their index grows down from cap */
+		size_t need;         /* bytes a big enough arena needs */
+		uint32_t nrec;
+		uint32_t nnodes, nrrsets;
+		size_t nodes, rrsets; /* arena offsets */
+		uint8_t origin[DNS_NAME_MAX];
+		int state;           /* 0 loading, 1 finished, <0 failed */
+		bool full;           /* a record did not fit: only counting now */
+	} priv;
+};
+
+/* Where a zone check failed. */
+struct dns_zone_err {
+	int code;
+	uint8_t name[DNS_NAME_MAX]; /* the owner at fault */
+	uint16_t type;
+	unsigned line;              /* the record's line in its file, 0 if none */
+};
+
+int dns_zone_init(struct dns_zone *z, const uint8_t *origin, void *arena, size_t cap);
+/* 0, or DNS_EZONE_OUTSIDE / DNS_EZONE_STATE / DNS_EINVAL (fills *err if given). */
+int dns_zone_add(struct dns_zone *z, const struct dns_zrr *rr, struct dns_zone_err *err);
+/* dns_zopts.rr callback: ctx is the struct dns_zone. */
+int dns_zone_add_cb(void *zone, const struct dns_zrr *rr);
+/* 0 or a DNS_E* code with *err telling where. */
+int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err);
+/* An arena size that holds the zone as added so far. */
+size_t dns_zone_needed(const struct dns_zone *z);
+const uint8_t *dns_zone_origin(const struct dns_zone *z);
+/* Number of nodes (names with data, and empty non-terminals) and RRsets. */
+uint32_t dns_zone_nodes(const struct dns_zone *z);
+
+/* A read-only view of one RRset of a finished zone. */
+struct dns_rrset {
+	const uint8_t *owner;   /* as written in the zone file */
+	uint16_t type;
+	uint16_t count;
+	uint32_t ttl;
+	struct { const struct dns_zone *z; uint32_t first; } priv;
+};
+/* 1 and *set filled if name has an RRset of type, 0 if not. */
+int dns_zone_get(const struct dns_zone *z, const uint8_t *name, uint16_t type, struct dns_rrset *set);
+/* The i-th record of a set: its unpacked RDATA. */
+const uint8_t *dns_rrset_rdata(const struct dns_rrset *set, uint16_t i, uint16_t *rdlen);
+
+/* ---------------------------------------------------------------- answers */
+
+struct dns_answer_opts {
+	bool tcp;            /* else UDP: answers truncated to fit (RFC 1035 4.2.1, RFC 6891 6.2.5) */
+	uint16_t udp_max;    /* the server's UDP payload limit; 0 means 1232 */
+};
+
+/*
+ * The authoritative algorithm (RFC 1034 4.3.2, RFC 2308, RFC 4592, RFC 8482)
+ * as a pure function: a query in, the response written to out (cap octets,
+ * at least 512) with ctab as compression table. Returns the response length,
+ * 0 when the query must be dropped (QR set, shorter than a header), or a
+ * negative DNS_E* code for a caller error.
+ */
+int dns_answer(const struct dns_zone *const *zones, size_t nzones,
+	const uint8_t *query, size_t qlen, uint8_t *out, size_t cap,
+	uint16_t *ctab, size_t ctab_cap, const struct dns_answer_opts *opts);
 
 #ifdef __cplusplus
 }

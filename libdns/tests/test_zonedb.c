@@ -1,0 +1,137 @@
+/* Zone database: arena sizing, canonical lookups, empty non-terminals, zone checks. */
+#include "testutil.h"
+#include <stdlib.h>
+
+static struct dns_zparser parser;
+static uint8_t arena[1 << 20];
+static char msg[256];
+
+#define HEAD "$TTL 300\n@ SOA ns hm 1 2 3 4 60\n@ NS ns\nns A 192.0.2.1\n"
+
+static void test_lookup(void **st)
+{
+	(void)st;
+	struct dns_zone z;
+	struct dns_zone_err ze;
+	const char *text = HEAD
+		"WWW A 192.0.2.2\n"
+		"www A 192.0.2.3\n"
+		"www A 192.0.2.2\n"           /* duplicate: dropped (RFC 2181 5) */
+		"www 100 A 192.0.2.4\n"       /* lower TTL wins for the set */
+		"a.b.c A 192.0.2.5\n";
+	assert_int_equal(load_zone(&z, &parser, "Example.", text, arena, sizeof arena, &ze, msg, sizeof msg), 0);
+	/* example, a.b.c, b.c, c (ENTs), ns, www */
+	assert_int_equal(dns_zone_nodes(&z), 6);
+	struct dns_rrset set;
+	uint8_t n[DNS_NAME_MAX];
+	assert_int_equal(dns_zone_get(&z, name_wire("wWw.EXAMPLE.", n), DNS_T_A, &set), 1);
+	assert_int_equal(set.count, 3);
+	assert_int_equal(set.ttl, 100);
+	uint16_t len;
+	const uint8_t *rd = dns_rrset_rdata(&set, 0, &len);
+	assert_int_equal(len, 4);
+	assert_memory_equal(rd, "\xc0\x00\x02\x02", 4);
+	rd = dns_rrset_rdata(&set, 2, &len);
+	assert_memory_equal(rd, "\xc0\x00\x02\x04", 4);
+	assert_null(dns_rrset_rdata(&set, 3, &len));
+	assert_int_equal(dns_zone_get(&z, name_wire("www.example.", n), DNS_T_AAAA, &set), 0);
+	assert_int_equal(dns_zone_get(&z, name_wire("b.c.example.", n), DNS_T_A, &set), 0);
+	assert_int_equal(dns_zone_get(&z, name_wire("a.b.c.example.", n), DNS_T_A, &set), 1);
+	assert_int_equal(dns_zone_get(&z, name_wire("x.example.", n), DNS_T_A, &set), 0);
+	assert_int_equal(dns_zone_finish(&z, &ze), DNS_EZONE_STATE);
+}
+
+static void test_arena(void **st)
+{
+	(void)st;
+	struct dns_zone z;
+	struct dns_zone_err ze;
+	char text[8192];
+	strcpy(text, HEAD);
+	for (int i = 0; i < 100; i++)
+		snprintf(text + strlen(text), sizeof text - strlen(text), "h%d.x.y TXT \"record %d\"\n", i, i);
+	/* Too small: ENOMEM, and the size it asks for works. */
+	assert_int_equal(load_zone(&z, &parser, "example.", text, arena, 1000, &ze, msg, sizeof msg), DNS_ENOMEM);
+	size_t need = dns_zone_needed(&z);
+	assert_true(need > 1000);
+	assert_int_equal(load_zone(&z, &parser, "example.", text, arena, need, &ze, msg, sizeof msg), 0);
+	/* Every size from tiny up either fits or says ENOMEM, never crashes. */
+	for (size_t cap = 0; cap < need; cap += 97) {
+		int r = load_zone(&z, &parser, "example.", text, arena + 1, cap, &ze, msg, sizeof msg);
+		assert_true(r == 0 || r == DNS_ENOMEM);
+		if (r == DNS_ENOMEM)
+			assert_true(dns_zone_needed(&z) <= need + 8);
+	}
+	uint8_t n[DNS_NAME_MAX];
+	struct dns_rrset set;
+	assert_int_equal(load_zone(&z, &parser, "example.", text, arena + 3, need, &ze, msg, sizeof msg), 0);
+	assert_int_equal(dns_zone_get(&z, name_wire("h42.x.y.example.", n), DNS_T_TXT, &set), 1);
+	/* x.y and y are empty non-terminals. */
+	assert_int_equal(dns_zone_nodes(&z), 2 + 100 + 2);
+}
+
+static const struct {
+	const char *text;
+	int code;
+	const char *name;
+	uint16_t type;
+	unsigned line;
+} checks[] = {
+	{ "$TTL 1\n@ NS ns\nns A 192.0.2.1\n", DNS_EZONE_NO_SOA, "example.", DNS_T_SOA, 0 },
+	{ "$TTL 1\n@ SOA ns hm 1 2 3 4 5\nns A 192.0.2.1\n", DNS_EZONE_NO_NS, "example.", DNS_T_NS, 0 },
+	{ HEAD "@ SOA ns2 hm 1 2 3 4 5\n", DNS_EZONE_SOA, "example.", DNS_T_SOA, 2 },
+	{ HEAD "c CNAME ns\nc A 192.0.2.9\n", DNS_EZONE_CNAME, "c.example.", DNS_T_CNAME, 5 },
+	{ HEAD "c CNAME ns\nc CNAME www\n", DNS_EZONE_CNAME, "c.example.", DNS_T_CNAME, 5 },
+	{ HEAD "sub NS ns.sub\nsub TXT \"no\"\n", DNS_EZONE_BELOW_CUT, "sub.example.", DNS_T_TXT, 6 },
+	{ HEAD "sub NS ns.sub\nx.sub MX 1 ns\n", DNS_EZONE_BELOW_CUT, "x.sub.example.", DNS_T_MX, 6 },
+	{ HEAD "sub NS ns.sub\nx.y.sub NS ns\n", DNS_EZONE_BELOW_CUT, "x.y.sub.example.", DNS_T_NS, 6 },
+};
+
+static void test_checks(void **st)
+{
+	(void)st;
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+		struct dns_zone z;
+		struct dns_zone_err ze;
+		memset(&ze, 0, sizeof ze);
+		int r = load_zone(&z, &parser, "example.", checks[i].text, arena, sizeof arena, &ze, msg, sizeof msg);
+		uint8_t want[DNS_NAME_MAX];
+		if (r != checks[i].code || !dns_name_equal(ze.name, name_wire(checks[i].name, want)) ||
+		    ze.type != checks[i].type || ze.line != checks[i].line)
+			fail_msg("case %zu: %s type %u line %u", i, dns_strerror(r), ze.type, ze.line);
+		/* A zone that failed answers nothing. */
+		struct dns_rrset set;
+		assert_int_equal(dns_zone_get(&z, want, checks[i].type, &set), 0);
+		assert_int_equal(dns_zone_nodes(&z), 0);
+	}
+	/* Glue below a cut and a DS at it are fine. */
+	struct dns_zone z;
+	struct dns_zone_err ze;
+	assert_int_equal(load_zone(&z, &parser, "example.", HEAD "sub NS ns.sub\nsub DS 1 13 2 AB\nns.sub A 192.0.2.9\nns.sub AAAA ::1\nsub A 192.0.2.8\n",
+		arena, sizeof arena, &ze, msg, sizeof msg), 0);
+	/* Outside the origin, and an SOA below the apex: refused as added. */
+	uint8_t o[DNS_NAME_MAX], owner[DNS_NAME_MAX];
+	dns_zone_init(&z, name_wire("example.", o), arena, sizeof arena);
+	struct dns_zrr rr = { name_wire("example.org.", owner), DNS_T_A, DNS_C_IN, 1, 4,
+		(const uint8_t *)"\1\2\3\4", "f", 7 };
+	assert_int_equal(dns_zone_add(&z, &rr, &ze), DNS_EZONE_OUTSIDE);
+	assert_int_equal(ze.line, 7);
+	rr.owner = name_wire("a.example.", owner);
+	rr.type = DNS_T_SOA;
+	assert_int_equal(dns_zone_add(&z, &rr, &ze), DNS_EZONE_SOA);
+	/* Through the zone-file parser the add error stops the parse. */
+	assert_int_equal(load_zone(&z, &parser, "example.", HEAD "x.other. A 192.0.2.1\n", arena, sizeof arena, &ze, msg, sizeof msg), DNS_EZONE_OUTSIDE);
+	assert_string_equal(msg, "zone:5:1: the record was refused");
+	/* An empty zone. */
+	assert_int_equal(load_zone(&z, &parser, "example.", "", arena, sizeof arena, &ze, msg, sizeof msg), DNS_EZONE_NO_SOA);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_checks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
