@@ -18,7 +18,6 @@ size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode)
 	size_t after = 0;           /* cursor position after the name, once a pointer is taken */
 	bool jumped = false;
 	size_t n = 0;
-	int labels = 0;
 	for (;;) {
 		if (pos >= limit) {
 			dns_rd_fail(c, jumped ? DNS_ETRUNC : c->trunc);
@@ -78,10 +77,7 @@ size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode)
 		pos += (size_t)b + 1;
 		if (b == 0)
 			break;
-		if (++labels > DNS_LABELS_MAX) {
-			dns_rd_fail(c, DNS_ENAME_LABELS);
-			return 0;
-		}
+		/* 255 octets hold at most 127 labels: the length check bounds both. */
 	}
 	c->pos = jumped ? after : pos;
 	return n;
@@ -247,8 +243,6 @@ int dns_name_from_text(uint8_t *out, const char *text, size_t len, const uint8_t
 			return DNS_ENAME_LEN;
 		out[n++] = 0;
 	}
-	if (dns_name_labels(out) > DNS_LABELS_MAX)
-		return DNS_ENAME_LABELS;
 	return (int)n;
 }
 
