@@ -247,9 +247,11 @@ int dns_answer(const struct dns_zone *const *zones, size_t nzones,
 		limit = cap;
 	dns_msgw_init(&a.w, out, limit, ctab, ctab_cap, m.hdr.id, flags);
 	if (pr < 0) {
-		/* RFC 1035 4.1.1 FORMERR; no OPT when the OPT itself may be the
-		 * problem (RFC 6891 7). */
-		short_answer(&a.w, &m, false, flags, DNS_RC_FORMERR);
+		/* RFC 1035 4.1.1 FORMERR, the question echoed when it was whole
+		 * (as Knot does); no OPT, the OPT itself may be the problem
+		 * (RFC 6891 7). */
+		bool q_ok = m.hdr.count[0] == 1 && m.sect_off[1] != 0;
+		short_answer(&a.w, &m, q_ok, flags, DNS_RC_FORMERR);
 		return dns_msgw_finish(&a.w);
 	}
 	bool edns = m.edns.present;

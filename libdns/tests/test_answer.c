@@ -337,6 +337,12 @@ static void test_errors(void **st)
 	static const uint8_t noq[] = { 0x12, 0x36, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	len = dns_answer(zones, 2, guard(noq, sizeof noq), sizeof noq, R.buf, sizeof R.buf, ctab, 8, &ao);
 	assert_int_equal(R.buf[3] & 15, DNS_RC_FORMERR);
+	/* A whole question is echoed in the FORMERR (OPT twice here). */
+	static const uint8_t opt2[] = { 0x12, 0x38, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0, 0, 1, 0, 1,
+		0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 41, 2, 0, 0, 0, 0, 0, 0, 0 };
+	len = dns_answer(zones, 2, guard(opt2, sizeof opt2), sizeof opt2, R.buf, sizeof R.buf, ctab, 8, &ao);
+	assert_int_equal(len, 12 + 5);
+	assert_memory_equal(R.buf, "\x12\x38\x80\x01\0\1\0\0\0\0\0\0\0\0\1\0\1", 17);
 	/* Responses and runts are dropped. */
 	static const uint8_t resp[] = { 0x12, 0x37, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	assert_int_equal(dns_answer(zones, 2, guard(resp, 12), 12, R.buf, sizeof R.buf, ctab, 8, &ao), 0);
