@@ -1,5 +1,6 @@
 /* Zone database: arena sizing, canonical lookups, empty non-terminals, zone checks. */
 #include "testutil.h"
+#include "dns_int.h"
 #include <stdlib.h>
 
 static struct dns_zparser parser;
@@ -126,12 +127,88 @@ static void test_checks(void **st)
 	assert_int_equal(load_zone(&z, &parser, "example.", "", arena, sizeof arena, &ze, msg, sizeof msg), DNS_EZONE_NO_SOA);
 }
 
+/* Random zones: nodes strictly in canonical order, every owner and every
+ * ancestor present, parents right, lookups equal to a linear scan. */
+static void test_property(void **st)
+{
+	(void)st;
+	static char text[1 << 16];
+	static uint8_t names[400][DNS_NAME_MAX];
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		uint64_t s = seed * 0x9E3779B97F4A7C15ULL;
+		strcpy(text, HEAD);
+		int nn = 0;
+		name_wire("ns.example.", names[nn++]);
+		int count = 1 + (int)(rng_next(&s) % 150);
+		for (int i = 0; i < count; i++) {
+			char owner[200] = "";
+			int depth = 1 + (int)(rng_next(&s) % 4);
+			for (int d = 0; d < depth; d++) {
+				static const char *const labs[] = { "a", "B", "c", "aa", "*", "\\000", "z", "A" };
+				strcat(owner, labs[rng_next(&s) % 8]);
+				strcat(owner, ".");
+			}
+			strcat(owner, "example.");
+			snprintf(text + strlen(text), sizeof text - strlen(text), "%s A 192.0.2.%d\n", owner, i % 250);
+			dns_name_from_text(names[nn++], owner, strlen(owner), NULL);
+		}
+		struct dns_zone z;
+		struct dns_zone_err ze;
+		int r = load_zone(&z, &parser, "example.", text, arena, sizeof arena, &ze, msg, sizeof msg);
+		if (r)
+			fail_msg("seed %llu: %s %s", (unsigned long long)seed, dns_strerror(r), msg);
+		uint32_t n = dns_zone_nodes(&z);
+		for (uint32_t i = 0; i < n; i++) {
+			const uint8_t *nm = dns_zname(&z, i);
+			if (i + 1 < n && dns_name_cmp(nm, dns_zname(&z, i + 1)) >= 0)
+				fail_msg("seed %llu: nodes %u and %u out of order", (unsigned long long)seed, i, i + 1);
+			uint32_t par = dns_zn(&z, i)->parent;
+			if (i == 0 ? par != DNS_ZONE_NONE : (par == DNS_ZONE_NONE ||
+			    dns_name_labels(dns_zname(&z, par)) + 1 != dns_name_labels(nm) ||
+			    !dns_name_is_sub(nm, dns_zname(&z, par))))
+				fail_msg("seed %llu: node %u has the wrong parent", (unsigned long long)seed, i);
+			/* A node is an owner or an ancestor of one. */
+			bool found = false;
+			for (int k = 0; k < nn && !found; k++)
+				found = dns_name_is_sub(names[k], nm);
+			if (!found)
+				fail_msg("seed %llu: node %u is neither owner nor ancestor", (unsigned long long)seed, i);
+		}
+		/* Every owner and ancestor is found; random other names are not,
+		 * and then the predecessor is the last node before them. */
+		for (int k = 0; k < nn; k++) {
+			const uint8_t *nm = names[k];
+			while (nm[0]) {
+				if (dns_zone_find(&z, nm, NULL) == DNS_ZONE_NONE)
+					fail_msg("seed %llu: name %d not found", (unsigned long long)seed, k);
+				if (dns_name_equal(nm, dns_zone_origin(&z)))
+					break;
+				nm += nm[0] + 1;
+			}
+			uint8_t other[DNS_NAME_MAX];
+			other[0] = 1;
+			other[1] = 'q';
+			memcpy(other + 2, names[k], dns_name_len(names[k]));
+			uint32_t pred;
+			if (dns_zone_find(&z, other, &pred) != DNS_ZONE_NONE)
+				fail_msg("seed %llu: a name not in the zone was found", (unsigned long long)seed);
+			uint32_t want = DNS_ZONE_NONE;
+			for (uint32_t i = 0; i < n; i++)
+				if (dns_name_cmp(dns_zname(&z, i), other) < 0)
+					want = i;
+			if (pred != want)
+				fail_msg("seed %llu: predecessor %u, want %u", (unsigned long long)seed, pred, want);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_property),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
