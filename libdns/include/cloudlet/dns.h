@@ -326,22 +326,25 @@ int dns_msg_next(const struct dns_msg *m, struct dns_msg_iter *it, struct dns_rr
 int dns_edns_next(const struct dns_edns *e, size_t *pos, uint16_t *code,
 	const uint8_t **data, uint16_t *len);
 
-/* The message writer. */
+/* The message writer. buf, cap, len and err may be read (cap lowered to
+ * keep room, e.g. for an OPT record); priv is the writer's own. */
 struct dns_msgw {
 	uint8_t *buf;
 	size_t cap;        /* writes beyond cap fail with DNS_ENOMEM */
 	size_t len;
-	uint16_t *ctab;    /* compression table: offsets of names written */
-	size_t ctab_cap;
-	size_t ctab_n;
-	uint16_t count[4];
-	uint8_t section;   /* the section being written */
 	int err;           /* first error, sticky until a rewind */
+	struct {
+		uint16_t *ctab;    /* compression table: offsets of names written */
+		size_t ctab_cap;
+		size_t ctab_n;
+		uint16_t count[4];
+		uint8_t section;   /* the section being written */
+	} priv;
 };
 
 /* A point to come back to: dns_msgw_mark() takes it, dns_msgw_rewind()
  * restores the message, counts and compression table as they were. */
-struct dns_msgw_mark { size_t len; size_t ctab_n; uint16_t count[4]; uint8_t section; };
+struct dns_msgw_mark { struct { size_t len; size_t ctab_n; uint16_t count[4]; uint8_t section; } priv; };
 
 /* Starts a message in buf (cap octets, at least DNS_HDR_LEN) with the given
  * id and flags; ctab (ctab_cap entries, may be 0) is the compression table.
