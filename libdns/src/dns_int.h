@@ -179,6 +179,11 @@ enum dns_name_mode {
  * length, or 0 with c->err set. */
 size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode);
 
+/* Label offsets of a name (at most 127); and canonical comparison of a
+ * name whose offsets are known with another, for repeated searches. */
+int dns_name_offsets(const uint8_t *name, uint8_t *off);
+int dns_name_cmp_off(const uint8_t *a, const uint8_t *oa, int na, const uint8_t *b);
+
 /* Kinds of RDATA fields. */
 enum dns_fk {
 	DNS_FK_END = 0,

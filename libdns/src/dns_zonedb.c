@@ -352,9 +352,11 @@ nomem:
 uint32_t dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pred)
 {
 	uint32_t lo = 0, hi = z->priv.nnodes;
+	uint8_t off[DNS_LABELS_MAX + 1];
+	int nl = dns_name_offsets(name, off);
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = dns_name_cmp(dns_zname(z, mid), name);
+		int c = -dns_name_cmp_off(name, off, nl, dns_zname(z, mid));
 		if (c == 0)
 			return mid;
 		if (c < 0)
