@@ -417,3 +417,44 @@ const uint8_t *dns_rrset_rdata(const struct dns_rrset *set, uint16_t i, uint16_t
 	}
 	return dns_zone_rdata(set->priv.z, dns_zs(set->priv.z, set->priv.first), i, rdlen);
 }
+
+int dns_zone_next(const struct dns_zone *z, struct dns_zone_iter *it, struct dns_rrset *set)
+{
+	if (z->priv.state != 1)
+		return 0;
+	while (it->node < z->priv.nnodes) {
+		const struct dns_znode *n = dns_zn(z, it->node);
+		if (it->set < n->set_n) {
+			const struct dns_zset *s = dns_zs(z, n->set_first + it->set);
+			set->owner = dns_zname(z, it->node);
+			set->type = s->type;
+			set->count = s->n;
+			set->ttl = s->ttl;
+			set->priv.z = z;
+			set->priv.first = n->set_first + it->set;
+			it->set++;
+			return 1;
+		}
+		it->node++;
+		it->set = 0;
+	}
+	return 0;
+}
+
+uint32_t dns_zone_serial(const struct dns_zone *z)
+{
+	if (z->priv.state != 1)
+		return 0;
+	uint16_t len;
+	const uint8_t *rd = dns_zone_rdata(z, dns_zone_set(z, 0, DNS_T_SOA), 0, &len);
+	return dns_get32(rd + len - 20);
+}
+
+int dns_serial_cmp(uint32_t a, uint32_t b)
+{
+	/* RFC 1982 3.2: a < b when (b - a) mod 2^32 is in 1 .. 2^31 - 1. */
+	uint32_t d = b - a;
+	if (d == 0)
+		return 0;
+	return d < 0x80000000u ? -1 : 1;
+}

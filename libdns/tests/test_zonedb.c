@@ -2,6 +2,7 @@
 #include "testutil.h"
 #include "dns_int.h"
 #include <stdlib.h>
+#include <strings.h>
 
 static struct dns_zparser parser;
 static uint8_t arena[1 << 20];
@@ -40,6 +41,38 @@ static void test_lookup(void **st)
 	assert_int_equal(dns_zone_get(&z, name_wire("a.b.c.example.", n), DNS_T_A, &set), 1);
 	assert_int_equal(dns_zone_get(&z, name_wire("x.example.", n), DNS_T_A, &set), 0);
 	assert_int_equal(dns_zone_finish(&z, &ze), DNS_EZONE_STATE);
+	assert_int_equal(dns_zone_serial(&z), 1);
+
+	/* The walk: canonical order, each RRset once. */
+	static const char *const order[] = {
+		"example.\t300\tIN\tNS", "example.\t300\tIN\tSOA", "a.b.c.example.\t300\tIN\tA",
+		"ns.example.\t300\tIN\tA", "WWW.example.\t100\tIN\tA",
+	};
+	struct dns_zone_iter it = { 0, 0 };
+	int k = 0;
+	while (dns_zone_next(&z, &it, &set)) {
+		char t[512];
+		const uint8_t *r0 = dns_rrset_rdata(&set, 0, &len);
+		assert_true(dns_rr_to_text(set.owner, set.type, DNS_C_IN, set.ttl, r0, len, t, sizeof t) > 0);
+		assert_true(k < 5);
+		if (strncasecmp(t, order[k], strlen(order[k])) != 0)
+			fail_msg("walk %d: %s", k, t);
+		k++;
+	}
+	assert_int_equal(k, 5);
+}
+
+static void test_serial(void **st)
+{
+	(void)st;
+	assert_int_equal(dns_serial_cmp(1, 1), 0);
+	assert_true(dns_serial_cmp(1, 2) < 0);
+	assert_true(dns_serial_cmp(2, 1) > 0);
+	/* Wrap (RFC 1982 3.2): 0xffffffff is before 0 and 1. */
+	assert_true(dns_serial_cmp(0xffffffffu, 0) < 0);
+	assert_true(dns_serial_cmp(0xffffffffu, 1) < 0);
+	assert_true(dns_serial_cmp(0, 0x7fffffffu) < 0);
+	assert_true(dns_serial_cmp(0, 0x80000001u) > 0);
 }
 
 static void test_arena(void **st)
@@ -209,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_property),
+		cmocka_unit_test(test_serial),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

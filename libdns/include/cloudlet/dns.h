@@ -532,6 +532,19 @@ int dns_zone_get(const struct dns_zone *z, const uint8_t *name, uint16_t type, s
 /* The i-th record of a set: its unpacked RDATA. */
 const uint8_t *dns_rrset_rdata(const struct dns_rrset *set, uint16_t i, uint16_t *rdlen);
 
+/* Walks every RRset of a finished zone in canonical order (owner, then
+ * type): the order AXFR sends and DNSSEC signs. it starts zeroed. */
+struct dns_zone_iter { uint32_t node; uint16_t set; };
+/* 1 and *set filled, or 0 at the end. */
+int dns_zone_next(const struct dns_zone *z, struct dns_zone_iter *it, struct dns_rrset *set);
+/* The SOA serial of a finished zone (0 if not finished). */
+uint32_t dns_zone_serial(const struct dns_zone *z);
+
+/* RFC 1982 serial number arithmetic: <0, 0 or >0 as a is before, equal to
+ * or after b; the comparison is undefined (here: 0x80000000 apart counts
+ * as "after") exactly when RFC 1982 3.2 leaves it undefined. */
+int dns_serial_cmp(uint32_t a, uint32_t b);
+
 /* ---------------------------------------------------------------- answers */
 
 struct dns_answer_opts {
