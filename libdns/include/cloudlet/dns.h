@@ -56,6 +56,25 @@
  *
  * Text. dns_rr_to_text() and dns_rdata_to_text() write the presentation
  * format that dns_zone_parse() reads, so text -> wire -> text round trips.
+ *
+ * Zones. A zone is built in an arena the caller lends (struct dns_zone):
+ * records are added (straight from the zone-file parser), then
+ * dns_zone_finish() sorts them once in canonical order, adds the empty
+ * non-terminals, precomputes parents, wildcards and delegations, and runs
+ * the zone checks; a zone that fails them serves nothing. A short arena is
+ * DNS_ENOMEM with dns_zone_needed() telling the size that will do. A
+ * finished zone is read-only, so any number of threads answer from it.
+ *
+ * Answers. dns_answer() is the authoritative server as a pure function:
+ * query bytes in, response bytes out (or 0: drop), never failing on what a
+ * client sends. Transport (UDP sockets, TCP framing, timeouts) lives above
+ * it, in the daemon or a later part of this library.
+ *
+ * Room for later parts. TSIG (RFC 8945) needs the 48-bit time field kind
+ * and the position of the TSIG record, which dns_msg_parse() records
+ * (tsig_off, and DNS_ETSIG_POS when it is not last); AXFR walks a zone with
+ * dns_zone_next() and writes several messages with struct dns_msgw; IXFR and
+ * NOTIFY compare serials with dns_serial_cmp().
  */
 #ifndef CLOUDLET_DNS_H
 #define CLOUDLET_DNS_H
@@ -460,8 +479,10 @@ struct dns_zparser {
 	} priv;
 };
 
-/* Parses a zone file held in text[0, len), calling opts->rr for each record.
- * Returns the number of records, or a DNS_E* code with *err filled. */
+/* Parses a zone file held in text[0, len) (the whole file: mapped or read
+ * by the caller), calling opts->rr for each record. Returns the number of
+ * records, or a DNS_E* code with *err filled. The parser walks the text
+ * line by line without recursion and keeps no pointer into itself. */
 int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
 	const uint8_t *text, size_t len, struct dns_zerror *err);
 
