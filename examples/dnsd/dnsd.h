@@ -41,40 +41,21 @@ struct config {
  * atomically per worker and the old set is freed when its last worker lets
  * go of it (no request ever runs on a freed set: answering is synchronous).
  */
-struct arena_chunk;
-
-/* TEMPORARY record store (until libdns has its zone database): records
- * sorted by owner in canonical order, then type, so RRsets are runs. */
-struct zrec {
-	const uint8_t *owner;
-	const uint8_t *rdata;
-	uint32_t ttl;
-	uint16_t type;
-	uint16_t rdlen;
-};
-
-struct zone {
-	const uint8_t *origin;
-	const char *origin_text;
-	struct zrec *recs;
-	size_t nrecs;
-	const struct zrec *soa;
-};
-
 struct zoneset {
 	atomic_uint refs;
 	uint64_t gen;
-	struct zone *zones;
 	size_t nzones;
-	size_t nrecs;
-	struct arena_chunk *chunks;
+	struct dns_zone *zones;           /* each in its own malloc'd arena */
+	const struct dns_zone **zp;       /* what dns_answer() takes */
+	void **arenas;
+	size_t arena_bytes;
 };
 
 /* Loads every zone of cfg into a new set. On failure returns NULL and
  * writes "FILE:LINE:COL: message" (or "FILE: message") to err. */
 struct zoneset *zoneset_load(const struct config *cfg, char *err, size_t errcap);
 void zoneset_release(struct zoneset *zs);
-/* "example.test (12 records, serial 2026112701), ..." for the log. */
+/* "example.test. (12 names, serial 2026112701), ..." for the log. */
 void zoneset_describe(const struct zoneset *zs, char *buf, size_t cap);
 
 /* The current set, shared by all workers. */
@@ -95,10 +76,12 @@ void zholder_refresh(struct zholder *h, struct zoneset **zs, uint64_t *gen);
 void zholder_publish(struct zholder *h, struct zoneset *zs);
 void zholder_close(struct zholder *h);
 
-/* ---- The answer callback (engine_tmp.c, TEMPORARY) ---- */
+/* ---- The answer callback (engine.c): libdns's dns_answer() over the
+ * worker's current zone set. */
 struct engine {
 	struct zoneset *zs;      /* the worker's current set */
-	uint16_t udp_max;        /* advertised in our OPT */
+	uint16_t udp_max;        /* the server's UDP limit, advertised in OPT */
+	uint16_t ctab[256];      /* compression table */
 };
 int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
 

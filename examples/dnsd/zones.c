@@ -6,120 +6,7 @@
 
 #include "dnsd.h"
 
-/* ---- An arena of malloc'd chunks, freed at once with its zone set. */
-
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, cap;
-	_Alignas(8) uint8_t mem[];
-};
-
-#define CHUNK_SIZE (1u << 20)
-
-static void *arena_alloc(struct arena_chunk **head, size_t n)
-{
-	n = (n + 7) & ~(size_t)7;
-	struct arena_chunk *c = *head;
-	if (!c || c->cap - c->used < n) {
-		size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-		c = malloc(sizeof *c + cap);
-		if (!c)
-			return NULL;
-		c->next = *head;
-		c->used = 0;
-		c->cap = cap;
-		*head = c;
-	}
-	void *p = c->mem + c->used;
-	c->used += n;
-	return p;
-}
-
-static void arena_free(struct arena_chunk *c)
-{
-	while (c) {
-		struct arena_chunk *n = c->next;
-		free(c);
-		c = n;
-	}
-}
-
 /* ---- Loading */
-
-struct loader {
-	struct zoneset *zs;
-	struct zone *z;
-	size_t cap;
-	const uint8_t *last_owner;
-	char err[1024];
-};
-
-static int on_rr(void *ctx, const struct dns_zrr *rr)
-{
-	struct loader *l = ctx;
-	struct zone *z = l->z;
-	/* TEMPORARY checks, until libdns checks zones before they are served. */
-	if (!dns_name_is_sub(rr->owner, z->origin)) {
-		char name[DNS_NAME_MAX * 4 + 2];
-		dns_name_to_text(rr->owner, name, sizeof name);
-		snprintf(l->err, sizeof l->err, "%s:%u: %.300s is outside the zone %.300s", rr->file,
-			rr->line, name, z->origin_text);
-		return DNS_EZ_CALLBACK;
-	}
-	if (rr->type == DNS_T_SOA && !dns_name_equal(rr->owner, z->origin)) {
-		snprintf(l->err, sizeof l->err, "%s:%u: SOA below the apex of %.300s", rr->file,
-			rr->line, z->origin_text);
-		return DNS_EZ_CALLBACK;
-	}
-	if (z->nrecs == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct zrec *r = realloc(z->recs, cap * sizeof *r);
-		if (!r) {
-			snprintf(l->err, sizeof l->err, "%s:%u: out of memory", rr->file, rr->line);
-			return DNS_ENOMEM;
-		}
-		z->recs = r;
-		l->cap = cap;
-	}
-	struct zrec *r = &z->recs[z->nrecs];
-	size_t on = dns_name_len(rr->owner);
-	if (l->last_owner && dns_name_len(l->last_owner) == on &&
-	    memcmp(l->last_owner, rr->owner, on) == 0) {
-		r->owner = l->last_owner;
-	} else {
-		uint8_t *o = arena_alloc(&l->zs->chunks, on);
-		if (!o)
-			return DNS_ENOMEM;
-		memcpy(o, rr->owner, on);
-		r->owner = l->last_owner = o;
-	}
-	uint8_t *d = NULL;
-	if (rr->rdlen) {
-		d = arena_alloc(&l->zs->chunks, rr->rdlen);
-		if (!d)
-			return DNS_ENOMEM;
-		memcpy(d, rr->rdata, rr->rdlen);
-	}
-	r->rdata = d;
-	r->rdlen = rr->rdlen;
-	r->ttl = rr->ttl;
-	r->type = rr->type;
-	z->nrecs++;
-	return 0;
-}
-
-static int rec_cmp(const void *a, const void *b)
-{
-	const struct zrec *x = a, *y = b;
-	int c = dns_name_cmp(x->owner, y->owner);
-	if (c)
-		return c;
-	if (x->type != y->type)
-		return x->type < y->type ? -1 : 1;
-	if (x->rdlen != y->rdlen)
-		return x->rdlen < y->rdlen ? -1 : 1;
-	return x->rdlen ? memcmp(x->rdata, y->rdata, x->rdlen) : 0;
-}
 
 static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errcap)
 {
@@ -154,16 +41,45 @@ static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errca
 	return buf;
 }
 
-static int load_zone(struct loader *l, const struct zone_src *src, struct dns_zparser *p,
-	char *err, size_t errcap)
+/* The parser's record callback: adds to the zone, and on a refusal keeps
+ * the zone's own reason (which record, which check). */
+struct adder {
+	struct dns_zone *z;
+	struct dns_zone_err zerr;
+};
+
+static int add_rr(void *ctx, const struct dns_zrr *rr)
 {
-	struct zone *z = l->z;
-	z->origin = src->origin;
-	z->origin_text = src->origin_text;
-	size_t len;
-	uint8_t *text = read_file(src->path, &len, err, errcap);
-	if (!text)
-		return -1;
+	struct adder *a = ctx;
+	return dns_zone_add(a->z, rr, &a->zerr);
+}
+
+static void zone_err_text(char *err, size_t errcap, const char *path, const struct zone_src *src,
+	const struct dns_zone_err *ze)
+{
+	char name[DNS_NAME_MAX * 4 + 2] = "";
+	if (ze->name[0] || ze->code != DNS_EZONE_NO_SOA)
+		dns_name_to_text(ze->name, name, sizeof name);
+	const char *type = dns_type_name(ze->type);
+	char tbuf[16];
+	if (!type) {
+		snprintf(tbuf, sizeof tbuf, "TYPE%u", ze->type);
+		type = tbuf;
+	}
+	char where[64] = "";
+	if (ze->line)
+		snprintf(where, sizeof where, ":%u", ze->line);
+	snprintf(err, errcap, "%s%s: zone %s: %.300s %s: %s", path, where, src->origin_text, name,
+		ze->type ? type : "", dns_strerror(ze->code));
+}
+
+/* Parses one file into z, whose arena is cap octets. 0, DNS_ENOMEM (the
+ * arena is short: dns_zone_needed() tells by how much), or -1 with err. */
+static int parse_into(struct dns_zone *z, void *arena, size_t cap, const struct zone_src *src,
+	const uint8_t *text, size_t len, struct dns_zparser *p, char *err, size_t errcap)
+{
+	dns_zone_init(z, src->origin, arena, cap);
+	struct adder ad = { .z = z };
 	char msg[256] = "";
 	struct dns_zopts o;
 	memset(&o, 0, sizeof o);
@@ -172,40 +88,63 @@ static int load_zone(struct loader *l, const struct zone_src *src, struct dns_zp
 	o.default_ttl = 3600;
 	o.have_default_ttl = true;
 	o.rclass = DNS_C_IN;
-	o.rr = on_rr;
-	o.rr_ctx = l;
+	o.rr = add_rr;
+	o.rr_ctx = &ad;
 	o.errmsg = msg;
 	o.errcap = sizeof msg;
 	struct dns_zerror ze;
 	memset(&ze, 0, sizeof ze);
-	l->cap = 0;
-	l->last_owner = NULL;
-	l->err[0] = 0;
 	int r = dns_zone_parse(p, &o, text, len, &ze);
-	free(text);
 	if (r < 0) {
-		if (l->err[0])
-			snprintf(err, errcap, "%s", l->err);
+		if (ad.zerr.code)
+			zone_err_text(err, errcap, src->path, src, &ad.zerr);
 		else
 			snprintf(err, errcap, "%s:%u:%u: %s", ze.file ? ze.file : src->path, ze.line,
 				ze.col, msg[0] ? msg : dns_strerror(ze.code));
 		return -1;
 	}
-	qsort(z->recs, z->nrecs, sizeof *z->recs, rec_cmp);
-	/* RFC 2181 5: an RRset holds no duplicates. */
-	size_t k = 0;
-	for (size_t i = 0; i < z->nrecs; i++)
-		if (k == 0 || rec_cmp(&z->recs[k - 1], &z->recs[i]) != 0)
-			z->recs[k++] = z->recs[i];
-	z->nrecs = k;
-	for (size_t i = 0; i < z->nrecs; i++)
-		if (z->recs[i].type == DNS_T_SOA)
-			z->soa = &z->recs[i];
-	if (!z->soa) {
-		snprintf(err, errcap, "%s: no SOA record at the apex %s", src->path, src->origin_text);
+	struct dns_zone_err fe;
+	memset(&fe, 0, sizeof fe);
+	r = dns_zone_finish(z, &fe);
+	if (r == DNS_ENOMEM)
+		return DNS_ENOMEM;
+	if (r < 0) {
+		zone_err_text(err, errcap, src->path, src, &fe);
 		return -1;
 	}
-	l->zs->nrecs += z->nrecs;
+	return 0;
+}
+
+static int load_zone(struct zoneset *zs, size_t i, const struct zone_src *src,
+	struct dns_zparser *p, char *err, size_t errcap)
+{
+	size_t len;
+	uint8_t *text = read_file(src->path, &len, err, errcap);
+	if (!text)
+		return -1;
+	/* A first guess; a short arena costs one more parse with the size
+	 * the zone says it needs. */
+	size_t cap = 4096 + 4 * len;
+	int r = DNS_ENOMEM;
+	for (int attempt = 0; attempt < 3 && r == DNS_ENOMEM; attempt++) {
+		free(zs->arenas[i]);
+		zs->arenas[i] = malloc(cap);
+		if (!zs->arenas[i]) {
+			snprintf(err, errcap, "%s: out of memory (%zu octets)", src->path, cap);
+			r = -1;
+			break;
+		}
+		r = parse_into(&zs->zones[i], zs->arenas[i], cap, src, text, len, p, err, errcap);
+		if (r == DNS_ENOMEM)
+			cap = dns_zone_needed(&zs->zones[i]);
+	}
+	free(text);
+	if (r == DNS_ENOMEM)
+		snprintf(err, errcap, "%s: the zone does not fit %zu octets", src->path, cap);
+	if (r)
+		return -1;
+	zs->arena_bytes += cap;
+	zs->zp[i] = &zs->zones[i];
 	return 0;
 }
 
@@ -213,20 +152,21 @@ struct zoneset *zoneset_load(const struct config *cfg, char *err, size_t errcap)
 {
 	struct zoneset *zs = calloc(1, sizeof *zs);
 	struct dns_zparser *p = malloc(sizeof *p);
-	if (zs)
+	if (zs) {
 		zs->zones = calloc(cfg->nzones, sizeof *zs->zones);
-	if (!zs || !p || !zs->zones) {
+		zs->zp = calloc(cfg->nzones, sizeof *zs->zp);
+		zs->arenas = calloc(cfg->nzones, sizeof *zs->arenas);
+		zs->nzones = cfg->nzones;
+		atomic_init(&zs->refs, 1);
+	}
+	if (!zs || !p || !zs->zones || !zs->zp || !zs->arenas) {
 		snprintf(err, errcap, "out of memory");
 		free(p);
 		zoneset_release(zs);
 		return NULL;
 	}
-	atomic_init(&zs->refs, 1);
-	struct loader l = { .zs = zs };
 	for (unsigned i = 0; i < cfg->nzones; i++) {
-		l.z = &zs->zones[i];
-		zs->nzones = i + 1;
-		if (load_zone(&l, &cfg->zones[i], p, err, errcap) < 0) {
+		if (load_zone(zs, i, &cfg->zones[i], p, err, errcap) < 0) {
 			free(p);
 			zoneset_release(zs);
 			return NULL;
@@ -240,19 +180,12 @@ void zoneset_release(struct zoneset *zs)
 {
 	if (!zs || atomic_fetch_sub(&zs->refs, 1) != 1)
 		return;
-	for (size_t i = 0; i < zs->nzones; i++)
-		free(zs->zones[i].recs);
+	for (size_t i = 0; zs->arenas && i < zs->nzones; i++)
+		free(zs->arenas[i]);
+	free(zs->arenas);
+	free(zs->zp);
 	free(zs->zones);
-	arena_free(zs->chunks);
 	free(zs);
-}
-
-static uint32_t soa_serial(const struct zrec *soa)
-{
-	size_t a = dns_name_len(soa->rdata);
-	size_t b = dns_name_len(soa->rdata + a);
-	const uint8_t *s = soa->rdata + a + b;
-	return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
 }
 
 void zoneset_describe(const struct zoneset *zs, char *buf, size_t cap)
@@ -260,9 +193,11 @@ void zoneset_describe(const struct zoneset *zs, char *buf, size_t cap)
 	size_t n = 0;
 	buf[0] = 0;
 	for (size_t i = 0; i < zs->nzones && n < cap; i++) {
-		const struct zone *z = &zs->zones[i];
-		int w = snprintf(buf + n, cap - n, "%s%s (%zu records, serial %u)", i ? ", " : "",
-			z->origin_text, z->nrecs, soa_serial(z->soa));
+		const struct dns_zone *z = &zs->zones[i];
+		char origin[DNS_NAME_MAX * 4 + 2];
+		dns_name_to_text(dns_zone_origin(z), origin, sizeof origin);
+		int w = snprintf(buf + n, cap - n, "%s%s (%u names, serial %u)", i ? ", " : "", origin,
+			dns_zone_nodes(z), dns_zone_serial(z));
 		if (w < 0)
 			break;
 		n += (size_t)w;

@@ -179,6 +179,11 @@ enum dns_name_mode {
  * length, or 0 with c->err set. */
 size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode);
 
+/* Label offsets of a name (at most 127); and canonical comparison of a
+ * name whose offsets are known with another, for repeated searches. */
+int dns_name_offsets(const uint8_t *name, uint8_t *off);
+int dns_name_cmp_off(const uint8_t *a, const uint8_t *oa, int na, const uint8_t *b);
+
 /* Kinds of RDATA fields. */
 enum dns_fk {
 	DNS_FK_END = 0,
@@ -268,5 +273,58 @@ const uint8_t *dns_z_origin(struct dns_zctx *z);
 int dns_z_rdata(struct dns_zctx *z, uint16_t type);
 /* A TTL with optional units (1w2d3h4m5s), at most 2^31-1 (RFC 2181 8). */
 int dns_z_ttl(const char *s, size_t len, uint32_t *out);
+
+/* Zone database layout in the arena (dns_zonedb.c). A record is stored
+ * as rdlen u16, type u16, ttl u32, line u32, owner length u8, owner, RDATA,
+ * padded to 4; the sorted index of record offsets sits at the arena's end. */
+#define DNS_REC_RDLEN 0
+#define DNS_REC_TYPE 2
+#define DNS_REC_TTL 4
+#define DNS_REC_LINE 8
+#define DNS_REC_OWNLEN 12
+#define DNS_REC_OWNER 13
+
+enum { DNS_ZN_APEX = 1, DNS_ZN_DELEG = 2, DNS_ZN_WILD = 4 };
+
+struct dns_znode {
+	uint32_t name;        /* arena offset of the name (a suffix of some owner) */
+	uint32_t set_first;   /* first RRset, sorted by type */
+	uint16_t set_n;
+	uint16_t flags;       /* DNS_ZN_* */
+	uint32_t parent;      /* DNS_ZONE_NONE for the apex */
+	uint32_t wild;        /* the node "*.this", or DNS_ZONE_NONE */
+	uint32_t cut;         /* the delegation at or above this node, or NONE */
+};
+
+struct dns_zset {
+	uint16_t type;
+	uint16_t n;
+	uint32_t ttl;
+	uint32_t first;       /* position in the sorted record index */
+};
+
+static inline const struct dns_znode *dns_zn(const struct dns_zone *z, uint32_t i)
+{
+	return (const struct dns_znode *)(const void *)(z->priv.arena + z->priv.nodes) + i;
+}
+
+static inline const struct dns_zset *dns_zs(const struct dns_zone *z, uint32_t i)
+{
+	return (const struct dns_zset *)(const void *)(z->priv.arena + z->priv.rrsets) + i;
+}
+
+static inline const uint8_t *dns_zname(const struct dns_zone *z, uint32_t node)
+{
+	return z->priv.arena + dns_zn(z, node)->name;
+}
+
+/* Node index of name, or DNS_ZONE_NONE with *pred the last node before it
+ * in canonical order. */
+uint32_t dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pred);
+/* The RRset of type at node, or NULL. */
+const struct dns_zset *dns_zone_set(const struct dns_zone *z, uint32_t node, uint16_t type);
+/* The i-th record's RDATA of set s. */
+const uint8_t *dns_zone_rdata(const struct dns_zone *z, const struct dns_zset *s, uint16_t i,
+	uint16_t *rdlen);
 
 #endif /* DNS_INT_H */

@@ -134,6 +134,10 @@ static int answer_one(struct dns_tcp *c, uint64_t now_ms)
 		size_t cap = room - 2 > DNS_MSG_MAX ? DNS_MSG_MAX : room - 2;
 		req.limit = cap;
 		r = s->answer(s->answer_ctx, &req, out, cap);
+		/* An engine that cuts its answers to cap itself (TC) did not
+		 * fit either: the whole answer comes once the output drains. */
+		if (r >= DNS_HDR_LEN && (out[2] & 0x02) && cap < DNS_MSG_MAX)
+			r = DNS_ENOMEM;
 		if (r == DNS_ENOMEM) {
 			/* Retry once the output has drained, not at every poll. */
 			c->priv.wait_drain = true;

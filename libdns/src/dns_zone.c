@@ -277,7 +277,7 @@ static int name_token(struct dns_zctx *z, const struct dns_ztok *t, uint8_t *out
 		const char *why = "expected a domain name";
 		if (r == DNS_ELABEL_LEN)
 			why = "expected a domain name with labels of at most 63 octets";
-		else if (r == DNS_ENAME_LEN || r == DNS_ENAME_LABELS)
+		else if (r == DNS_ENAME_LEN)
 			why = "expected a domain name of at most 255 octets";
 		else if (r == DNS_EZ_ESCAPE)
 			why = "expected a domain name with \\X or \\DDD (0-255) escapes";
@@ -444,9 +444,7 @@ static int entry(struct dns_zctx *z, bool blank_start)
 	p->priv.count++;
 	if (o->rr && (r = o->rr(o->rr_ctx, &rr)) < 0) {
 		struct dns_ztok at = { NULL, 0, line, 1, DNS_ZTK_NONE };
-		dns_z_fail(z, DNS_EZ_CALLBACK, &at, "the record was refused");
-		z->err->code = r;
-		return r;
+		return dns_z_fail(z, r, &at, "the record was refused");
 	}
 	return 0;
 }

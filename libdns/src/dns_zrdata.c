@@ -653,6 +653,8 @@ int dns_z_rdata(struct dns_zctx *z, uint16_t type)
 	int r = dns_z_peek(z, &t);
 	if (r)
 		return r;
+	/* Errors about the RDATA as a whole point at its start. */
+	struct dns_ztok at = { NULL, 0, t.line, t.col, DNS_ZTK_NONE };
 	const struct dns_rdesc *d = dns_rdesc_get(type);
 	if (t.kind == DNS_ZTK_WORD && t.len == 2 && t.s[0] == '\\' && t.s[1] == '#') {
 		dns_z_next(z, &t);
@@ -665,13 +667,13 @@ int dns_z_rdata(struct dns_zctx *z, uint16_t type)
 			if ((r = field(z, &w, (enum dns_fk)*f)))
 				return r;
 			if (w.err)
-				return dns_z_fail(z, DNS_EZ_RDLEN, NULL, "expected RDATA of at most 65535 octets");
+				return dns_z_fail(z, DNS_EZ_RDLEN, &at, "expected RDATA of at most 65535 octets");
 		}
 	}
 	if (w.err)
-		return dns_z_fail(z, DNS_EZ_RDLEN, NULL, "expected RDATA of at most 65535 octets");
+		return dns_z_fail(z, DNS_EZ_RDLEN, &at, "expected RDATA of at most 65535 octets");
 	/* RDATA given as \# must still be valid for its type (RFC 3597 5). */
 	if (d && (r = dns_rdata_check(type, p->priv.rdata, w.pos)) < 0)
-		return dns_z_fail(z, r, NULL, "expected RDATA valid for its type");
+		return dns_z_fail(z, r, &at, "expected RDATA valid for its type");
 	return (int)w.pos;
 }

@@ -94,6 +94,7 @@ struct plan {
 	int parts;         /* >1: a multi-message answer over TCP */
 	int parse_errs;
 	size_t last_limit;
+	bool native;       /* cut to cap itself (question only, TC) like dns_answer() */
 };
 
 static inline int pset_write(struct dns_msgw *w, const struct pset *p)
@@ -171,6 +172,12 @@ static inline int plan_answer(void *ctx, struct dns_req *req, uint8_t *out, size
 		req->more = req->seq + 1 < (uint32_t)pl->parts;
 	}
 	int r = dns_msgw_finish(&w);
+	if (r == DNS_ENOMEM && pl->native) {
+		pl->enomem++;
+		dns_msgw_init(&w, out, cap, ctab, 64, m->hdr.id, flags | DNS_F_TC);
+		dns_msgw_question(&w, m->q.name, m->q.type, m->q.qclass);
+		return dns_msgw_finish(&w);
+	}
 	if (r == DNS_ENOMEM) {
 		pl->enomem++;
 		if (pl->parts > 1)

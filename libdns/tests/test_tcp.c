@@ -378,6 +378,32 @@ static void test_big_answers(void **st)
 	assert_int_equal(ids[1], 1);
 	assert_false((flags[0] | flags[1]) & DNS_F_TC);
 	assert_true(f.outlen > 2 * 8000);
+
+	/* The same with an engine that cuts answers itself (TC): a cut made
+	 * for lack of room behind pending output is not sent. */
+	for (int native = 0; native < 2; native++) {
+		fs_init(&f, 1, false);
+		fs_query(&f, 0, "www.example.", false);
+		fs_query(&f, 1, "www.example.", false);
+		f.avail = f.inlen;
+		f.eof = true;
+		f.out_room = 100;
+		pl.native = true;
+		dns_tcp_init(&c, &srv, &fs_ops, &f, NULL, ibuf, sizeof ibuf, obuf,
+			native ? 12000 : 1024, 0);
+		int r = dns_tcp_poll(&c, 0);
+		assert_true(native ? r == DNS_WANT_WRITE : r == DNS_EEOF);
+		f.out_room = SIZE_MAX;
+		assert_int_equal(drive(&c, 0, 10), DNS_EEOF);
+		assert_int_equal(out_ids(&f, ids, 4, flags), 2);
+		if (native) {
+			assert_false((flags[0] | flags[1]) & DNS_F_TC);
+		} else {
+			/* The buffer is too small for any: both cut, each alone. */
+			assert_true(flags[0] & flags[1] & DNS_F_TC);
+		}
+	}
+	pl.native = false;
 }
 
 /* A multi-message answer (the AXFR shape) goes out whole before the next. */

@@ -161,6 +161,18 @@ static void test_txt_split(void **st)
 	strcpy(z + n, "\" os\n");
 	assert_int_equal(parse_text(z, "example.", false), DNS_ESTR_LEN);
 	assert_string_equal(errbuf, "t.zone:1:11: expected a character-string of at most 255 octets, got \"\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"");
+	/* 260 strings of 255 octets: more RDATA than 65535 octets. */
+	static char huge[70000];
+	strcpy(huge, "t 1 TXT");
+	n = strlen(huge);
+	for (int i = 0; i < 260; i++) {
+		huge[n++] = ' ';
+		memset(huge + n, 'y', 255);
+		n += 255;
+	}
+	strcpy(huge + n, "\n");
+	assert_int_equal(parse_text(huge, "example.", false), DNS_EZ_RDLEN);
+	assert_string_equal(errbuf, "t.zone:1:9: expected RDATA of at most 65535 octets");
 }
 
 static void test_include(void **st)
@@ -303,7 +315,7 @@ static const struct {
 	{ "a 1 TYPE65280 \\# 2 01\n", DNS_EZ_GENERIC, 1, 18, "expected as many hex octets as the \\# length, got \"2\"" },
 	{ "a 1 TYPE65280 \\# x\n", DNS_EZ_GENERIC, 1, 18, "expected the RDATA length (0-65535) after \\#, got \"x\"" },
 	{ "a 1 TYPE65280 \\# 1 0g\n", DNS_EZ_HEX, 1, 20, "expected hex digits after the \\# length, got \"0g\"" },
-	{ "a 1 A \\# 3 010203\n", DNS_ERDATA_SHORT, 2, 1, "expected RDATA valid for its type" },
+	{ "a 1 A \\# 3 010203\n", DNS_ERDATA_SHORT, 1, 7, "expected RDATA valid for its type" },
 	{ "a 1 DS 1 2 3 0g\n", DNS_EZ_HEX, 1, 14, "expected an even number of hex digits, got \"0g\"" },
 	{ "a 1 DS 1 2 3\n", DNS_EZ_MISSING, 1, 13, "expected hex data, got the end of the record" },
 	{ "a 1 DNSKEY 1 3 8 AwE\n", DNS_EZ_BASE64, 1, 18, "expected base64 data (RFC 4648 4, padded), got \"AwE\"" },

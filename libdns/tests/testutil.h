@@ -125,4 +125,21 @@ static inline uint8_t *name_wire(const char *text, uint8_t out[DNS_NAME_MAX])
 	return out;
 }
 
+/* Loads zone text into z (arena lent by the caller); returns the parse or
+ * finish result, with *zerr and msg describing a failure. */
+static inline int load_zone(struct dns_zone *z, struct dns_zparser *p, const char *origin,
+	const char *text, void *arena, size_t cap, struct dns_zone_err *zerr, char *msg, size_t msgcap)
+{
+	uint8_t o[DNS_NAME_MAX];
+	name_wire(origin, o);
+	dns_zone_init(z, o, arena, cap);
+	struct dns_zopts opts = { .file = "zone", .origin = o, .rclass = DNS_C_IN,
+		.rr = dns_zone_add_cb, .rr_ctx = z, .errmsg = msg, .errcap = msgcap };
+	struct dns_zerror e;
+	int r = dns_zone_parse(p, &opts, (const uint8_t *)text, strlen(text), &e);
+	if (r < 0)
+		return r;
+	return dns_zone_finish(z, zerr);
+}
+
 #endif

@@ -91,7 +91,7 @@ listen=(--listen "127.0.0.1:$P")
 
 # ---- A: two workers; answers, truncation, reloads.
 start a "${listen[@]}" --zone "example.test=$tmp/example.test.zone" --workers 2
-expect "start line" "$(cat "$tmp/a.log")" "dnsd .* started: udp\+tcp on 127.0.0.1:$P.*2 workers.*example.test. \(.* records, serial 2026112701\)"
+expect "start line" "$(cat "$tmp/a.log")" "dnsd .* started: udp\+tcp on 127.0.0.1:$P.*2 workers.*example.test. \(.* names, serial 2026112701\)"
 
 out=$(q "$P" @127.0.0.1 www.example.test A)
 expect "udp A" "$out" "status: NOERROR"

@@ -57,7 +57,7 @@ static void test_all_or_nothing(void **st)
 	config(&cfg, "good.zone");
 	struct zoneset *zs = zoneset_load(&cfg, err, sizeof err);
 	assert_non_null(zs);
-	assert_int_equal(zs->nrecs, 4);
+	assert_int_equal(dns_zone_serial(&zs->zones[0]), 1);
 	/* The second zone of the set is broken: nothing is loaded. */
 	cfg.zones[1] = cfg.zones[0];
 	snprintf(cfg.zones[1].origin_text, sizeof cfg.zones[1].origin_text, "other.test.");
@@ -71,10 +71,12 @@ static void test_all_or_nothing(void **st)
 		fail_msg("error: %s", err);
 	config(&cfg, "outside.zone");
 	assert_null(zoneset_load(&cfg, err, sizeof err));
-	assert_non_null(strstr(err, "outside.zone:3: www.example.org. is outside the zone"));
+	if (!strstr(err, "outside.zone:3: zone example.test.: www.example.org. A: DNS_EZONE_OUTSIDE"))
+		fail_msg("error: %s", err);
 	config(&cfg, "nosoa.zone");
 	assert_null(zoneset_load(&cfg, err, sizeof err));
-	assert_non_null(strstr(err, "no SOA"));
+	if (!strstr(err, "nosoa.zone: zone example.test.:") || !strstr(err, "DNS_EZONE_NO_SOA"))
+		fail_msg("error: %s", err);
 	config(&cfg, "missing.zone");
 	assert_null(zoneset_load(&cfg, err, sizeof err));
 	assert_non_null(strstr(err, "missing.zone: No such file"));
@@ -107,12 +109,7 @@ static void *reader_main(void *arg)
 	int qlen = dns_msgw_finish(&w);
 	while (!atomic_load(r->stop)) {
 		zholder_refresh(r->h, &eng.zs, &gen);
-		const struct zone *z = &eng.zs->zones[0];
-		uint32_t serial = 0;
-		const uint8_t *sd = z->soa->rdata;
-		size_t a = dns_name_len(sd), b = dns_name_len(sd + a);
-		memcpy(&serial, sd + a + b, 4);
-		serial = __builtin_bswap32(serial);
+		uint32_t serial = dns_zone_serial(&eng.zs->zones[0]);
 		int n = dns_udp_answer(&srv, q, (size_t)qlen, NULL, out, sizeof out, 0);
 		struct dns_msg m;
 		if (n <= 0 || dns_msg_parse(&m, out, (size_t)n) != 0 || m.hdr.count[DNS_S_ANSWER] != 1) {

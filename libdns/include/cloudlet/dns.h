@@ -56,6 +56,25 @@
  *
  * Text. dns_rr_to_text() and dns_rdata_to_text() write the presentation
  * format that dns_zone_parse() reads, so text -> wire -> text round trips.
+ *
+ * Zones. A zone is built in an arena the caller lends (struct dns_zone):
+ * records are added (straight from the zone-file parser), then
+ * dns_zone_finish() sorts them once in canonical order, adds the empty
+ * non-terminals, precomputes parents, wildcards and delegations, and runs
+ * the zone checks; a zone that fails them serves nothing. A short arena is
+ * DNS_ENOMEM with dns_zone_needed() telling the size that will do. A
+ * finished zone is read-only, so any number of threads answer from it.
+ *
+ * Answers. dns_answer() is the authoritative server as a pure function:
+ * query bytes in, response bytes out (or 0: drop), never failing on what a
+ * client sends. Transport (UDP sockets, TCP framing, timeouts) lives above
+ * it, in the daemon or a later part of this library.
+ *
+ * Room for later parts. TSIG (RFC 8945) needs the 48-bit time field kind
+ * and the position of the TSIG record, which dns_msg_parse() records
+ * (tsig_off, and DNS_ETSIG_POS when it is not last); AXFR walks a zone with
+ * dns_zone_next() and writes several messages with struct dns_msgw; IXFR and
+ * NOTIFY compare serials with dns_serial_cmp().
  */
 #ifndef CLOUDLET_DNS_H
 #define CLOUDLET_DNS_H
@@ -86,53 +105,58 @@ enum dns_err {
 	DNS_ELABEL_LEN = -10,   /* a label longer than 63 octets (length octet 64..127) */
 	DNS_ELABEL_TYPE = -11,  /* label type 10 (reserved, RFC 1035 4.1.4) */
 	DNS_ENAME_LEN = -12,    /* a name longer than 255 octets */
-	DNS_ENAME_LABELS = -13, /* a name with more than 127 labels */
-	DNS_EPTR_FORWARD = -14, /* a compression pointer to itself or further on */
-	DNS_EPTR_LOOP = -15,    /* a pointer back into the name it is part of (a loop) */
-	DNS_EPTR_HEADER = -16,  /* a pointer into the 12-octet header */
-	DNS_EPTR_FORBIDDEN = -17, /* a pointer where compression is not allowed */
-	DNS_ERDATA_SHORT = -18, /* the RDATA fields need more octets than RDLENGTH */
-	DNS_ERDATA_LONG = -19,  /* octets left in RDATA after its last field */
-	DNS_EBITMAP = -20,      /* malformed type bitmap (RFC 4034 4.1.2) */
-	DNS_ESVC_ORDER = -21,   /* SvcParamKeys not strictly increasing (RFC 9460 2.2) */
-	DNS_ESVC_VALUE = -22,   /* a SvcParamValue of the wrong size or form */
-	DNS_EOPT_DUP = -23,     /* two OPT records (RFC 6891 6.1.1) */
-	DNS_EOPT_SECTION = -24, /* OPT outside the additional section */
-	DNS_EOPT_OWNER = -25,   /* OPT with an owner other than the root */
-	DNS_EOPT_LEN = -26,     /* an EDNS option runs past the OPT RDATA */
-	DNS_ETSIG_POS = -27,    /* TSIG not the last record (RFC 8945 5.1) */
-	DNS_ESECTION = -28,     /* writer: a section written after a later one */
-	DNS_ESTR_LEN = -29,     /* a character-string longer than 255 octets */
+	DNS_EPTR_FORWARD = -13, /* a compression pointer to itself or further on */
+	DNS_EPTR_LOOP = -14,    /* a pointer back into the name it is part of (a loop) */
+	DNS_EPTR_HEADER = -15,  /* a pointer into the 12-octet header */
+	DNS_EPTR_FORBIDDEN = -16, /* a pointer where compression is not allowed */
+	DNS_ERDATA_SHORT = -17, /* the RDATA fields need more octets than RDLENGTH */
+	DNS_ERDATA_LONG = -18,  /* octets left in RDATA after its last field */
+	DNS_EBITMAP = -19,      /* malformed type bitmap (RFC 4034 4.1.2) */
+	DNS_ESVC_ORDER = -20,   /* SvcParamKeys not strictly increasing (RFC 9460 2.2) */
+	DNS_ESVC_VALUE = -21,   /* a SvcParamValue of the wrong size or form */
+	DNS_EOPT_DUP = -22,     /* two OPT records (RFC 6891 6.1.1) */
+	DNS_EOPT_SECTION = -23, /* OPT outside the additional section */
+	DNS_EOPT_OWNER = -24,   /* OPT with an owner other than the root */
+	DNS_EOPT_LEN = -25,     /* an EDNS option runs past the OPT RDATA */
+	DNS_ETSIG_POS = -26,    /* TSIG not the last record (RFC 8945 5.1) */
+	DNS_ESECTION = -27,     /* writer: a section written after a later one */
+	DNS_ESTR_LEN = -28,     /* a character-string longer than 255 octets */
 	/* Zone files (text): what the parser found instead of what it expected. */
-	DNS_EZ_SYNTAX = -30,    /* unexpected token */
-	DNS_EZ_NAME = -31,      /* malformed domain name */
-	DNS_EZ_TTL = -32,       /* malformed or out of range TTL */
-	DNS_EZ_TYPE = -33,      /* unknown type mnemonic */
-	DNS_EZ_NUMBER = -34,    /* malformed or out of range number */
-	DNS_EZ_QUOTE = -35,     /* unterminated quoted string */
-	DNS_EZ_ESCAPE = -36,    /* malformed \DDD escape */
-	DNS_EZ_PAREN = -37,     /* unbalanced parentheses */
-	DNS_EZ_MISSING = -38,   /* the record ends before its RDATA is complete */
-	DNS_EZ_EXTRA = -39,     /* tokens left after the RDATA */
-	DNS_EZ_NO_OWNER = -40,  /* a record without owner and no previous owner */
-	DNS_EZ_NO_TTL = -41,    /* a record without TTL, no $TTL and no previous TTL */
-	DNS_EZ_DIRECTIVE = -42, /* unknown $ directive */
-	DNS_EZ_INCLUDE = -43,   /* $INCLUDE disabled, failed, or nested too deep */
-	DNS_EZ_GENERIC = -44,   /* \# length does not match its hex data */
-	DNS_EZ_ADDR = -45,      /* malformed IPv4 or IPv6 address */
-	DNS_EZ_BASE64 = -46,    /* malformed base64 */
-	DNS_EZ_HEX = -47,       /* malformed hex (or base32hex) */
-	DNS_EZ_TIME = -48,      /* malformed YYYYMMDDHHmmSS time */
-	DNS_EZ_SVC = -49,       /* malformed SVCB parameter */
-	DNS_EZ_CLASS = -50,     /* class other than the zone's */
-	DNS_EZ_RDLEN = -51,     /* RDATA longer than 65535 octets */
-	DNS_EZ_CALLBACK = -52,  /* the record callback refused a record */
-	DNS_ECAA_TAG = -53,     /* CAA tag empty or not letters and digits (RFC 8659 4.1) */
+	DNS_EZ_NAME = -29,      /* malformed domain name */
+	DNS_EZ_TTL = -30,       /* malformed or out of range TTL */
+	DNS_EZ_TYPE = -31,      /* unknown type mnemonic */
+	DNS_EZ_NUMBER = -32,    /* malformed or out of range number */
+	DNS_EZ_QUOTE = -33,     /* unterminated quoted string */
+	DNS_EZ_ESCAPE = -34,    /* malformed \DDD escape */
+	DNS_EZ_PAREN = -35,     /* unbalanced parentheses */
+	DNS_EZ_MISSING = -36,   /* the record ends before its RDATA is complete */
+	DNS_EZ_EXTRA = -37,     /* tokens left after the RDATA */
+	DNS_EZ_NO_OWNER = -38,  /* a record without owner and no previous owner */
+	DNS_EZ_NO_TTL = -39,    /* a record without TTL, no $TTL and no previous TTL */
+	DNS_EZ_DIRECTIVE = -40, /* unknown $ directive */
+	DNS_EZ_INCLUDE = -41,   /* $INCLUDE disabled, failed, or nested too deep */
+	DNS_EZ_GENERIC = -42,   /* \# length does not match its hex data */
+	DNS_EZ_ADDR = -43,      /* malformed IPv4 or IPv6 address */
+	DNS_EZ_BASE64 = -44,    /* malformed base64 */
+	DNS_EZ_HEX = -45,       /* malformed hex (or base32hex) */
+	DNS_EZ_TIME = -46,      /* malformed YYYYMMDDHHmmSS time */
+	DNS_EZ_SVC = -47,       /* malformed SVCB parameter */
+	DNS_EZ_CLASS = -48,     /* class other than the zone's */
+	DNS_EZ_RDLEN = -49,     /* RDATA longer than 65535 octets */
+	DNS_ECAA_TAG = -50,     /* CAA tag empty or not letters and digits (RFC 8659 4.1) */
+	/* Zone checks (a zone failing any of them is not loaded). */
+	DNS_EZONE_OUTSIDE = -51,  /* a record outside the zone's origin */
+	DNS_EZONE_NO_SOA = -52,   /* no SOA at the apex */
+	DNS_EZONE_SOA = -53,      /* more than one SOA, or an SOA below the apex */
+	DNS_EZONE_NO_NS = -54,    /* no NS at the apex */
+	DNS_EZONE_CNAME = -55,    /* CNAME beside other data, or more than one CNAME */
+	DNS_EZONE_BELOW_CUT = -56,/* data below a delegation other than glue */
+	DNS_EZONE_STATE = -57,    /* the zone is not finished (or finished twice) */
 	/* Transport (UDP/TCP serving). */
-	DNS_ETCP_SHORT = -54,   /* a TCP frame shorter than a DNS header */
-	DNS_ETCP_LONG = -55,    /* a TCP frame longer than the query limit */
-	DNS_ECLOSED = -56,      /* the connection was closed by its owner */
-	DNS_ERR_MIN_ = -57      /* one below the lowest code */
+	DNS_ETCP_SHORT = -58,   /* a TCP frame shorter than a DNS header */
+	DNS_ETCP_LONG = -59,    /* a TCP frame longer than the query limit */
+	DNS_ECLOSED = -60,      /* the connection was closed by its owner */
+	DNS_ERR_MIN_ = -61        /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "DNS_ENOMEM: buffer full". Never NULL. */
@@ -325,22 +349,25 @@ int dns_msg_next(const struct dns_msg *m, struct dns_msg_iter *it, struct dns_rr
 int dns_edns_next(const struct dns_edns *e, size_t *pos, uint16_t *code,
 	const uint8_t **data, uint16_t *len);
 
-/* The message writer. */
+/* The message writer. buf, cap, len and err may be read (cap lowered to
+ * keep room, e.g. for an OPT record); priv is the writer's own. */
 struct dns_msgw {
 	uint8_t *buf;
 	size_t cap;        /* writes beyond cap fail with DNS_ENOMEM */
 	size_t len;
-	uint16_t *ctab;    /* compression table: offsets of names written */
-	size_t ctab_cap;
-	size_t ctab_n;
-	uint16_t count[4];
-	uint8_t section;   /* the section being written */
 	int err;           /* first error, sticky until a rewind */
+	struct {
+		uint16_t *ctab;    /* compression table: offsets of names written */
+		size_t ctab_cap;
+		size_t ctab_n;
+		uint16_t count[4];
+		uint8_t section;   /* the section being written */
+	} priv;
 };
 
 /* A point to come back to: dns_msgw_mark() takes it, dns_msgw_rewind()
  * restores the message, counts and compression table as they were. */
-struct dns_msgw_mark { size_t len; size_t ctab_n; uint16_t count[4]; uint8_t section; };
+struct dns_msgw_mark { struct { size_t len; size_t ctab_n; uint16_t count[4]; uint8_t section; } priv; };
 
 /* Starts a message in buf (cap octets, at least DNS_HDR_LEN) with the given
  * id and flags; ctab (ctab_cap entries, may be 0) is the compression table.
@@ -456,10 +483,110 @@ struct dns_zparser {
 	} priv;
 };
 
-/* Parses a zone file held in text[0, len), calling opts->rr for each record.
- * Returns the number of records, or a DNS_E* code with *err filled. */
+/* Parses a zone file held in text[0, len) (the whole file: mapped or read
+ * by the caller), calling opts->rr for each record. Returns the number of
+ * records, or a DNS_E* code with *err filled. The parser walks the text
+ * line by line without recursion and keeps no pointer into itself. */
 int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
 	const uint8_t *text, size_t len, struct dns_zerror *err);
+
+/* ---------------------------------------------------------------- zones */
+
+/*
+ * A zone lives in an arena the caller lends. Loading takes three calls:
+ * dns_zone_init(), dns_zone_add() for every record (dns_zone_add_cb fits
+ * dns_zopts.rr, so the zone-file parser feeds it directly), and
+ * dns_zone_finish(), which sorts the records in canonical order, merges
+ * RRsets, adds the empty non-terminals, precomputes each node's parent,
+ * wildcard child and enclosing delegation, and checks the zone (SOA and NS
+ * at the apex, CNAME alone, only glue below a delegation, nothing outside
+ * the origin). A zone that fails a check is not usable. When the arena is
+ * short, dns_zone_add() keeps counting and dns_zone_finish() returns
+ * DNS_ENOMEM; dns_zone_needed() then tells an arena size that will do.
+ * The finished zone is read-only: any number of threads may answer from it.
+ */
+#define DNS_ZONE_NONE 0xffffffffu
+
+struct dns_zone {
+	struct {
+		uint8_t *arena;
+		size_t cap;
+		size_t front;        /* records grow up from 0 */
+		size_t back;         /* their index grows down from cap */
+		size_t need;         /* bytes a big enough arena needs */
+		uint32_t nrec;
+		uint32_t nnodes, nrrsets;
+		size_t nodes, rrsets; /* arena offsets */
+		uint8_t origin[DNS_NAME_MAX];
+		int state;           /* 0 loading, 1 finished, <0 failed */
+		bool full;           /* a record did not fit: only counting now */
+	} priv;
+};
+
+/* Where a zone check failed. */
+struct dns_zone_err {
+	int code;
+	uint8_t name[DNS_NAME_MAX]; /* the owner at fault */
+	uint16_t type;
+	unsigned line;              /* the record's line in its file, 0 if none */
+};
+
+int dns_zone_init(struct dns_zone *z, const uint8_t *origin, void *arena, size_t cap);
+/* 0, or DNS_EZONE_OUTSIDE / DNS_EZONE_STATE / DNS_EINVAL (fills *err if given). */
+int dns_zone_add(struct dns_zone *z, const struct dns_zrr *rr, struct dns_zone_err *err);
+/* dns_zopts.rr callback: ctx is the struct dns_zone. */
+int dns_zone_add_cb(void *zone, const struct dns_zrr *rr);
+/* 0 or a DNS_E* code with *err telling where. */
+int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err);
+/* An arena size that holds the zone as added so far. */
+size_t dns_zone_needed(const struct dns_zone *z);
+const uint8_t *dns_zone_origin(const struct dns_zone *z);
+/* Number of nodes (names with data, and empty non-terminals) and RRsets. */
+uint32_t dns_zone_nodes(const struct dns_zone *z);
+
+/* A read-only view of one RRset of a finished zone. */
+struct dns_rrset {
+	const uint8_t *owner;   /* as written in the zone file */
+	uint16_t type;
+	uint16_t count;
+	uint32_t ttl;
+	struct { const struct dns_zone *z; uint32_t first; } priv;
+};
+/* 1 and *set filled if name has an RRset of type, 0 if not. */
+int dns_zone_get(const struct dns_zone *z, const uint8_t *name, uint16_t type, struct dns_rrset *set);
+/* The i-th record of a set: its unpacked RDATA. */
+const uint8_t *dns_rrset_rdata(const struct dns_rrset *set, uint16_t i, uint16_t *rdlen);
+
+/* Walks every RRset of a finished zone in canonical order (owner, then
+ * type): the order AXFR sends and DNSSEC signs. it starts zeroed. */
+struct dns_zone_iter { uint32_t node; uint16_t set; };
+/* 1 and *set filled, or 0 at the end. */
+int dns_zone_next(const struct dns_zone *z, struct dns_zone_iter *it, struct dns_rrset *set);
+/* The SOA serial of a finished zone (0 if not finished). */
+uint32_t dns_zone_serial(const struct dns_zone *z);
+
+/* RFC 1982 serial number arithmetic: <0, 0 or >0 as a is before, equal to
+ * or after b; the comparison is undefined (here: 0x80000000 apart counts
+ * as "after") exactly when RFC 1982 3.2 leaves it undefined. */
+int dns_serial_cmp(uint32_t a, uint32_t b);
+
+/* ---------------------------------------------------------------- answers */
+
+struct dns_answer_opts {
+	bool tcp;            /* else UDP: answers truncated to fit (RFC 1035 4.2.1, RFC 6891 6.2.5) */
+	uint16_t udp_max;    /* the server's UDP payload limit; 0 means 1232 */
+};
+
+/*
+ * The authoritative algorithm (RFC 1034 4.3.2, RFC 2308, RFC 4592, RFC 8482)
+ * as a pure function: a query in, the response written to out (cap octets,
+ * at least 512) with ctab as compression table. Returns the response length,
+ * 0 when the query must be dropped (QR set, shorter than a header), or a
+ * negative DNS_E* code for a caller error.
+ */
+int dns_answer(const struct dns_zone *const *zones, size_t nzones,
+	const uint8_t *query, size_t qlen, uint8_t *out, size_t cap,
+	uint16_t *ctab, size_t ctab_cap, const struct dns_answer_opts *opts);
 
 /* ================================================================ transport
  *
@@ -559,7 +686,11 @@ struct dns_req {
  * with QR set, for one); DNS_ENOMEM when it does not fit in cap (then it is
  * called again, with more room or a scratch buffer: it must not have
  * changed req->cont); any other negative code drops the query (UDP) or
- * closes the connection (TCP).
+ * closes the connection (TCP). A callback may instead cut its answer to
+ * cap itself and set TC (dns_answer() does): over TCP, such an answer
+ * written while earlier output is pending is taken as DNS_ENOMEM and asked
+ * again once the output has drained, so TCP answers are cut only when they
+ * exceed the whole output buffer.
  */
 typedef int (*dns_answer_fn)(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
 
