@@ -117,8 +117,7 @@ static int answer_one(struct dns_tcp *c, uint64_t now_ms)
 	memset(&req, 0, sizeof req);
 	req.wire = f + 2;
 	req.len = flen;
-	req.parse_err = dns_msg_parse(&m, req.wire, flen);
-	req.msg = &m;
+	req.priv.msg = &m;
 	req.transport = DNS_TR_TCP;
 	req.peer = c->priv.have_peer ? &c->priv.peer : NULL;
 	req.now_ms = now_ms;

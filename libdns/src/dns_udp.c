@@ -27,6 +27,65 @@ size_t dns_udp_limit(const struct dns_srv *s, const struct dns_msg *m, int parse
 	return want < max ? want : max;
 }
 
+const struct dns_msg *dns_req_msg(struct dns_req *req, int *err)
+{
+	if (!req->priv.parsed) {
+		req->priv.parse_err = dns_msg_parse(req->priv.msg, req->wire, req->len);
+		req->priv.parsed = true;
+	}
+	if (err)
+		*err = req->priv.parse_err;
+	return req->priv.msg;
+}
+
+/* The usual query: QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 0 or 1, an
+ * uncompressed question name, and then nothing or exactly one OPT record
+ * (root owner) to the end. Returns 1 with *edns and *size set, 0 if the
+ * query has another shape. */
+static int quick_edns(const uint8_t *q, size_t len, bool *edns, uint16_t *size)
+{
+	if (len < DNS_HDR_LEN + 5 || dns_get16(q + 4) != 1 || dns_get16(q + 6) != 0 ||
+	    dns_get16(q + 8) != 0 || dns_get16(q + 10) > 1)
+		return 0;
+	size_t pos = DNS_HDR_LEN;
+	for (int labels = 0; labels <= DNS_LABELS_MAX; labels++) {
+		if (pos >= len || q[pos] > DNS_LABEL_MAX)
+			return 0;
+		if (q[pos] == 0)
+			break;
+		pos += (size_t)q[pos] + 1;
+	}
+	if (pos >= len || q[pos] != 0 || pos - DNS_HDR_LEN + 1 > DNS_NAME_MAX)
+		return 0;
+	pos += 5; /* the root label, QTYPE, QCLASS */
+	if (dns_get16(q + 10) == 0) {
+		*edns = false;
+		return pos == len;
+	}
+	if (pos > len || len - pos < 11 || q[pos] != 0 || dns_get16(q + pos + 1) != DNS_T_OPT ||
+	    len - pos - 11 != dns_get16(q + pos + 9))
+		return 0;
+	*edns = true;
+	*size = dns_get16(q + pos + 3);
+	return 1;
+}
+
+size_t dns_udp_query_limit(const struct dns_srv *s, const uint8_t *q, size_t len)
+{
+	bool edns;
+	uint16_t size = 0;
+	if (quick_edns(q, len, &edns, &size)) {
+		if (!edns)
+			return DNS_UDP_MIN;
+		size_t want = size < DNS_UDP_MIN ? DNS_UDP_MIN : size;
+		size_t max = s->udp_max < DNS_UDP_MIN ? DNS_UDP_MIN : s->udp_max;
+		return want < max ? want : max;
+	}
+	struct dns_msg m;
+	int err = dns_msg_parse(&m, q, len);
+	return dns_udp_limit(s, &m, err);
+}
+
 /*
  * Calls the answer callback for req into out (cap octets) and makes the
  * response fit req->limit: when the callback needs more room than out, it
@@ -72,14 +131,13 @@ int dns_udp_answer(struct dns_srv *s, const uint8_t *query, size_t len,
 	struct dns_msg m;
 	struct dns_req req;
 	memset(&req, 0, sizeof req);
-	req.parse_err = dns_msg_parse(&m, query, len);
+	req.priv.msg = &m;
 	req.wire = query;
 	req.len = len;
-	req.msg = &m;
 	req.transport = DNS_TR_UDP;
 	req.peer = peer;
 	req.now_ms = now_ms;
-	req.limit = dns_udp_limit(s, &m, req.parse_err);
+	req.limit = dns_udp_query_limit(s, query, len);
 	int r = dns_srv_call(s, &req, out, cap);
 	if (r > 0)
 		s->answered++;

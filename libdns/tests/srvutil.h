@@ -146,11 +146,12 @@ static inline int plan_answer(void *ctx, struct dns_req *req, uint8_t *out, size
 	struct plan *pl = ctx;
 	pl->calls++;
 	pl->last_limit = req->limit;
-	if (req->parse_err) {
+	int perr;
+	const struct dns_msg *m = dns_req_msg(req, &perr);
+	if (perr) {
 		pl->parse_errs++;
 		return 0;
 	}
-	const struct dns_msg *m = req->msg;
 	struct dns_msgw w;
 	uint16_t ctab[64];
 	uint16_t flags = DNS_F_QR | (pl->referral ? 0 : DNS_F_AA);

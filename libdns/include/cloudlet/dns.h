@@ -662,10 +662,6 @@ enum dns_transport { DNS_TR_UDP = 0, DNS_TR_TCP = 1 };
 struct dns_req {
 	const uint8_t *wire;        /* the query as received */
 	size_t len;
-	const struct dns_msg *msg;  /* the query parsed by dns_msg_parse() */
-	int parse_err;              /* its result: 0, or why the query is
-	                             * malformed (msg->hdr is valid when
-	                             * len >= DNS_HDR_LEN) */
 	uint8_t transport;          /* enum dns_transport */
 	const struct dns_addr *peer;/* NULL when the transport has none */
 	uint64_t now_ms;
@@ -678,7 +674,19 @@ struct dns_req {
 	uint32_t seq;
 	bool more;
 	uint64_t cont[2];
+	struct {
+		struct dns_msg *msg;    /* the transport's, filled on demand */
+		int parse_err;
+		bool parsed;
+	} priv;
 };
+
+/* The query parsed by dns_msg_parse(), parsed on the first call only (the
+ * transport itself parses a query only when it must: an engine that parses
+ * by itself, like dns_answer(), pays for one parse). *err (may be NULL)
+ * gets the parse result: 0, or why the query is malformed; the header is
+ * valid whenever len >= DNS_HDR_LEN. */
+const struct dns_msg *dns_req_msg(struct dns_req *req, int *err);
 
 /*
  * The answer callback: writes the response to req into out (cap octets,
@@ -730,6 +738,12 @@ int dns_srv_init(struct dns_srv *s, dns_answer_fn answer, void *ctx, uint8_t *sc
 /* The size a UDP response to m must fit (see above); 512 for a query
  * that did not parse (parse_err != 0). */
 size_t dns_udp_limit(const struct dns_srv *s, const struct dns_msg *m, int parse_err);
+
+/* The same for the query in q[0, len), without a full parse when it has
+ * the usual shape (one question, no answer or authority records, at most
+ * an OPT record, every name uncompressed): the OPT's payload size is read
+ * in place. Other queries are parsed. */
+size_t dns_udp_query_limit(const struct dns_srv *s, const uint8_t *q, size_t len);
 
 /*
  * Cuts the response in[0, len) to at most limit octets (RFC 2181 9): the
