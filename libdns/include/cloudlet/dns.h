@@ -621,6 +621,10 @@ int dns_answer(const struct dns_zone *const *zones, size_t nzones,
  * Multi-message answers (AXFR, RFC 5936 2.2) are left room for: over TCP a
  * callback may set dns_req.more to be called again for the same query, with
  * dns_req.seq counting the messages and dns_req.cont holding its own state.
+ * dns_req.peer and dns_req.transport are what transfer ACLs look at (AXFR
+ * only over TCP). A TSIG-signed answer (RFC 8945 5.3) must be cut to
+ * dns_req.limit by the callback before it is signed: dns_msg_truncate()
+ * drops a TSIG record rather than send a wrong MAC.
  */
 
 /* An I/O vector with the layout of struct iovec. */
