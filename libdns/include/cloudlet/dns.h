@@ -584,6 +584,85 @@ int dns_answer(const struct dns_zone *const *zones, size_t nzones,
 	const uint8_t *query, size_t qlen, uint8_t *out, size_t cap,
 	uint16_t *ctab, size_t ctab_cap, const struct dns_answer_opts *opts);
 
+/* ---------------------------------------------------------------- serving */
+
+/*
+ * The ops libdns consumes, in the shapes every cloudlet library shares.
+ * stream: recv/send return >0 octets moved, 0 would block, -1 peer EOF
+ * (recv only), -2 any other error; short transfers are normal; cap and len
+ * are never 0. datagram: whole messages with the peer's address, the same
+ * returns (no EOF).
+ */
+struct dns_iov { const void *base; size_t len; };
+
+struct dns_stream_ops {
+	int (*recv)(void *ctx, uint8_t *buf, size_t cap);
+	int (*send)(void *ctx, const uint8_t *buf, size_t len);
+	int (*sendv)(void *ctx, const struct dns_iov *iov, int iovcnt); /* may be NULL */
+	void (*close)(void *ctx);
+};
+
+struct dns_addr { uint8_t family; uint16_t port; uint8_t ip[16]; };
+
+struct dns_dgram_ops {
+	int (*recv)(void *ctx, uint8_t *buf, size_t cap, struct dns_addr *from);
+	int (*send)(void *ctx, const uint8_t *buf, size_t len, const struct dns_addr *to);
+};
+
+/* What a server answers from, and how. */
+struct dns_server {
+	const struct dns_zone *const *zones;
+	size_t nzones;
+	uint16_t udp_max;        /* 0: 1232 */
+	uint16_t *ctab;          /* compression table for one answer */
+	size_t ctab_cap;
+};
+
+/* Answers up to `max` datagrams waiting on the ops (buf: cap >= 65535 is
+ * best, 512 at least, used for the query and then the answer). Returns the
+ * number answered or dropped, 0 when none was waiting, or DNS_EIO. */
+int dns_udp_serve(const struct dns_server *srv, const struct dns_dgram_ops *ops, void *ctx,
+	uint8_t *buf, size_t cap, int max);
+
+/*
+ * One DNS-over-TCP connection (RFC 7766, RFC 1035 4.2.2): 2-octet length
+ * framing, any number of queries per connection answered in order, an idle
+ * timeout. The caller lends an input buffer (a query and its length: at
+ * least DNS_TCP_BUFSIZE for any query) and an output buffer (one answer:
+ * DNS_TCP_BUFSIZE). A connection limit belongs to whoever accepts: refusing
+ * the newest connection never touches the others' objects.
+ */
+#define DNS_TCP_BUFSIZE (2 + 65535)
+#define DNS_TCP_IDLE_MS 10000u  /* RFC 7766 6.2.3: "on the order of seconds" */
+
+struct dns_tcp {
+	struct {
+		const struct dns_stream_ops *ops;
+		void *ctx;
+		uint8_t *in;
+		size_t in_cap, in_len;
+		uint8_t *out;
+		size_t out_cap, out_len, out_off;
+		uint32_t idle_ms;
+		uint64_t deadline;
+		int err;             /* first error: the connection is over */
+		uint32_t answered;
+		bool more;           /* whole queries wait: poll again at once */
+	} priv;
+};
+
+int dns_tcp_init(struct dns_tcp *c, const struct dns_stream_ops *ops, void *ctx,
+	uint8_t *in, size_t in_cap, uint8_t *out, size_t out_cap, uint32_t idle_ms, uint64_t now_ms);
+/* Moves what can move: sends pending output, reads, answers whole queries.
+ * 0 while the connection lives; once it is over (closed through the ops)
+ * its first reason: DNS_EEOF (peer closed), DNS_ETIMEDOUT (idle),
+ * DNS_EIO (ops error), DNS_ETRUNC (a frame too short to be a message). */
+int dns_tcp_poll(struct dns_tcp *c, const struct dns_server *srv, uint64_t now_ms);
+/* When dns_tcp_poll() must run again at the latest (UINT64_MAX: never). */
+uint64_t dns_tcp_next_deadline(const struct dns_tcp *c);
+/* Queries answered so far. */
+uint32_t dns_tcp_answered(const struct dns_tcp *c);
+
 #ifdef __cplusplus
 }
 #endif
