@@ -134,6 +134,10 @@ static void test_syntax(void **st)
 	/* A zone without any TTL takes the SOA MINIMUM. */
 	expect_ok("@ SOA ns hm 1 2 3 4 99\n", 1);
 	assert_string_equal(got.text[0], "example.\t99\tIN\tSOA\tns.example. hm.example. 1 2 3 4 99");
+	/* A relative $ORIGIN is relative to the current one. */
+	expect_ok("$ORIGIN sub\na 1 A 192.0.2.1\n$ORIGIN deeper\n@ 1 A 192.0.2.2\n", 2);
+	assert_string_equal(got.text[0], "a.sub.example.\t1\tIN\tA\t192.0.2.1");
+	assert_string_equal(got.text[1], "deeper.sub.example.\t1\tIN\tA\t192.0.2.2");
 	/* CRLF line ends. */
 	expect_ok("a 1 A 192.0.2.1\r\nb 1 A 192.0.2.2\r\n", 2);
 }
