@@ -50,7 +50,10 @@ static const char ztext[] =
 	"big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\" \"11\"\n"
 	"big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\" \"12\"\n"
 	"big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\" \"13\"\n"
-	"bigalias CNAME big\n";
+	"bigalias CNAME big\n"
+	"dn DNAME target.example.\n"
+	"x.target A 192.0.2.8\n"
+	"outdn DNAME elsewhere.test.\n";
 
 static const char ctext[] =
 	"$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.99\n";
@@ -268,6 +271,40 @@ static void test_wildcard(void **st)
 	assert_string_equal(R.rr[1][0], "x.wcname.example.\t3600\tIN\tCNAME\twww.example.");
 }
 
+static void test_dname(void **st)
+{
+	(void)st;
+	ask("x.dn.example.", DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_NOERROR);
+	AA(1);
+	COUNTS(3, 0, 0);
+	assert_string_equal(R.rr[1][0], "dn.example.\t3600\tIN\tDNAME\ttarget.example.");
+	assert_string_equal(R.rr[1][1], "x.dn.example.\t3600\tIN\tCNAME\tx.target.example.");
+	assert_string_equal(R.rr[1][2], "x.target.example.\t3600\tIN\tA\t192.0.2.8");
+	ask("dn.example.", DNS_T_DNAME);
+	COUNTS(1, 0, 0);
+	ask("dn.example.", DNS_T_A);
+	COUNTS(0, 1, 0);
+	ask("y.dn.example.", DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_NXDOMAIN);
+	COUNTS(2, 1, 0);
+	ask("a.b.outdn.example.", DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_NOERROR);
+	COUNTS(2, 0, 0);
+	assert_string_equal(R.rr[1][1], "a.b.outdn.example.\t3600\tIN\tCNAME\ta.b.elsewhere.test.");
+	/* The substituted name would pass 255 octets: YXDOMAIN (RFC 6672 2.2). */
+	char longq[300] = "";
+	for (int i = 0; i < 3; i++) {
+		memset(longq + strlen(longq), 'a', 63);
+		strcat(longq, ".");
+	}
+	memset(longq + strlen(longq), 'b', 50);
+	strcat(longq, ".dn.example.");
+	ask(longq, DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_YXDOMAIN);
+	COUNTS(1, 1, 0);
+}
+
 static void test_referral(void **st)
 {
 	(void)st;
@@ -468,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_negative),
 		cmocka_unit_test(test_cname),
 		cmocka_unit_test(test_wildcard),
+		cmocka_unit_test(test_dname),
 		cmocka_unit_test(test_referral),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bad_queries),

@@ -152,7 +152,8 @@ enum dns_err {
 	DNS_EZONE_CNAME = -55,    /* CNAME beside other data, or more than one CNAME */
 	DNS_EZONE_BELOW_CUT = -56,/* data below a delegation other than glue */
 	DNS_EZONE_STATE = -57,    /* the zone is not finished (or finished twice) */
-	DNS_ERR_MIN_ = -58        /* one below the lowest code */
+	DNS_EZONE_DNAME = -58,    /* names below a DNAME, two DNAMEs, or DNAME with CNAME */
+	DNS_ERR_MIN_ = -59        /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "DNS_ENOMEM: buffer full". Never NULL. */
