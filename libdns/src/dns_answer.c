@@ -150,6 +150,9 @@ static void resolve(struct ans *a, const uint8_t *qname)
 	const struct dns_zone *z = a->z;
 	const uint8_t *name = qname;
 	uint32_t seen[CHAIN_MAX + 1];
+	uint8_t synth[2][DNS_NAME_MAX]; /* DNAME results, alternating */
+	for (int k = 0; k <= CHAIN_MAX; k++)
+		seen[k] = DNS_ZONE_NONE;
 	for (int chain = 0;; chain++) {
 		uint32_t pred = DNS_ZONE_NONE;
 		uint32_t node = dns_zone_find(z, name, &pred);
@@ -161,6 +164,39 @@ static void resolve(struct ans *a, const uint8_t *qname)
 			if (chain == 0)
 				referral(a, cut);
 			return;
+		}
+		/* RFC 6672 3.3: below a DNAME, the DNAME and a CNAME made from it. */
+		uint32_t d = dns_zn(z, ce)->dname;
+		if (d != DNS_ZONE_NONE && d != node) {
+			const struct dns_zset *ds = dns_zone_set(z, d, DNS_T_DNAME);
+			if (put_set(a, DNS_S_ANSWER, dns_zname(z, d), d, ds, ds->ttl))
+				return;
+			uint16_t tl;
+			const uint8_t *target = dns_zone_rdata(z, ds, 0, &tl);
+			int keep = dns_name_labels(name) - dns_name_labels(dns_zname(z, d));
+			size_t plen = 0;
+			for (int k = 0; k < keep; k++)
+				plen += (size_t)name[plen] + 1;
+			if (plen + tl > DNS_NAME_MAX) {
+				a->rcode = DNS_RC_YXDOMAIN; /* RFC 6672 2.2; the SOA as Knot does */
+				put_soa(a);
+				return;
+			}
+			uint8_t *next = synth[chain & 1];
+			memcpy(next, name, plen);
+			memcpy(next + plen, target, tl);
+			struct dns_msgw_mark mk;
+			dns_msgw_mark(&a->w, &mk);
+			if (dns_msgw_rr(&a->w, DNS_S_ANSWER, name, DNS_T_CNAME, DNS_C_IN, ds->ttl, next,
+			    (uint16_t)(plen + tl))) {
+				dns_msgw_rewind(&a->w, &mk);
+				a->tc = true;
+				return;
+			}
+			if (chain == CHAIN_MAX || !dns_name_is_sub(next, dns_zone_origin(z)))
+				return;
+			name = next;
+			continue;
 		}
 		uint32_t src = node;
 		if (src == DNS_ZONE_NONE) {

@@ -62,6 +62,7 @@ const char *dns_strerror(int err)
 	case DNS_EZONE_CNAME: return "DNS_EZONE_CNAME: CNAME beside other data, or more than one CNAME";
 	case DNS_EZONE_BELOW_CUT: return "DNS_EZONE_BELOW_CUT: data below a delegation other than glue";
 	case DNS_EZONE_STATE: return "DNS_EZONE_STATE: the zone is not finished, or finished twice";
+	case DNS_EZONE_DNAME: return "DNS_EZONE_DNAME: names below a DNAME, two DNAMEs, or DNAME with CNAME";
 	case DNS_ETCP_SHORT: return "DNS_ETCP_SHORT: a TCP frame shorter than a DNS header";
 	case DNS_ETCP_LONG: return "DNS_ETCP_LONG: a TCP frame longer than the query limit";
 	case DNS_ECLOSED: return "DNS_ECLOSED: the connection was closed by its owner";

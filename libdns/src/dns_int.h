@@ -294,6 +294,7 @@ struct dns_znode {
 	uint32_t parent;      /* DNS_ZONE_NONE for the apex */
 	uint32_t wild;        /* the node "*.this", or DNS_ZONE_NONE */
 	uint32_t cut;         /* the delegation at or above this node, or NONE */
+	uint32_t dname;       /* the DNAME at or above this node, or NONE */
 };
 
 struct dns_zset {

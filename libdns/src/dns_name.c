@@ -2,10 +2,10 @@
 #include "dns_int.h"
 
 /*
- * RFC 1035 4.1.4 allows a pointer to any earlier octet; to make loops
- * impossible (libknot does the same) each pointer must point strictly
- * before the start of the run of labels it ends, so successive targets
- * strictly decrease and the walk ends. A pointer at or after itself is
+ * RFC 1035 4.1.4 lets a pointer name any octet. libknot insists on
+ * backward pointers; here each pointer must point strictly before the
+ * start of the run of labels it ends, so successive targets strictly
+ * decrease and the walk ends without a hop counter. A pointer at or after itself is
  * "forward"; one into its own run is a loop.
  */
 size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode)

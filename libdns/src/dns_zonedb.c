@@ -197,6 +197,12 @@ static int check(struct dns_zone *z, struct dns_zone_err *err)
 	for (uint32_t i = 0; i < z->priv.nnodes; i++) {
 		const struct dns_znode *n = dns_zn(z, i);
 		const struct dns_zset *cn = dns_zone_set(z, i, DNS_T_CNAME);
+		const struct dns_zset *dn = dns_zone_set(z, i, DNS_T_DNAME);
+		/* RFC 6672 2.4 and 3: a DNAME has no descendants, is alone of
+		 * its kind, and never sits beside a CNAME. */
+		if ((dn && (dn->n > 1 || cn)) || (n->dname != DNS_ZONE_NONE && n->dname != i))
+			return zfail(err, DNS_EZONE_DNAME, dns_zname(z, i), DNS_T_DNAME,
+				dn ? set_line(z, dn) : n->set_n ? set_line(z, dns_zs(z, n->set_first)) : 0);
 		for (uint16_t k = 0; k < n->set_n; k++) {
 			const struct dns_zset *s = dns_zs(z, n->set_first + k);
 			/* RFC 2181 10.1, RFC 4035 2.5: only DNSSEC data beside a CNAME. */
@@ -281,7 +287,7 @@ int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err)
 		nd->set_first = 0;
 		nd->set_n = 0;
 		nd->flags = 0;
-		nd->parent = nd->wild = nd->cut = DNS_ZONE_NONE;
+		nd->parent = nd->wild = nd->cut = nd->dname = DNS_ZONE_NONE;
 	}
 	/* Records and nodes are in the same order: one merge walk. */
 	uint32_t j = 0, ns = 0;
@@ -336,6 +342,9 @@ int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err)
 		nd->cut = nd->parent != DNS_ZONE_NONE ? node_w(z, nd->parent)->cut : DNS_ZONE_NONE;
 		if (nd->cut == DNS_ZONE_NONE && (nd->flags & DNS_ZN_DELEG))
 			nd->cut = i;
+		nd->dname = nd->parent != DNS_ZONE_NONE ? node_w(z, nd->parent)->dname : DNS_ZONE_NONE;
+		if (nd->dname == DNS_ZONE_NONE && dns_zone_set(z, i, DNS_T_DNAME))
+			nd->dname = i;
 	}
 	int r = check(z, err);
 	if (r) {

@@ -50,7 +50,10 @@ static const char ztext[] =
 	"big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\" \"11\"\n"
 	"big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\" \"12\"\n"
 	"big TXT \"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\" \"13\"\n"
-	"bigalias CNAME big\n";
+	"bigalias CNAME big\n"
+	"dn DNAME target.example.\n"
+	"x.target A 192.0.2.8\n"
+	"outdn DNAME elsewhere.test.\n";
 
 static const char ctext[] =
 	"$TTL 60\n@ SOA ns hm 1 2 3 4 5\n@ NS ns\nns A 192.0.2.99\n";
@@ -268,6 +271,40 @@ static void test_wildcard(void **st)
 	assert_string_equal(R.rr[1][0], "x.wcname.example.\t3600\tIN\tCNAME\twww.example.");
 }
 
+static void test_dname(void **st)
+{
+	(void)st;
+	ask("x.dn.example.", DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_NOERROR);
+	AA(1);
+	COUNTS(3, 0, 0);
+	assert_string_equal(R.rr[1][0], "dn.example.\t3600\tIN\tDNAME\ttarget.example.");
+	assert_string_equal(R.rr[1][1], "x.dn.example.\t3600\tIN\tCNAME\tx.target.example.");
+	assert_string_equal(R.rr[1][2], "x.target.example.\t3600\tIN\tA\t192.0.2.8");
+	ask("dn.example.", DNS_T_DNAME);
+	COUNTS(1, 0, 0);
+	ask("dn.example.", DNS_T_A);
+	COUNTS(0, 1, 0);
+	ask("y.dn.example.", DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_NXDOMAIN);
+	COUNTS(2, 1, 0);
+	ask("a.b.outdn.example.", DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_NOERROR);
+	COUNTS(2, 0, 0);
+	assert_string_equal(R.rr[1][1], "a.b.outdn.example.\t3600\tIN\tCNAME\ta.b.elsewhere.test.");
+	/* The substituted name would pass 255 octets: YXDOMAIN (RFC 6672 2.2). */
+	char longq[300] = "";
+	for (int i = 0; i < 3; i++) {
+		memset(longq + strlen(longq), 'a', 63);
+		strcat(longq, ".");
+	}
+	memset(longq + strlen(longq), 'b', 50);
+	strcat(longq, ".dn.example.");
+	ask(longq, DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_YXDOMAIN);
+	COUNTS(1, 1, 0);
+}
+
 static void test_referral(void **st)
 {
 	(void)st;
@@ -350,6 +387,52 @@ static void test_errors(void **st)
 	assert_int_equal(dns_answer(zones, 2, resp, 12, R.buf, 100, ctab, 8, &ao), DNS_EINVAL);
 }
 
+/* The malformed queries of issue 3's list: each one FORMERR (with its id)
+ * or dropped, and good queries answered in between. */
+static void test_bad_queries(void **st)
+{
+	(void)st;
+	struct mb m;
+	uint16_t ctab[8];
+	struct dns_answer_opts ao = { false, 0 };
+	for (int k = 0; k < 10; k++) {
+		mb_hdr(&m, 0x7700 + (unsigned)k, 0, 1, 0, 0, 0);
+		switch (k) {
+		case 0: /* compression loop */
+			mb_labels(&m, "a", 1); mb_ptr(&m, 12); mb_u32(&m, 0x00010001); break;
+		case 1: /* forward pointer */
+			mb_ptr(&m, 40); mb_u32(&m, 0x00010001); mb_u32(&m, 0); mb_u32(&m, 0); break;
+		case 2: /* pointer to itself */
+			mb_ptr(&m, 12); mb_u32(&m, 0x00010001); break;
+		case 3: /* label over 63 */
+			mb_u8(&m, 64); for (int i = 0; i < 64; i++) mb_u8(&m, 'a'); mb_u8(&m, 0); mb_u32(&m, 0x00010001); break;
+		case 4: /* name over 255 */
+			for (int i = 0; i < 5; i++) { mb_u8(&m, 60); for (int j = 0; j < 60; j++) mb_u8(&m, 'a'); }
+			mb_u8(&m, 0); mb_u32(&m, 0x00010001); break;
+		case 5: /* counts beyond the message */
+			m.b[7] = 3; mb_labels(&m, "www.example", 0); mb_u32(&m, 0x00010001); break;
+		case 6: /* truncated record */
+			m.b[11] = 1; mb_labels(&m, "www.example", 0); mb_u32(&m, 0x00010001);
+			mb_u8(&m, 0); mb_rr(&m, DNS_T_OPT, 512, 0, 10); mb_u16(&m, 1); break;
+		case 7: /* OPT twice */
+			m.b[11] = 2; mb_labels(&m, "www.example", 0); mb_u32(&m, 0x00010001);
+			mb_u8(&m, 0); mb_rr(&m, DNS_T_OPT, 512, 0, 0); mb_u8(&m, 0); mb_rr(&m, DNS_T_OPT, 512, 0, 0); break;
+		case 8: /* OPT outside additional */
+			m.b[9] = 1; mb_labels(&m, "www.example", 0); mb_u32(&m, 0x00010001);
+			mb_u8(&m, 0); mb_rr(&m, DNS_T_OPT, 512, 0, 0); break;
+		case 9: /* trailing garbage */
+			mb_labels(&m, "www.example", 0); mb_u32(&m, 0x00010001); mb_u8(&m, 0xff); break;
+		}
+		int len = dns_answer(zones, 2, guard(m.b, m.n), m.n, R.buf, sizeof R.buf, ctab, 8, &ao);
+		struct dns_msg r;
+		if (len < 12 || dns_msg_parse(&r, R.buf, (size_t)len) != 0 || r.hdr.id != 0x7700 + k ||
+		    dns_msg_rcode(&r) != DNS_RC_FORMERR || r.hdr.count[1] || r.hdr.count[2] || r.hdr.count[3])
+			fail_msg("bad query %d: len %d", k, len);
+		assert_true(ask("www.example.", DNS_T_A) > 0);
+		assert_int_equal(R.n[1], 1);
+	}
+}
+
 static void test_edns(void **st)
 {
 	(void)st;
@@ -422,8 +505,10 @@ int main(void)
 		cmocka_unit_test(test_negative),
 		cmocka_unit_test(test_cname),
 		cmocka_unit_test(test_wildcard),
+		cmocka_unit_test(test_dname),
 		cmocka_unit_test(test_referral),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_bad_queries),
 		cmocka_unit_test(test_edns),
 		cmocka_unit_test(test_truncation),
 	};

@@ -134,6 +134,10 @@ static void test_syntax(void **st)
 	/* A zone without any TTL takes the SOA MINIMUM. */
 	expect_ok("@ SOA ns hm 1 2 3 4 99\n", 1);
 	assert_string_equal(got.text[0], "example.\t99\tIN\tSOA\tns.example. hm.example. 1 2 3 4 99");
+	/* A relative $ORIGIN is relative to the current one. */
+	expect_ok("$ORIGIN sub\na 1 A 192.0.2.1\n$ORIGIN deeper\n@ 1 A 192.0.2.2\n", 2);
+	assert_string_equal(got.text[0], "a.sub.example.\t1\tIN\tA\t192.0.2.1");
+	assert_string_equal(got.text[1], "deeper.sub.example.\t1\tIN\tA\t192.0.2.2");
 	/* CRLF line ends. */
 	expect_ok("a 1 A 192.0.2.1\r\nb 1 A 192.0.2.2\r\n", 2);
 }
@@ -195,6 +199,8 @@ static void test_include(void **st)
 	assert_string_equal(errbuf, "t.zone:2:1: expected no $INCLUDE (disabled), got \"$INCLUDE\"");
 	assert_int_equal(parse_text("$INCLUDE nope.zone\n", "example.", true), DNS_EZ_INCLUDE);
 	assert_string_equal(errbuf, "t.zone:1:10: expected a file $INCLUDE can open, got \"nope.zone\"");
+	assert_int_equal(parse_text("$INCLUDE\n", "example.", true), DNS_EZ_MISSING);
+	assert_string_equal(errbuf, "t.zone:1:9: expected a file name after $INCLUDE, got the end of the record");
 	assert_int_equal(parse_text("$INCLUDE deep.zone\n", "example.", true), DNS_EZ_INCLUDE);
 	assert_string_equal(zerr.file, "deep.zone");
 	assert_string_equal(errbuf, "deep.zone:1:10: expected $INCLUDE nested at most 8 deep, got \"deep.zone\"");
@@ -335,6 +341,14 @@ static const struct {
 	{ "a 1 CNAME \"x\"\n", DNS_EZ_NAME, 1, 11, "expected a domain name, not a quoted string, got \"\"x\"\"" },
 	{ "a 1 CNAME x..y\n", DNS_EZ_NAME, 1, 11, "expected a domain name, got \"x..y\"" },
 	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 1 A 192.0.2.1\n", DNS_ELABEL_LEN, 1, 1, "expected a domain name with labels of at most 63 octets, got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"" },
+	{ "$ORIGIN\n", DNS_EZ_MISSING, 1, 8, "expected a domain name after $ORIGIN, got the end of the record" },
+	{ "$TTL 1y\n", DNS_EZ_TTL, 1, 6, "expected a TTL (0 to 2147483647, units s m h d w), got \"1y\"" },
+	{ "\"q\" 1 A 192.0.2.1\n", DNS_EZ_NAME, 1, 1, "expected a domain name, not a quoted string, got \"\"q\"\"" },
+	{ "a 1 SOA ns hm 1 2x 3 4 5\n", DNS_EZ_TTL, 1, 17, "expected a time value (0 to 2147483647, units s m h d w), got \"2x\"" },
+	{ "a 1 RRSIG FOO 8 2 60 1 1 1 . AA==\n", DNS_EZ_TYPE, 1, 11, "expected a type, got \"FOO\"" },
+	{ "a 1 TXT\n", DNS_EZ_MISSING, 1, 8, "expected a character-string, got the end of the record" },
+	{ "a 1 CAA 0 issue \"\\9\"\n", DNS_EZ_ESCAPE, 1, 17, "expected a CAA value with \\X or \\DDD (0-255) escapes, got \"\"\\9\"\"" },
+	{ "a 1 SVCB 1 . alpn=\"\\999\"\n", DNS_EZ_ESCAPE, 1, 14, "expected a SvcParamValue, got \"alpn=\"\\999\"\"" },
 	{ "a 1 TXT x\\\n", DNS_EZ_ESCAPE, 1, 9, "expected a character-string with \\X or \\DDD (0-255) escapes, got \"x\\\"" },
 	{ "a 1 CNAME \\999\n", DNS_EZ_ESCAPE, 1, 11, "expected a domain name, got \"\\999\"" },
 };
@@ -375,6 +389,16 @@ static void test_callback(void **st)
 	assert_int_equal(zerr.code, DNS_ENOMEM);
 	assert_int_equal(zerr.line, 2);
 	assert_string_equal(errbuf, "cb:2:1: the record was refused");
+	/* The caller's default TTL, when the file gives none. */
+	memset(&got, 0, sizeof got);
+	opts.rr = collect;
+	opts.rr_ctx = &got;
+	opts.have_default_ttl = true;
+	opts.default_ttl = 77;
+	const char *nottl = "a A 192.0.2.1\n";
+	assert_int_equal(dns_zone_parse(&parser, &opts, guard(nottl, strlen(nottl)), strlen(nottl), &zerr), 1);
+	assert_string_equal(got.text[0], "a.example.\t77\tIN\tA\t192.0.2.1");
+	opts.have_default_ttl = false;
 	/* A tiny error buffer is truncated, never overrun. */
 	char tiny[8];
 	opts.errmsg = tiny;

@@ -119,6 +119,9 @@ static const struct {
 	{ HEAD "sub NS ns.sub\nsub TXT \"no\"\n", DNS_EZONE_BELOW_CUT, "sub.example.", DNS_T_TXT, 6 },
 	{ HEAD "sub NS ns.sub\nx.sub MX 1 ns\n", DNS_EZONE_BELOW_CUT, "x.sub.example.", DNS_T_MX, 6 },
 	{ HEAD "sub NS ns.sub\nx.y.sub NS ns\n", DNS_EZONE_BELOW_CUT, "x.y.sub.example.", DNS_T_NS, 6 },
+	{ HEAD "dn DNAME t.example.\nx.dn A 192.0.2.1\n", DNS_EZONE_DNAME, "x.dn.example.", DNS_T_DNAME, 6 },
+	{ HEAD "dn DNAME t.example.\ndn CNAME t.example.\n", DNS_EZONE_DNAME, "dn.example.", DNS_T_DNAME, 5 },
+	{ HEAD "dn DNAME t.example.\ndn DNAME u.example.\n", DNS_EZONE_DNAME, "dn.example.", DNS_T_DNAME, 5 },
 };
 
 static void test_checks(void **st)

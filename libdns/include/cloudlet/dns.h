@@ -152,11 +152,12 @@ enum dns_err {
 	DNS_EZONE_CNAME = -55,    /* CNAME beside other data, or more than one CNAME */
 	DNS_EZONE_BELOW_CUT = -56,/* data below a delegation other than glue */
 	DNS_EZONE_STATE = -57,    /* the zone is not finished (or finished twice) */
+	DNS_EZONE_DNAME = -58,    /* names below a DNAME, two DNAMEs, or DNAME with CNAME */
 	/* Transport (UDP/TCP serving). */
-	DNS_ETCP_SHORT = -58,   /* a TCP frame shorter than a DNS header */
-	DNS_ETCP_LONG = -59,    /* a TCP frame longer than the query limit */
-	DNS_ECLOSED = -60,      /* the connection was closed by its owner */
-	DNS_ERR_MIN_ = -61        /* one below the lowest code */
+	DNS_ETCP_SHORT = -59,   /* a TCP frame shorter than a DNS header */
+	DNS_ETCP_LONG = -60,    /* a TCP frame longer than the query limit */
+	DNS_ECLOSED = -61,      /* the connection was closed by its owner */
+	DNS_ERR_MIN_ = -62        /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "DNS_ENOMEM: buffer full". Never NULL. */
