@@ -48,7 +48,7 @@ static int flush(struct dns_tcp *c, uint64_t now_ms)
 	int moved = 0;
 	while (c->priv.ohead < c->priv.olen) {
 		size_t left = c->priv.olen - c->priv.ohead;
-		int n = c->priv.ops->send(c->priv.ctx, c->priv.obuf + c->priv.ohead, left);
+		int n = dns_ops_send(c->priv.ops, c->priv.ctx, c->priv.obuf + c->priv.ohead, left);
 		if (n == 0)
 			break;
 		if (n < 0 || (size_t)n > left) {

@@ -152,7 +152,7 @@ int dns_udp_serve(struct dns_srv *s, const struct dns_datagram_ops *ops, void *c
 	unsigned n = 0;
 	while (n < max) {
 		struct dns_addr from;
-		int q = ops->recv(ctx, qbuf, qcap, &from);
+		int q = dns_dgram_recv(ops, ctx, qbuf, qcap, &from);
 		if (q == 0)
 			break;
 		if (q < 0)
@@ -161,7 +161,7 @@ int dns_udp_serve(struct dns_srv *s, const struct dns_datagram_ops *ops, void *c
 		int r = dns_udp_answer(s, qbuf, (size_t)q, &from, rbuf, rcap, now_ms);
 		if (r <= 0)
 			continue;
-		int w = ops->send(ctx, rbuf, (size_t)r, &from);
+		int w = dns_dgram_send(ops, ctx, rbuf, (size_t)r, &from);
 		if (w < 0)
 			return DNS_EIO;
 		if (w == 0) {
