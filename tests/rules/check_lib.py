@@ -81,7 +81,12 @@ def check(name, archive, allow):
     errors = []
     prefix = PREFIX.get(name, name + '_')
     allowed = set(STRING_H) | COMPILER
-    for member, sym, section, flags in members_symbols(archive):
+    symbols = list(members_symbols(archive))
+    # A call from one member to a function of another member of the same
+    # archive is the library calling itself.
+    allowed |= {sym.split('@')[0] for _, sym, section, flags in symbols
+                if section != '*UND*' and (flags[0] in 'gu!' or flags[1] == 'w')}
+    for member, sym, section, flags in symbols:
         base = sym.split('@')[0]
         if section == '*UND*':
             if base in allowed:

@@ -1,5 +1,6 @@
 /*
- * cloudlet/gitstore.h: libgitstore, Git objects, packs, refs, a versioned key-value view and the smart protocol.
+ * cloudlet/gitstore.h: libgitstore, Git objects, packs, refs, a versioned
+ * key-value view and the smart protocol.
  *
  * libgitstore reads and writes Git repositories (objects, packs, refs) through
  * storage ops, and offers a versioned key-value view on top of them.
@@ -8,16 +9,36 @@
  * every field, gitstore_X_reset() reuses it, and nothing is ever freed because
  * nothing is ever allocated. Buffers, tables and arenas are lent by the caller
  * with their capacity and must outlive the object they are lent to. A full
- * table is an error the caller sees (GITSTORE_ENOMEM), never a crash.
+ * buffer is an error the caller sees (GITSTORE_ENOMEM), never a crash; where
+ * the size needed is known, it is reported through a `needed` out-argument.
  *
- * Time and chance. Anything that can time out takes a monotonic uint64_t
- * now_ms; wall-clock time and random numbers are arguments too, so every run
- * is reproducible.
+ * Hashes. A repository uses one object format: SHA-1 (20-byte ids, the git
+ * default) or SHA-256 (32-byte ids, `extensions.objectFormat = sha256`). Every
+ * function that reads or writes ids takes the format (GITSTORE_SHA1 or
+ * GITSTORE_SHA256) or gets it from a struct that has it. Ids are held in a
+ * struct gitstore_oid of 32 bytes, zero-padded after a SHA-1 id, so both fit.
+ * SHA-1 is computed here (libsodium has none), without the SHAttered collision
+ * detection git has used since 2.13; SHA-256 comes from libsodium.
+ *
+ * Parsing. Parsers are pure functions over a caller's buffer and return
+ * slices into it (struct gitstore_slice); they never copy. Objects are checked
+ * as `git fsck --strict` checks them, each finding a specific error code
+ * (GITSTORE_ETREE_*, GITSTORE_ECOMMIT_*, GITSTORE_EIDENT_*, GITSTORE_ETAG_*).
+ *
+ * zlib. Loose objects and pack entries are zlib streams. zlib gets
+ * zalloc/zfree over a caller's arena (struct gitstore_arena, a bump allocator:
+ * GITSTORE_INFLATE_ARENA bytes let one inflate run, GITSTORE_DEFLATE_ARENA one
+ * deflate). Inflating is bounded by the caller's limits (struct
+ * gitstore_limits): the largest object, the longest delta chain and the
+ * largest inflate ratio, so a zlib or delta bomb is an error, not a hang.
+ *
+ * Storage. Files of a repository (objects/pack/..., objects/ab/cdef..., refs)
+ * are reached through struct gitstore_storage_ops; see its comment.
  *
  * Errors. Functions return int: 0 for success, a positive count where one is
  * meaningful, or a negative GITSTORE_E* code; gitstore_strerror() names it.
- * GITSTORE_EAGAIN ("need more input" or "would block") is never the same code as
- * a malformed input.
+ * GITSTORE_EAGAIN ("need more input" or "would block") is never the same code
+ * as a malformed input.
  */
 #ifndef CLOUDLET_GITSTORE_H
 #define CLOUDLET_GITSTORE_H
@@ -35,13 +56,82 @@ extern "C" {
 /* Error codes: every negative return of this library is one of these. */
 enum gitstore_err {
 	GITSTORE_OK = 0,
-	GITSTORE_EAGAIN = -1,   /* need more input, or the ops would block */
-	GITSTORE_ENOMEM = -2,   /* a caller-lent buffer, table or arena is full */
-	GITSTORE_EINVAL = -3,   /* an argument is out of range */
-	GITSTORE_EIO = -4,      /* the ops reported an error */
-	GITSTORE_EEOF = -5,     /* the peer closed the stream */
-	GITSTORE_ETIMEDOUT = -6,/* a deadline passed */
-	GITSTORE_ERR_MIN_ = -7  /* one below the lowest code */
+	GITSTORE_EAGAIN = -1, /* need more input or would block */
+	GITSTORE_ENOMEM = -2, /* buffer, table or arena full */
+	GITSTORE_EINVAL = -3, /* invalid argument */
+	GITSTORE_EIO = -4, /* I/O error */
+	GITSTORE_EEOF = -5, /* peer closed the stream */
+	GITSTORE_ETIMEDOUT = -6, /* deadline passed */
+	GITSTORE_ENOENT = -7, /* no such object or file */
+	GITSTORE_EEXIST = -8, /* file already exists */
+	GITSTORE_EHEX = -9, /* bad hexadecimal object id */
+	GITSTORE_ETOOBIG = -10, /* object larger than the caller's limit */
+	GITSTORE_EOBJ_HEADER = -11, /* bad object header (type, size, NUL) */
+	GITSTORE_EOBJ_TYPE = -12, /* unknown object type */
+	GITSTORE_EOBJ_SIZE = -13, /* object size header disagrees with its content */
+	GITSTORE_EZLIB = -14, /* corrupt zlib stream */
+	GITSTORE_EZLIB_RATIO = -15, /* inflate ratio over the caller's limit (zlib bomb) */
+	GITSTORE_EZLIB_TRAILING = -16, /* data after the end of a zlib stream */
+	GITSTORE_ETRUNCATED = -17, /* input ends inside a structure */
+	GITSTORE_ETREE_FORMAT = -18, /* tree cannot be parsed */
+	GITSTORE_ETREE_MODE_PAD = -19, /* tree entry mode has a leading zero */
+	GITSTORE_ETREE_MODE = -20, /* tree entry mode is not a mode git writes */
+	GITSTORE_ETREE_EMPTY_NAME = -21, /* tree entry with an empty name */
+	GITSTORE_ETREE_SLASH = -22, /* tree entry name contains '/' */
+	GITSTORE_ETREE_DOT = -23, /* tree entry named '.' */
+	GITSTORE_ETREE_DOTDOT = -24, /* tree entry named '..' */
+	GITSTORE_ETREE_DOTGIT = -25, /* tree entry named .git or a variant of it */
+	GITSTORE_ETREE_NULL_ID = -26, /* tree entry points to the null id */
+	GITSTORE_ETREE_DUP = -27, /* duplicate tree entries */
+	GITSTORE_ETREE_ORDER = -28, /* tree entries not sorted */
+	GITSTORE_ETREE_GITMODULES_LINK = -29, /* .gitmodules is a symbolic link */
+	GITSTORE_EHDR_NUL = -30, /* NUL byte in an object header */
+	GITSTORE_EHDR_UNTERMINATED = -31, /* object header not terminated */
+	GITSTORE_ECOMMIT_NO_TREE = -32, /* commit lacks its tree line */
+	GITSTORE_ECOMMIT_TREE_ID = -33, /* commit tree line has a bad id */
+	GITSTORE_ECOMMIT_PARENT_ID = -34, /* commit parent line has a bad id */
+	GITSTORE_ECOMMIT_NO_AUTHOR = -35, /* commit lacks its author line */
+	GITSTORE_ECOMMIT_AUTHORS = -36, /* commit has several author lines */
+	GITSTORE_ECOMMIT_NO_COMMITTER = -37, /* commit lacks its committer line */
+	GITSTORE_EIDENT_NO_NAME = -38, /* ident: missing name before email */
+	GITSTORE_EIDENT_BAD_NAME = -39, /* ident: bad name */
+	GITSTORE_EIDENT_NO_EMAIL = -40, /* ident: missing email */
+	GITSTORE_EIDENT_SPACE_EMAIL = -41, /* ident: missing space before email */
+	GITSTORE_EIDENT_BAD_EMAIL = -42, /* ident: bad email */
+	GITSTORE_EIDENT_SPACE_DATE = -43, /* ident: missing space before date */
+	GITSTORE_EIDENT_DATE_PAD = -44, /* ident: zero-padded date */
+	GITSTORE_EIDENT_DATE_OVERFLOW = -45, /* ident: date overflows */
+	GITSTORE_EIDENT_DATE = -46, /* ident: bad date */
+	GITSTORE_EIDENT_TZ = -47, /* ident: bad time zone */
+	GITSTORE_ETAG_NO_OBJECT = -48, /* tag lacks its object line */
+	GITSTORE_ETAG_OBJECT_ID = -49, /* tag object line has a bad id */
+	GITSTORE_ETAG_NO_TYPE = -50, /* tag lacks its type line */
+	GITSTORE_ETAG_TYPE = -51, /* tag type is not an object type */
+	GITSTORE_ETAG_NO_NAME = -52, /* tag lacks its tag line */
+	GITSTORE_EDELTA_HEADER = -53, /* delta size header malformed */
+	GITSTORE_EDELTA_BASE_SIZE = -54, /* delta base size disagrees with the base */
+	GITSTORE_EDELTA_OPCODE = -55, /* delta uses the reserved opcode 0 */
+	GITSTORE_EDELTA_COPY = -56, /* delta copy outside the base */
+	GITSTORE_EDELTA_INSERT = -57, /* delta insert runs past the delta */
+	GITSTORE_EDELTA_RESULT = -58, /* delta result size disagrees with its header */
+	GITSTORE_EPACK_SIGNATURE = -59, /* not a pack (no PACK signature) */
+	GITSTORE_EPACK_VERSION = -60, /* pack version not 2 or 3 */
+	GITSTORE_EPACK_COUNT = -61, /* pack object count disagrees */
+	GITSTORE_EPACK_ENTRY = -62, /* bad pack entry header */
+	GITSTORE_EPACK_OFFSET = -63, /* pack offset outside the pack or not before its entry */
+	GITSTORE_EPACK_CHECKSUM = -64, /* pack trailer checksum mismatch */
+	GITSTORE_EPACK_CRC = -65, /* pack entry CRC32 mismatch */
+	GITSTORE_EPACK_BASE = -66, /* delta base not found */
+	GITSTORE_EPACK_DEPTH = -67, /* delta chain longer than the caller's limit */
+	GITSTORE_EPACK_CYCLE = -68, /* delta chain is cyclic */
+	GITSTORE_EIDX_SIGNATURE = -69, /* not a version 2 .idx */
+	GITSTORE_EIDX_SIZE = -70, /* idx size disagrees with its object count */
+	GITSTORE_EIDX_FANOUT = -71, /* idx fan-out table not monotonic */
+	GITSTORE_EIDX_ORDER = -72, /* idx object ids not sorted */
+	GITSTORE_EIDX_OFFSET = -73, /* idx offset out of range */
+	GITSTORE_EIDX_CHECKSUM = -74, /* idx trailer checksum mismatch */
+	GITSTORE_EIDX_PACK = -75, /* idx names another pack (pack checksum differs) */
+	GITSTORE_ERR_MIN_ = -76 /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "GITSTORE_ENOMEM: buffer full". Never NULL. */
@@ -49,6 +139,61 @@ const char *gitstore_strerror(int err);
 
 /* The library's version string. */
 const char *gitstore_version(void);
+
+/* ---------------------------------------------------------------- hashes */
+
+enum gitstore_algo {
+	GITSTORE_SHA1 = 1,   /* 20-byte ids, git's default object format */
+	GITSTORE_SHA256 = 2  /* 32-byte ids, extensions.objectFormat = sha256 */
+};
+
+#define GITSTORE_OID_MAX 32      /* bytes of the longest id */
+#define GITSTORE_HEX_MAX 65      /* hex of the longest id, with its NUL */
+
+/* An object id; bytes after the format's length are zero. */
+struct gitstore_oid {
+	uint8_t b[GITSTORE_OID_MAX];
+};
+
+/* A slice of a caller's buffer. */
+struct gitstore_slice {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* SHA-1, streaming over a caller-owned context. */
+struct gitstore_sha1 {
+	uint32_t h[5];
+	uint64_t len;
+	uint8_t buf[64];
+};
+void gitstore_sha1_init(struct gitstore_sha1 *s);
+void gitstore_sha1_update(struct gitstore_sha1 *s, const void *data, size_t len);
+void gitstore_sha1_final(struct gitstore_sha1 *s, uint8_t out[20]);
+
+/* The repository's hash, either format, streaming. */
+struct gitstore_hash {
+	int algo;
+	union {
+		struct gitstore_sha1 sha1;
+		uint64_t sha256[16];     /* libsodium's crypto_hash_sha256_state */
+	} priv;
+};
+/* 20 or 32; 0 for an unknown algo. */
+size_t gitstore_hash_len(int algo);
+/* 0, or GITSTORE_EINVAL for an unknown algo. */
+int gitstore_hash_init(struct gitstore_hash *h, int algo);
+void gitstore_hash_update(struct gitstore_hash *h, const void *data, size_t len);
+void gitstore_hash_final(struct gitstore_hash *h, struct gitstore_oid *out);
+
+/* Parse exactly 2*hash_len hex digits (either case): 0 or GITSTORE_EHEX. */
+int gitstore_oid_from_hex(int algo, const char *hex, size_t len, struct gitstore_oid *out);
+/* Write lowercase hex and a NUL into out (GITSTORE_HEX_MAX bytes do); returns the hex length. */
+size_t gitstore_oid_to_hex(int algo, const struct gitstore_oid *id, char *out);
+int gitstore_oid_cmp(const struct gitstore_oid *a, const struct gitstore_oid *b);
+bool gitstore_oid_is_zero(const struct gitstore_oid *a);
+
+/*@OBJECTS@*/
 
 #ifdef __cplusplus
 }
