@@ -193,7 +193,184 @@ size_t gitstore_oid_to_hex(int algo, const struct gitstore_oid *id, char *out);
 int gitstore_oid_cmp(const struct gitstore_oid *a, const struct gitstore_oid *b);
 bool gitstore_oid_is_zero(const struct gitstore_oid *a);
 
-/*@OBJECTS@*/
+/* ---------------------------------------------------------------- objects */
+
+/* Object types, numbered as in a pack entry header. */
+enum gitstore_type {
+	GITSTORE_COMMIT = 1,
+	GITSTORE_TREE = 2,
+	GITSTORE_BLOB = 3,
+	GITSTORE_TAG = 4,
+	GITSTORE_OFS_DELTA = 6,  /* pack entries only */
+	GITSTORE_REF_DELTA = 7   /* pack entries only */
+};
+
+/* "commit", "tree", "blob", "tag"; NULL for anything else. */
+const char *gitstore_type_name(int type);
+/* The type named by s[0..len) (exact, lowercase), or GITSTORE_EOBJ_TYPE. */
+int gitstore_type_parse(const uint8_t *s, size_t len);
+
+/* The longest object header "commit 18446744073709551615\0". */
+#define GITSTORE_OBJ_HEADER_MAX 32
+
+/*
+ * Write the header git hashes before an object's bytes, "blob 12\0";
+ * returns its length (with the NUL), or GITSTORE_ENOMEM / GITSTORE_EOBJ_TYPE.
+ */
+int gitstore_obj_header(int type, uint64_t size, uint8_t *buf, size_t cap);
+/*
+ * Parse a loose object's header at the start of buf: the type name, one
+ * space, the size in canonical decimal (no leading zero, no sign), a NUL.
+ * Returns the header length with its NUL; GITSTORE_EAGAIN if buf ends before
+ * the NUL and is shorter than GITSTORE_OBJ_HEADER_MAX; GITSTORE_EOBJ_TYPE for
+ * an unknown type, GITSTORE_EOBJ_HEADER for anything else malformed.
+ */
+int gitstore_obj_header_parse(const uint8_t *buf, size_t len, int *type, uint64_t *size);
+/* The id of an object: hash("<type> <len>\0" data). 0 or GITSTORE_EINVAL. */
+int gitstore_obj_hash(int algo, int type, const void *data, size_t len, struct gitstore_oid *out);
+
+/*
+ * Check an object's content as `git fsck --strict` does: dispatches to
+ * gitstore_tree_check, gitstore_commit_parse or gitstore_tag_parse (blobs are
+ * always valid). 0 or the specific error.
+ */
+int gitstore_obj_check(int algo, int type, const uint8_t *data, size_t len, unsigned flags);
+
+/* ---------------------------------------------------------------- trees */
+
+/* Modes git writes in trees (octal). */
+#define GITSTORE_MODE_FILE 0100644u
+#define GITSTORE_MODE_EXEC 0100755u
+#define GITSTORE_MODE_LINK 0120000u
+#define GITSTORE_MODE_DIR 0040000u
+#define GITSTORE_MODE_GITLINK 0160000u   /* a submodule commit */
+
+struct gitstore_tree_entry {
+	uint32_t mode;
+	struct gitstore_slice name;   /* never contains NUL */
+	struct gitstore_oid id;
+};
+
+/* Walks a tree's entries in place. */
+struct gitstore_tree_iter {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	size_t id_len;
+};
+void gitstore_tree_iter_init(struct gitstore_tree_iter *it, int algo, const uint8_t *data, size_t len);
+/*
+ * The next entry: 1 and *e filled, 0 at the end, GITSTORE_ETREE_FORMAT where
+ * git's decode_tree_entry fails (mode not octal digits then a space, no NUL
+ * after the name, fewer than id-length bytes after it, an empty name).
+ */
+int gitstore_tree_next(struct gitstore_tree_iter *it, struct gitstore_tree_entry *e);
+
+/* Flags of gitstore_tree_check and gitstore_obj_check. */
+#define GITSTORE_CHECK_STRICT 1u
+/*
+ * Check a tree as `git fsck` does (GITSTORE_CHECK_STRICT: as `git fsck
+ * --strict`, which turns git's warnings into errors). Always errors, as in
+ * git: GITSTORE_ETREE_FORMAT, GITSTORE_ETREE_DUP, GITSTORE_ETREE_ORDER (git's
+ * sort: a directory compares as if its name ended in '/'),
+ * GITSTORE_ETREE_GITMODULES_LINK. Errors only under STRICT (git's warnings):
+ * GITSTORE_ETREE_NULL_ID, ETREE_SLASH, ETREE_EMPTY_NAME, ETREE_DOT,
+ * ETREE_DOTDOT, ETREE_DOTGIT (".git" in any case, with trailing spaces or
+ * dots, HFS+-ignorable code points such as U+200C inside it, NTFS 8.3 "git~1",
+ * and after any backslash), ETREE_MODE_PAD. Modes: git itself only *informs*
+ * about a mode other than 100644, 100755, 120000, 040000, 160000 (and accepts
+ * 100664 outside --strict); this check rejects them with GITSTORE_ETREE_MODE
+ * under STRICT, and tolerates them without it, since a store that serves
+ * checkouts has no use for a mode git cannot check out.
+ * When several findings apply, the one git reports first is returned.
+ */
+int gitstore_tree_check(int algo, const uint8_t *data, size_t len, unsigned flags);
+/* git's order of tree entries (base_name_compare): <0, 0, >0. */
+int gitstore_tree_entry_cmp(const struct gitstore_tree_entry *a, const struct gitstore_tree_entry *b);
+/* Sort entries in place in git's order (heapsort: no recursion, no memory). */
+void gitstore_tree_sort(struct gitstore_tree_entry *e, size_t n);
+/*
+ * Serialise n entries (already in git's order, no duplicates) as git does:
+ * "<octal mode without leading zero> <name>\0<raw id>". Returns the length;
+ * GITSTORE_ENOMEM with *needed set if cap is short; GITSTORE_ETREE_ORDER /
+ * GITSTORE_ETREE_DUP for unsorted input; GITSTORE_ETREE_EMPTY_NAME and
+ * GITSTORE_ETREE_SLASH for names a tree cannot hold (a name with NUL too).
+ */
+int gitstore_tree_write(int algo, const struct gitstore_tree_entry *e, size_t n,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+/* ---------------------------------------------------------------- commits, tags */
+
+/* "Name <email> 1700000000 +0100" as parsed from an author/committer/tagger line. */
+struct gitstore_ident {
+	struct gitstore_slice name;   /* without the space before '<' */
+	struct gitstore_slice email;  /* between '<' and '>' */
+	int64_t time;                 /* seconds since the epoch */
+	int tz;                       /* minutes east of UTC */
+};
+/*
+ * Parse an ident (the text after "author ", up to but without its newline)
+ * with git's fsck_ident rules: each failure its own GITSTORE_EIDENT_* code.
+ */
+int gitstore_ident_parse(const uint8_t *s, size_t len, struct gitstore_ident *out);
+/* Write "name <email> time +hhmm" (no newline); length or GITSTORE_ENOMEM / GITSTORE_EINVAL (name or email with '<', '>' or a newline). */
+int gitstore_ident_write(const char *name, const char *email, int64_t time, int tz,
+	uint8_t *buf, size_t cap);
+
+struct gitstore_commit {
+	struct gitstore_oid tree;
+	size_t nparents;
+	struct gitstore_slice parents;   /* the "parent <hex>\n" lines; see gitstore_commit_parent */
+	struct gitstore_slice author;    /* the ident text, without "author " and newline */
+	struct gitstore_slice committer;
+	struct gitstore_slice extra;     /* headers after committer (encoding, gpgsig, mergetag), raw */
+	struct gitstore_slice message;   /* after the blank line; empty if none */
+	int algo;
+};
+/*
+ * Parse a commit in place and check it as git fsck does (headers terminated
+ * and free of NUL, tree, parents, one author, committer, each ident valid).
+ */
+int gitstore_commit_parse(int algo, const uint8_t *data, size_t len, struct gitstore_commit *c);
+/* The i-th parent (0-based): 0 or GITSTORE_EINVAL when i >= nparents. */
+int gitstore_commit_parent(const struct gitstore_commit *c, size_t i, struct gitstore_oid *out);
+
+/* What a new commit is made of; idents as gitstore_ident_write makes them. */
+struct gitstore_commit_info {
+	const struct gitstore_oid *tree;
+	const struct gitstore_oid *parents;
+	size_t nparents;
+	struct gitstore_slice author;
+	struct gitstore_slice committer;
+	struct gitstore_slice message;
+};
+/* Serialise as git commit-tree does; the length, or GITSTORE_ENOMEM with *needed. */
+int gitstore_commit_write(int algo, const struct gitstore_commit_info *ci,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+struct gitstore_tag {
+	struct gitstore_oid object;
+	int type;                        /* the tagged object's type */
+	struct gitstore_slice name;      /* the "tag" line */
+	struct gitstore_slice tagger;    /* the ident text; len 0 for old tags without one */
+	struct gitstore_slice extra;     /* further headers, raw */
+	struct gitstore_slice message;
+};
+/* Parse a tag in place, checked as git fsck does. */
+int gitstore_tag_parse(int algo, const uint8_t *data, size_t len, struct gitstore_tag *t);
+
+struct gitstore_tag_info {
+	const struct gitstore_oid *object;
+	int type;
+	struct gitstore_slice name;
+	struct gitstore_slice tagger;
+	struct gitstore_slice message;
+};
+/* Serialise as git mktag expects; the length, or GITSTORE_ENOMEM with *needed. */
+int gitstore_tag_write(int algo, const struct gitstore_tag_info *ti,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+/*@STORAGE@*/
 
 #ifdef __cplusplus
 }
