@@ -80,6 +80,7 @@ const char *gitstore_strerror(int err)
 	case GITSTORE_EIDX_OFFSET: return "GITSTORE_EIDX_OFFSET: idx offset out of range";
 	case GITSTORE_EIDX_CHECKSUM: return "GITSTORE_EIDX_CHECKSUM: idx trailer checksum mismatch";
 	case GITSTORE_EIDX_PACK: return "GITSTORE_EIDX_PACK: idx names another pack (pack checksum differs)";
+	case GITSTORE_EOBJ_ID: return "GITSTORE_EOBJ_ID: object content does not hash to its id";
 	default: break;
 	}
 	return err > 0 ? "GITSTORE_OK: count" : "GITSTORE_E?: unknown error";

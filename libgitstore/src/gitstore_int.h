@@ -10,4 +10,16 @@
 /* A name git refuses to check out as it would write into .git (fsck's has_dotgit). */
 bool gitstore_int_name_is_dotgit(const uint8_t *s, size_t len);
 
+/* zlib over an arena (gitstore_zlib.c). */
+struct z_stream_s;
+void *gitstore_int_alloc(struct gitstore_arena *a, size_t n);
+struct z_stream_s *gitstore_int_inflate_begin(struct gitstore_arena *a);
+struct z_stream_s *gitstore_int_deflate_begin(struct gitstore_arena *a);
+bool gitstore_int_ratio_ok(const struct gitstore_limits *l, uint64_t in, uint64_t out);
+int gitstore_int_inflate_mem(struct gitstore_arena *a, const struct gitstore_limits *l,
+	const uint8_t *in, size_t in_len, uint8_t *out, size_t want, size_t *used);
+
+/* A fresh temporary name in dir (gitstore_repo.c). */
+int gitstore_int_tmp_name(struct gitstore_repo *r, const char *dir, char *out, size_t cap);
+
 #endif

@@ -131,7 +131,8 @@ enum gitstore_err {
 	GITSTORE_EIDX_OFFSET = -73, /* idx offset out of range */
 	GITSTORE_EIDX_CHECKSUM = -74, /* idx trailer checksum mismatch */
 	GITSTORE_EIDX_PACK = -75, /* idx names another pack (pack checksum differs) */
-	GITSTORE_ERR_MIN_ = -76 /* one below the lowest code */
+	GITSTORE_EOBJ_ID = -76, /* object content does not hash to its id */
+	GITSTORE_ERR_MIN_ = -77 /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "GITSTORE_ENOMEM: buffer full". Never NULL. */
@@ -370,7 +371,140 @@ struct gitstore_tag_info {
 int gitstore_tag_write(int algo, const struct gitstore_tag_info *ti,
 	uint8_t *buf, size_t cap, size_t *needed);
 
-/*@STORAGE@*/
+/* ---------------------------------------------------------------- limits, arena */
+
+/*
+ * What hostile input may cost. A value of 0 takes the default.
+ *   max_object: the largest object (inflated, and every delta result), bytes.
+ *   max_depth:  the longest delta chain followed (git writes at most 50 by
+ *               default, 4095 at most).
+ *   max_ratio:  the largest inflated/deflated ratio of one zlib stream, once
+ *               past GITSTORE_RATIO_SLACK bytes of output; deflate itself
+ *               cannot exceed about 1032, so a lower value is a policy. 0 or
+ *               UINT32_MAX leaves it off (max_object still bounds memory).
+ */
+struct gitstore_limits {
+	uint64_t max_object;
+	uint32_t max_depth;
+	uint32_t max_ratio;
+};
+#define GITSTORE_DEFAULT_MAX_OBJECT (64u << 20)
+#define GITSTORE_DEFAULT_MAX_DEPTH 64u
+#define GITSTORE_RATIO_SLACK (64u << 10)
+/* Fill in defaults for zero fields. */
+void gitstore_limits_default(struct gitstore_limits *l);
+
+/*
+ * A bump allocator over a caller's buffer, for zlib's zalloc (zfree does
+ * nothing; each zlib stream starts from a reset arena). Sizes that let one
+ * stream run (with git's default windowBits 15 and memLevel 8):
+ */
+#define GITSTORE_INFLATE_ARENA (56u << 10)
+#define GITSTORE_DEFLATE_ARENA (300u << 10)
+struct gitstore_arena {
+	uint8_t *buf;
+	size_t cap;
+	size_t used;
+	size_t peak;    /* the most ever used: for sizing */
+};
+void gitstore_arena_init(struct gitstore_arena *a, uint8_t *buf, size_t cap);
+void gitstore_arena_reset(struct gitstore_arena *a);
+
+/* ---------------------------------------------------------------- storage ops */
+
+/*
+ * The files of a repository, as seen by libgitstore. A name is a path
+ * relative to the git directory with '/' separators ("HEAD", "refs/heads/main",
+ * "objects/ab/cdef...", "objects/pack/pack-<hex>.pack"); it never starts with
+ * '/' and has no "." or ".." component. A binding creates missing parent
+ * directories itself. platform/posix binds these to files of a .git
+ * directory; tests bind them to memory.
+ *
+ * Every op returns 0 (or a byte count where said) on success, and on failure
+ * GITSTORE_ENOENT (no such file or directory), GITSTORE_EEXIST (where said),
+ * or GITSTORE_EIO (anything else).
+ *
+ * An atomic replace of a file (a ref, packed-refs, a new pack) is an append
+ * to a fresh temporary name followed by rename(); a lock (a ref update, a
+ * compare-and-swap) is a rename with GITSTORE_RENAME_NOREPLACE.
+ */
+#define GITSTORE_RENAME_NOREPLACE 1u
+struct gitstore_storage_ops {
+	/* Up to cap (never 0) bytes of `name` from `off`: the count read, short
+	 * only at end of file, 0 at or past it. */
+	int (*read)(void *ctx, const char *name, uint64_t off, uint8_t *buf, size_t cap);
+	/* The size of `name` in *size. */
+	int (*size)(void *ctx, const char *name, uint64_t *size);
+	/* Append len (never 0) bytes to `name`, creating it if missing. */
+	int (*append)(void *ctx, const char *name, const uint8_t *buf, size_t len);
+	/* Atomically give `to` the content of `from` and remove `from`, durably
+	 * (rename(2) after fsync): readers of `to` see the old file or the new,
+	 * never a mix. With GITSTORE_RENAME_NOREPLACE, GITSTORE_EEXIST when `to`
+	 * exists, and nothing changes. */
+	int (*rename)(void *ctx, const char *from, const char *to, unsigned flags);
+	/* Remove the file `name`. */
+	int (*remove)(void *ctx, const char *name);
+	/* Call each(arg, entry) for each entry of directory `dir` ("refs/heads",
+	 * "objects/pack"), files and directories alike, without "." and "..", in
+	 * any order. A nonzero return of each stops the walk and is returned. */
+	int (*list)(void *ctx, const char *dir, int (*each)(void *arg, const char *entry), void *arg);
+};
+
+/* Random bytes (temporary file names): 0 on success. */
+typedef int (*gitstore_random_fn)(void *ctx, uint8_t *buf, size_t len);
+
+/*
+ * A repository: its storage, object format, limits, and the arena its zlib
+ * streams use (GITSTORE_DEFLATE_ARENA bytes to write objects,
+ * GITSTORE_INFLATE_ARENA to read them). Not shared between threads.
+ */
+struct gitstore_repo {
+	const struct gitstore_storage_ops *ops;
+	void *ctx;
+	int algo;
+	struct gitstore_limits limits;
+	struct gitstore_arena arena;
+	gitstore_random_fn random;   /* may be NULL: a counter names temporary files */
+	void *random_ctx;
+	struct {
+		uint64_t counter;
+	} priv;
+};
+/* 0, or GITSTORE_EINVAL for an unknown algo or a NULL ops. limits: NULL for defaults. */
+int gitstore_repo_init(struct gitstore_repo *r, const struct gitstore_storage_ops *ops, void *ctx,
+	int algo, const struct gitstore_limits *limits, uint8_t *arena, size_t arena_cap);
+
+/* ---------------------------------------------------------------- loose objects */
+
+/* "objects/ab/cdef..." for an id, with its NUL; GITSTORE_LOOSE_NAME_MAX bytes do. */
+#define GITSTORE_LOOSE_NAME_MAX 74
+void gitstore_loose_name(int algo, const struct gitstore_oid *id, char *out);
+
+/*
+ * The type and size of a loose object, reading and inflating only its header.
+ * GITSTORE_ENOENT when there is none.
+ */
+int gitstore_loose_stat(struct gitstore_repo *r, const struct gitstore_oid *id, int *type, uint64_t *size);
+/*
+ * Read a loose object into out: returns its size and sets *type. The header's
+ * size must match the inflated content exactly (GITSTORE_EOBJ_SIZE), nothing
+ * may follow the zlib stream (GITSTORE_EZLIB_TRAILING), and the content must
+ * hash to id (GITSTORE_EOBJ_ID). GITSTORE_ENOMEM with *needed = size when cap
+ * is short; GITSTORE_ETOOBIG over limits.max_object; GITSTORE_EZLIB_RATIO.
+ */
+int gitstore_loose_read(struct gitstore_repo *r, const struct gitstore_oid *id, int *type,
+	uint8_t *out, size_t cap, size_t *needed);
+/*
+ * Write an object as a loose object (zlib, git's default level), checked
+ * first with gitstore_obj_check(GITSTORE_CHECK_STRICT) unless `flags` has
+ * GITSTORE_WRITE_UNCHECKED. Its id goes to *id. Writing an object that exists
+ * is a success that writes nothing.
+ */
+#define GITSTORE_WRITE_UNCHECKED 1u
+int gitstore_loose_write(struct gitstore_repo *r, int type, const uint8_t *data, size_t len,
+	unsigned flags, struct gitstore_oid *id);
+
+/*@PACKS@*/
 
 #ifdef __cplusplus
 }
