@@ -22,4 +22,17 @@ int gitstore_int_inflate_mem(struct gitstore_arena *a, const struct gitstore_lim
 /* A fresh temporary name in dir (gitstore_repo.c). */
 int gitstore_int_tmp_name(struct gitstore_repo *r, const char *dir, char *out, size_t cap);
 
+/* Big-endian words; sorting slots by id (gitstore_idx.c). */
+uint32_t gitstore_int_be32(const uint8_t *p);
+void gitstore_int_put_be32(uint8_t *p, uint32_t v);
+void gitstore_int_sort_slots(struct gitstore_index_slot *s, size_t n);
+
+/* Pack internals (gitstore_pack.c). */
+int gitstore_int_pack_inflate(struct gitstore_pack *p, const struct gitstore_pack_entry *e, uint8_t *out, size_t *used);
+int gitstore_int_inflate_stream(struct gitstore_arena *a, const struct gitstore_limits *l,
+	const uint8_t *in, size_t in_len, uint64_t want,
+	void (*sink)(void *ctx, const uint8_t *p, size_t n), void *ctx, size_t *used);
+int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
+	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
+
 #endif

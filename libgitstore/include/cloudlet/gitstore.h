@@ -504,7 +504,208 @@ int gitstore_loose_read(struct gitstore_repo *r, const struct gitstore_oid *id, 
 int gitstore_loose_write(struct gitstore_repo *r, int type, const uint8_t *data, size_t len,
 	unsigned flags, struct gitstore_oid *id);
 
-/*@PACKS@*/
+/* ---------------------------------------------------------------- deltas */
+
+/*
+ * A git delta (patch-delta.c): the base's size and the result's size as
+ * little-endian base-128 numbers, then instructions: 0x80|flags copies from
+ * the base (offset bytes for flags bits 0-3, size bytes for bits 4-6, size 0
+ * meaning 0x10000), 1..127 inserts that many literal bytes, 0 is reserved.
+ *
+ * gitstore_delta_sizes: the header's two sizes; returns the header length, or
+ * GITSTORE_EDELTA_HEADER.
+ */
+int gitstore_delta_sizes(const uint8_t *delta, size_t len, uint64_t *base_size, uint64_t *result_size);
+/*
+ * Apply a delta to base into out. Returns the result's length; every bound is
+ * checked: GITSTORE_EDELTA_BASE_SIZE (base is not the size the delta says),
+ * GITSTORE_EDELTA_OPCODE, GITSTORE_EDELTA_COPY (outside the base),
+ * GITSTORE_EDELTA_INSERT (past the delta's end), GITSTORE_EDELTA_RESULT (the
+ * instructions write more or less than the header said),
+ * GITSTORE_ENOMEM with *needed when cap is below the result size.
+ */
+int gitstore_delta_apply(const uint8_t *base, size_t base_len, const uint8_t *delta, size_t delta_len,
+	uint8_t *out, size_t cap, size_t *needed);
+
+/* ---------------------------------------------------------------- pack index (.idx v2) */
+
+/*
+ * A parsed .idx version 2 (git's Documentation/gitformat-pack.txt): magic
+ * "\377tOc", version 2, 256 fan-out counts, the sorted ids, their CRC32s,
+ * 31-bit offsets (MSB set: an index into the 64-bit offset table), the 64-bit
+ * offsets, the pack's checksum and the index's own. Looked up in place.
+ */
+struct gitstore_idx {
+	const uint8_t *data;
+	size_t len;
+	int algo;
+	uint32_t count;
+	struct {
+		size_t ids, crcs, offs, offs64;
+		uint32_t n64;
+	} priv;
+};
+/*
+ * Check the layout (GITSTORE_EIDX_SIGNATURE, GITSTORE_EIDX_FANOUT,
+ * GITSTORE_EIDX_SIZE) and, with GITSTORE_IDX_VERIFY, all of it in one pass:
+ * the trailer checksum (GITSTORE_EIDX_CHECKSUM), ids strictly ascending
+ * (GITSTORE_EIDX_ORDER), every 64-bit index and offset in range
+ * (GITSTORE_EIDX_OFFSET; pack_len 0 skips the offset bound).
+ */
+#define GITSTORE_IDX_VERIFY 1u
+int gitstore_idx_parse(struct gitstore_idx *idx, int algo, const uint8_t *data, size_t len,
+	uint64_t pack_len, unsigned flags);
+/* Binary search through the fan-out: 0 with *pos and *offset, or GITSTORE_ENOENT. */
+int gitstore_idx_find(const struct gitstore_idx *idx, const struct gitstore_oid *id, uint32_t *pos, uint64_t *offset);
+/* The i-th entry in id order; any out pointer may be NULL. GITSTORE_EINVAL past the end, GITSTORE_EIDX_OFFSET for a bad 64-bit index. */
+int gitstore_idx_entry(const struct gitstore_idx *idx, uint32_t i, struct gitstore_oid *id,
+	uint64_t *offset, uint32_t *crc);
+/* The checksum of the pack this index names. */
+void gitstore_idx_pack_checksum(const struct gitstore_idx *idx, struct gitstore_oid *out);
+
+/* ---------------------------------------------------------------- packs */
+
+/* One entry's header (packfile.c unpack_object_header_buffer). */
+struct gitstore_pack_entry {
+	uint64_t offset;       /* of the entry */
+	int type;              /* GITSTORE_COMMIT..TAG, OFS_DELTA, REF_DELTA */
+	uint64_t size;         /* inflated size of the entry's data (of the delta, for deltas) */
+	size_t header_len;     /* bytes before the zlib stream */
+	uint64_t base_offset;  /* OFS_DELTA: the base's offset */
+	struct gitstore_oid base_id;   /* REF_DELTA: the base's id */
+};
+
+/*
+ * Buffers lent to read one object out of a pack: out holds the object;
+ * scratch holds the delta chain (8 bytes per level), a second object-sized
+ * buffer and the largest delta's instructions. On GITSTORE_ENOMEM,
+ * out_needed or scratch_needed says how much would have done (the object
+ * may need more than the first shortfall shows: retry).
+ */
+struct gitstore_pack_buf {
+	uint8_t *out;
+	size_t out_cap;
+	uint8_t *scratch;
+	size_t scratch_cap;
+	size_t out_needed;
+	size_t scratch_needed;
+};
+
+/*
+ * A pack held in memory (mapped or read by the caller), with its index for
+ * REF_DELTA bases and lookups by id. The zlib arena needs
+ * GITSTORE_INFLATE_ARENA bytes.
+ */
+struct gitstore_pack {
+	const uint8_t *data;
+	uint64_t len;
+	int algo;
+	uint32_t version;
+	uint32_t count;
+	const struct gitstore_idx *idx;
+	struct gitstore_limits limits;
+	struct gitstore_arena *arena;
+	struct {
+		int (*find)(void *ctx, const struct gitstore_oid *id, uint64_t *offset);
+		void *find_ctx;
+	} priv;
+};
+/*
+ * Check the header (GITSTORE_EPACK_SIGNATURE, GITSTORE_EPACK_VERSION,
+ * GITSTORE_ETRUNCATED) and, with an idx, that the idx counts the same objects
+ * (GITSTORE_EPACK_COUNT) and names this pack's trailer (GITSTORE_EIDX_PACK).
+ * idx may be NULL: REF_DELTA bases are then not found. limits: NULL for defaults.
+ */
+int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, uint64_t len,
+	const struct gitstore_idx *idx, const struct gitstore_limits *limits, struct gitstore_arena *arena);
+/* Parse the entry header at off: GITSTORE_EPACK_ENTRY, GITSTORE_EPACK_OFFSET, GITSTORE_ETRUNCATED. */
+int gitstore_pack_entry(const struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e);
+/*
+ * Read the object at off, resolving its delta chain (at most limits.max_depth
+ * deltas: GITSTORE_EPACK_DEPTH; a chain that comes back on itself:
+ * GITSTORE_EPACK_CYCLE; a base not in the pack: GITSTORE_EPACK_BASE). Returns
+ * its size and sets *type; every result and base is at most limits.max_object
+ * (GITSTORE_ETOOBIG).
+ */
+int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_buf *b, int *type);
+/* The same by id through the idx: GITSTORE_ENOENT when the pack has no such object. */
+int gitstore_pack_get(struct gitstore_pack *p, const struct gitstore_oid *id, struct gitstore_pack_buf *b, int *type);
+/*
+ * What `git verify-pack` checks of a pack and its index: the pack trailer
+ * (GITSTORE_EPACK_CHECKSUM), each entry's CRC32 (GITSTORE_EPACK_CRC), and
+ * that each object hashes to its id (GITSTORE_EOBJ_ID). *bad_pos names the
+ * failing index position (may be NULL).
+ */
+int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, uint32_t *bad_pos);
+
+/* ---------------------------------------------------------------- indexing and writing packs */
+
+/* One object of a pack being indexed or written; the caller lends one per object. */
+struct gitstore_index_slot {
+	uint64_t offset;
+	struct gitstore_oid id;
+	uint32_t crc;
+	uint32_t order;     /* internal: position in id order */
+	uint8_t type;       /* internal */
+	uint8_t state;      /* internal */
+};
+
+/* The size of a .idx v2 for count objects of which n64 lie past 2 GiB. */
+size_t gitstore_idx_size(int algo, uint32_t count, uint32_t n64);
+/*
+ * The object count a pack's header declares and an upper bound of its .idx
+ * size: lend that many slots and that many idx bytes to gitstore_pack_index.
+ */
+int gitstore_pack_index_sizes(int algo, const uint8_t *pack, uint64_t len, uint32_t *count, size_t *idx_max);
+/*
+ * What `git index-pack` does: check the whole pack (trailer, entries, every
+ * delta resolved, GITSTORE_EPACK_COUNT when the entries do not end where the
+ * trailer begins) and write its .idx v2 into idx. Returns the idx length.
+ * Deltas are resolved with b; slots and idx as gitstore_pack_index_sizes says
+ * (GITSTORE_ENOMEM otherwise). REF_DELTA bases must be in the pack (thin packs
+ * are GITSTORE_EPACK_BASE). *pack_checksum gets the pack's trailer.
+ */
+int gitstore_pack_index(int algo, const uint8_t *pack, uint64_t len, const struct gitstore_limits *limits,
+	struct gitstore_arena *arena, struct gitstore_index_slot *slots, size_t nslots,
+	struct gitstore_pack_buf *b, uint8_t *idx, size_t idx_cap, struct gitstore_oid *pack_checksum);
+/*
+ * Write the .idx v2 of n slots (offset, id, crc filled; any order: they are
+ * sorted here by id, in place) for the pack whose trailer is pack_checksum.
+ * Returns its length, GITSTORE_ENOMEM with *needed.
+ */
+int gitstore_idx_write(int algo, struct gitstore_index_slot *slots, uint32_t n,
+	const struct gitstore_oid *pack_checksum, uint8_t *out, size_t cap, size_t *needed);
+
+/*
+ * Writing a pack, sans I/O: each call writes bytes into the caller's out
+ * buffer, to be appended to the pack file in order. Objects are stored whole
+ * (no deltas), deflated at zlib's default level; the arena needs
+ * GITSTORE_DEFLATE_ARENA bytes.
+ */
+struct gitstore_pack_writer {
+	int algo;
+	uint32_t count;
+	uint32_t written;
+	uint64_t offset;
+	struct gitstore_hash hash;
+	struct gitstore_arena *arena;
+};
+/* The most bytes gitstore_pack_writer_object writes for an object of len bytes. */
+size_t gitstore_pack_writer_bound(size_t len);
+/* Start a pack of count objects: writes the 12-byte header into out (cap >= 12). */
+int gitstore_pack_writer_begin(struct gitstore_pack_writer *w, int algo, uint32_t count,
+	struct gitstore_arena *arena, uint8_t *out, size_t cap);
+/*
+ * Add one object: returns the bytes written into out (GITSTORE_ENOMEM when
+ * cap is below gitstore_pack_writer_bound(len); GITSTORE_EINVAL past count).
+ * slot (may be NULL) gets its offset, id and CRC32, for gitstore_idx_write.
+ */
+int gitstore_pack_writer_object(struct gitstore_pack_writer *w, int type, const uint8_t *data, size_t len,
+	uint8_t *out, size_t cap, struct gitstore_index_slot *slot);
+/* End the pack: writes the trailer (hash length bytes) and gives it in *checksum. GITSTORE_EINVAL if objects are missing. */
+int gitstore_pack_writer_finish(struct gitstore_pack_writer *w, uint8_t *out, size_t cap, struct gitstore_oid *checksum);
+
+/*@REFS@*/
 
 #ifdef __cplusplus
 }
