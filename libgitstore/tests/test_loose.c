@@ -28,7 +28,8 @@ static void put_raw(const struct gitstore_oid *id, const void *raw, size_t len, 
 	uLongf zl = compressBound(len) + tail_len;
 	uint8_t *z = malloc(zl);
 	assert_int_equal(compress(z, &zl, raw, len), Z_OK);
-	memcpy(z + zl, tail, tail_len);
+	if (tail_len)
+		memcpy(z + zl, tail, tail_len);
 	char name[GITSTORE_LOOSE_NAME_MAX];
 	gitstore_loose_name(GITSTORE_SHA1, id, name);
 	gt_mem_put(&mem, name, z, zl + tail_len);

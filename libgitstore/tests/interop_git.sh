@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Interop with the real git, both ways (suite 'interop').
+#   interop_git.sh TOOL [OCAML_DNS_GIT_DIR...]   (the first that exists)
+# 1. git writes a repository with objects of every kind (tags, a merge,
+#    symlinks, executables, UTF-8 names), packs it with `git gc --aggressive`,
+#    adds loose objects; libgitstore reads every object as `git cat-file` does,
+#    and indexes the pack into the same .idx that `git verify-pack` accepts.
+# 2. libgitstore writes loose objects and a pack into a new repository: it
+#    passes `git fsck --full --strict` and `git verify-pack`.
+# 3. The whole pack of ocaml-dns.git (read-only: copied first) reads back as
+#    `git cat-file --batch-all-objects --batch` prints it, and indexes into a
+#    byte-identical .idx. Only this part is skipped when the data is missing.
+set -euo pipefail
+tool=$(realpath "$1")
+data=
+for d in "${@:2}"; do [ -d "$d" ] && { data=$d; break; }; done
+command -v git >/dev/null || { echo "git not installed: skipped"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export HOME=$tmp GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL=a@example.org
+export GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL=c@example.org
+export GIT_AUTHOR_DATE='1700000000 +0100' GIT_COMMITTER_DATE='1700000000 +0100'
+fail() { echo "FAIL: $*"; exit 1; }
+
+# ---- 1. git writes, libgitstore reads
+r=$tmp/r
+git init -q -b main "$r"
+cd "$r"
+printf 'hello\n' > hello.txt
+printf '#!/bin/sh\necho run\n' > run.sh && chmod +x run.sh
+ln -s hello.txt link
+mkdir -p 'dir/sub' 'café'
+printf 'x\n' > 'dir/sub/deep.txt'
+printf 'été\n' > 'café/naïve — ünïcode.txt'
+: > empty
+head -c 300000 /dev/zero | tr '\0' 'a' > big.txt
+git add -A && git commit -qm 'first'
+git tag -a v1 -m 'annotated tag' && git tag light
+git checkout -q -b side
+for i in 1 2 3 4 5 6; do printf 'line %s\n' "$i" >> big.txt; git commit -qam "side $i"; done
+git checkout -q main
+printf 'more\n' >> hello.txt && git commit -qam 'main change'
+git merge -q --no-edit side
+git tag -a v2 -m "tag of a tag's commit" HEAD
+git tag -a tree-tag -m 'a tag of a tree' 'HEAD^{tree}'
+git gc -q --aggressive
+pack=$(ls .git/objects/pack/pack-*.pack)
+idx=${pack%.pack}.idx
+[ "$(git count-objects -v | awk '/^count:/ {print $2}')" = 0 ] || fail "loose objects left after gc"
+"$tool" cat-all "$pack" "$idx" > "$tmp/ours.txt"
+git cat-file --batch-all-objects --batch > "$tmp/git.txt"
+cmp "$tmp/ours.txt" "$tmp/git.txt" || fail "packed objects differ from git cat-file"
+n=$(git cat-file --batch-all-objects --batch-check | wc -l)
+echo "ok: $n packed objects read as git cat-file prints them"
+"$tool" index-pack "$pack" "$tmp/ours.idx" > /dev/null
+cmp "$tmp/ours.idx" "$idx" || fail ".idx differs from git's"
+cp "$pack" "$tmp/copy.pack" && cp "$tmp/ours.idx" "$tmp/copy.idx"
+git verify-pack "$tmp/copy.idx" || fail "git verify-pack rejects our .idx"
+"$tool" verify "$pack" "$idx" > /dev/null || fail "gitstore_pack_verify rejects git's pack"
+echo "ok: index-pack writes git's .idx byte for byte; verify-pack accepts it"
+# loose objects, written by git after the gc
+printf 'loose\n' > loose.txt && git add loose.txt && git commit -qm 'loose commit'
+git tag -a v3 -m 'loose tag'
+find .git/objects/?? -type f | sed -E 's|.*/objects/(..)/|\1|' | sort > "$tmp/loose.ids"
+[ -s "$tmp/loose.ids" ] || fail "no loose objects"
+"$tool" cat-loose .git < "$tmp/loose.ids" > "$tmp/ours.txt"
+git cat-file --batch < "$tmp/loose.ids" > "$tmp/git.txt"
+cmp "$tmp/ours.txt" "$tmp/git.txt" || fail "loose objects differ from git cat-file"
+echo "ok: $(wc -l < "$tmp/loose.ids") loose objects read as git cat-file prints them"
+
+# ---- 2. libgitstore writes, git checks
+w=$tmp/w.git
+git init -q --bare -b main "$w"
+out=$("$tool" write "$w")
+commit=$(echo "$out" | awk '/^commit/ {print $2}')
+tag=$(echo "$out" | awk '/^tag/ {print $2}')
+git --git-dir="$w" update-ref refs/heads/main "$commit"
+git --git-dir="$w" update-ref refs/tags/v1 "$tag"
+git --git-dir="$w" fsck --full --strict --no-dangling || fail "git fsck --strict rejects what we wrote"
+for p in "$w"/objects/pack/*.idx; do git verify-pack -v "$p" > /dev/null || fail "git verify-pack rejects our pack"; done
+git --git-dir="$w" cat-file -p "$commit" | grep -q '^author Günther Store <store@example.org> 1700000000 +0200$' \
+	|| fail "commit not as written"
+# the pack alone: remove the loose copies, git must still find everything
+find "$w/objects" -path '*/pack' -prune -o -type f -print | xargs rm -f
+git --git-dir="$w" fsck --full --strict --no-dangling || fail "git fsck --strict rejects our pack"
+git clone -q "$w" "$tmp/clone"
+[ -x "$tmp/clone/run.sh" ] && [ -L "$tmp/clone/link" ] && [ -f "$tmp/clone/café.txt" ] || fail "checkout of our commit"
+echo "ok: our loose objects and pack pass git fsck --full --strict and verify-pack; git clones them"
+
+# ---- 3. ocaml-dns.git
+if [ -z "$data" ] || [ ! -d "$data" ]; then
+	echo "ocaml-dns.git not found: its part skipped"
+	exit 0
+fi
+cp -r "$data" "$tmp/odns.git"
+chmod -R u+w "$tmp/odns.git"
+mkdir -p "$tmp/odns.git/refs"
+pack=$(ls "$tmp"/odns.git/objects/pack/pack-*.pack)
+idx=${pack%.pack}.idx
+start=$(date +%s%N)
+"$tool" cat-all "$pack" "$idx" > "$tmp/ours.txt"
+end=$(date +%s%N)
+git --git-dir="$tmp/odns.git" cat-file --batch-all-objects --batch > "$tmp/git.txt"
+cmp "$tmp/ours.txt" "$tmp/git.txt" || fail "ocaml-dns objects differ from git cat-file"
+echo "ok: ocaml-dns.git, $(git --git-dir="$tmp/odns.git" cat-file --batch-all-objects --batch-check | wc -l) objects identical to git cat-file ($(( (end - start) / 1000000 )) ms)"
+"$tool" index-pack "$pack" "$tmp/ours.idx" > /dev/null
+cmp "$tmp/ours.idx" "$idx" || fail "ocaml-dns .idx differs"
+echo "ok: ocaml-dns.git .idx rebuilt byte for byte"
