@@ -67,7 +67,8 @@ int gitstore_idx_parse(struct gitstore_idx *idx, int algo, const uint8_t *d, siz
 		return GITSTORE_EIDX_CHECKSUM;
 	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *id = d + idx->priv.ids + (size_t)i * h;
-		if (i > 0 && memcmp(id - h, id, h) >= 0)
+		/* git index-pack (without --strict) lets an object appear twice */
+		if (i > 0 && memcmp(id - h, id, h) > 0)
 			return GITSTORE_EIDX_ORDER;
 		/* the fan-out must count this id under its first byte */
 		if (gitstore_int_be32(d + 8 + 4 * id[0]) <= i || (id[0] > 0 && gitstore_int_be32(d + 8 + 4 * (id[0] - 1)) > i))

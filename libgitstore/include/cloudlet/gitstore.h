@@ -548,8 +548,8 @@ struct gitstore_idx {
 /*
  * Check the layout (GITSTORE_EIDX_SIGNATURE, GITSTORE_EIDX_FANOUT,
  * GITSTORE_EIDX_SIZE) and, with GITSTORE_IDX_VERIFY, all of it in one pass:
- * the trailer checksum (GITSTORE_EIDX_CHECKSUM), ids strictly ascending
- * (GITSTORE_EIDX_ORDER), every 64-bit index and offset in range
+ * the trailer checksum (GITSTORE_EIDX_CHECKSUM), ids ascending (GITSTORE_EIDX_ORDER; an id may
+ * repeat, as git index-pack allows an object twice), every 64-bit index and offset in range
  * (GITSTORE_EIDX_OFFSET; pack_len 0 skips the offset bound).
  */
 #define GITSTORE_IDX_VERIFY 1u

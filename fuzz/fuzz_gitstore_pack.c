@@ -1,0 +1,77 @@
+/*
+ * Pack entries and deltas: the first byte picks what the rest is.
+ *   even: a whole pack, indexed (every entry parsed and inflated, every delta
+ *         resolved), then every entry header read and each object read
+ *         through the idx that came out;
+ *   odd:  a delta applied to a fixed base.
+ * Tight limits keep each run small.
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#include <stdlib.h>
+#include <cloudlet/gitstore.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint8_t arena_buf[GITSTORE_INFLATE_ARENA];
+static uint8_t out[1 << 16], scratch[8 * 16 + (1 << 17)], idx[1 << 16];
+static struct gitstore_index_slot slots[256];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	const uint8_t *d = data + 1;
+	size_t n = size - 1;
+	if (data[0] & 1) {
+		static const uint8_t base[] = "0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+		size_t need = 0;
+		int rc = gitstore_delta_apply(base, sizeof base - 1, d, n, out, sizeof out, &need);
+		uint64_t bs, rs;
+		if (rc >= 0 && (gitstore_delta_sizes(d, n, &bs, &rs) < 0 || rs != (uint64_t)rc))
+			abort();
+		return 0;
+	}
+	struct gitstore_arena a;
+	struct gitstore_limits l = { .max_object = 1 << 16, .max_depth = 15, .max_ratio = 200 };
+	struct gitstore_pack_buf b = { out, sizeof out, scratch, sizeof scratch, 0, 0 };
+	struct gitstore_oid sum;
+	gitstore_arena_init(&a, arena_buf, sizeof arena_buf);
+	int il = gitstore_pack_index(GITSTORE_SHA1, d, n, &l, &a, slots, 256, &b, idx, sizeof idx, &sum);
+	struct gitstore_pack p;
+	struct gitstore_idx x;
+	const struct gitstore_idx *xp = NULL;
+	if (il > 0) {
+		if (gitstore_idx_parse(&x, GITSTORE_SHA1, idx, (size_t)il, n, GITSTORE_IDX_VERIFY) != 0)
+			abort();   /* our own index must parse */
+		xp = &x;
+	}
+	if (gitstore_pack_open(&p, GITSTORE_SHA1, d, n, xp, &l, &a) != 0)
+		return 0;
+	if (xp) {
+		for (uint32_t i = 0; i < x.count; i++) {
+			struct gitstore_oid id, got;
+			uint64_t off;
+			int type;
+			gitstore_idx_entry(&x, i, &id, &off, NULL);
+			int rc = gitstore_pack_read(&p, off, &b, &type);
+			if (rc < 0)
+				abort();   /* indexed means readable */
+			gitstore_obj_hash(GITSTORE_SHA1, type, out, (size_t)rc, &got);
+			if (gitstore_oid_cmp(&id, &got) != 0)
+				abort();
+		}
+		if (gitstore_pack_verify(&p, &b, NULL) != 0)
+			abort();
+	} else {
+		/* no index: read at each of the first offsets anyway */
+		for (uint64_t off = 12; off < n && off < 64; off++) {
+			struct gitstore_pack_entry e;
+			int type;
+			if (gitstore_pack_entry(&p, off, &e) == 0)
+				(void)gitstore_pack_read(&p, off, &b, &type);
+		}
+	}
+	return 0;
+}
