@@ -23,6 +23,9 @@
 
 #include <cloudlet/gitstore.h>
 
+/* GITSTORE_ALGO=sha256 in the environment switches the object format. */
+static int algo = GITSTORE_SHA1;
+
 static int die(const char *what, int rc)
 {
 	fprintf(stderr, "gitstore_tool: %s: %s\n", what, gitstore_strerror(rc));
@@ -180,7 +183,7 @@ static int read_grow(struct gitstore_pack *p, uint64_t off, struct gitstore_pack
 static void print_obj(const struct gitstore_oid *id, int type, const uint8_t *data, size_t len, FILE *out)
 {
 	char hex[GITSTORE_HEX_MAX];
-	gitstore_oid_to_hex(GITSTORE_SHA1, id, hex);
+	gitstore_oid_to_hex(algo, id, hex);
 	fprintf(out, "%s %s %zu\n", hex, gitstore_type_name(type), len);
 	fwrite(data, 1, len, out);
 	fputc('\n', out);
@@ -195,11 +198,11 @@ static int cat_all(const char *pack, const char *idxf)
 	static uint8_t arena[GITSTORE_INFLATE_ARENA];
 	struct gitstore_arena a;
 	gitstore_arena_init(&a, arena, sizeof arena);
-	int rc = gitstore_idx_parse(&idx, GITSTORE_SHA1, id, ilen, plen, GITSTORE_IDX_VERIFY);
+	int rc = gitstore_idx_parse(&idx, algo, id, ilen, plen, GITSTORE_IDX_VERIFY);
 	if (rc < 0)
 		die("idx", rc);
 	struct gitstore_limits l = { .max_depth = 4095 };
-	if ((rc = gitstore_pack_open(&p, GITSTORE_SHA1, pd, plen, &idx, &l, &a)) < 0)
+	if ((rc = gitstore_pack_open(&p, algo, pd, plen, &idx, &l, &a)) < 0)
 		die("pack", rc);
 	struct gitstore_pack_buf b = bufs(1 << 20, 8 * 4096 + (3 << 20));
 	static char obuf[1 << 16];
@@ -223,7 +226,7 @@ static int index_pack(const char *pack, const char *outf)
 	const uint8_t *pd = map_file(pack, &plen);
 	uint32_t count;
 	size_t idx_max;
-	int rc = gitstore_pack_index_sizes(GITSTORE_SHA1, pd, plen, &count, &idx_max);
+	int rc = gitstore_pack_index_sizes(algo, pd, plen, &count, &idx_max);
 	if (rc < 0)
 		die("sizes", rc);
 	struct gitstore_index_slot *slots = calloc(count ? count : 1, sizeof *slots);
@@ -235,7 +238,7 @@ static int index_pack(const char *pack, const char *outf)
 	struct gitstore_limits l = { .max_depth = 4095 };
 	struct gitstore_oid sum;
 	for (;;) {
-		rc = gitstore_pack_index(GITSTORE_SHA1, pd, plen, &l, &a, slots, count, &b, idx, idx_max, &sum);
+		rc = gitstore_pack_index(algo, pd, plen, &l, &a, slots, count, &b, idx, idx_max, &sum);
 		if (rc != GITSTORE_ENOMEM || (b.out_needed <= b.out_cap && b.scratch_needed <= b.scratch_cap))
 			break;
 		if (b.out_needed > b.out_cap)
@@ -250,7 +253,7 @@ static int index_pack(const char *pack, const char *outf)
 	fwrite(idx, 1, (size_t)rc, f);
 	fclose(f);
 	char hex[GITSTORE_HEX_MAX];
-	gitstore_oid_to_hex(GITSTORE_SHA1, &sum, hex);
+	gitstore_oid_to_hex(algo, &sum, hex);
 	printf("%s\n", hex);
 	return 0;
 }
@@ -264,11 +267,11 @@ static int verify(const char *pack, const char *idxf)
 	static uint8_t arena[GITSTORE_INFLATE_ARENA];
 	struct gitstore_arena a;
 	gitstore_arena_init(&a, arena, sizeof arena);
-	int rc = gitstore_idx_parse(&idx, GITSTORE_SHA1, id, ilen, plen, GITSTORE_IDX_VERIFY);
+	int rc = gitstore_idx_parse(&idx, algo, id, ilen, plen, GITSTORE_IDX_VERIFY);
 	if (rc < 0)
 		die("idx", rc);
 	struct gitstore_limits l = { .max_depth = 4095, .max_object = 1u << 30 };
-	if ((rc = gitstore_pack_open(&p, GITSTORE_SHA1, pd, plen, &idx, &l, &a)) < 0)
+	if ((rc = gitstore_pack_open(&p, algo, pd, plen, &idx, &l, &a)) < 0)
 		die("pack", rc);
 	struct gitstore_pack_buf b = bufs(64 << 20, 8 * 4096 + (160 << 20));
 	uint32_t bad = 0;
@@ -285,7 +288,7 @@ static int cat_loose(const char *gitdir)
 	snprintf(root, sizeof root, "%s", gitdir);
 	static uint8_t arena[GITSTORE_INFLATE_ARENA];
 	struct gitstore_repo r;
-	gitstore_repo_init(&r, &px_ops, NULL, GITSTORE_SHA1, NULL, arena, sizeof arena);
+	gitstore_repo_init(&r, &px_ops, NULL, algo, NULL, arena, sizeof arena);
 	char line[256];
 	size_t cap = 1 << 20;
 	uint8_t *buf = malloc(cap);
@@ -294,7 +297,7 @@ static int cat_loose(const char *gitdir)
 		struct gitstore_oid id;
 		int type, rc;
 		size_t need;
-		if (gitstore_oid_from_hex(GITSTORE_SHA1, line, strlen(line), &id) < 0)
+		if (gitstore_oid_from_hex(algo, line, strlen(line), &id) < 0)
 			die(line, GITSTORE_EHEX);
 		while ((rc = gitstore_loose_read(&r, &id, &type, buf, cap, &need)) == GITSTORE_ENOMEM)
 			buf = realloc(buf, cap = need);
@@ -311,7 +314,7 @@ static int write_repo(const char *gitdir)
 	snprintf(root, sizeof root, "%s", gitdir);
 	static uint8_t arena[GITSTORE_DEFLATE_ARENA];
 	struct gitstore_repo r;
-	gitstore_repo_init(&r, &px_ops, NULL, GITSTORE_SHA1, NULL, arena, sizeof arena);
+	gitstore_repo_init(&r, &px_ops, NULL, algo, NULL, arena, sizeof arena);
 	struct { int type; uint8_t data[1024]; size_t len; struct gitstore_oid id; } o[8];
 	int n = 0, rc;
 	const char *blobs[] = { "hello\n", "#!/bin/sh\necho hi\n", "target.txt", "caf\xc3\xa9\n" };
@@ -326,7 +329,7 @@ static int write_repo(const char *gitdir)
 	uint32_t modes[] = { GITSTORE_MODE_FILE, GITSTORE_MODE_FILE, GITSTORE_MODE_LINK, GITSTORE_MODE_EXEC };
 	int blob_of[] = { 3, 0, 2, 1 };
 	for (int i = 0; i < 4; i++)
-		gitstore_obj_hash(GITSTORE_SHA1, GITSTORE_BLOB, o[blob_of[i]].data, o[blob_of[i]].len, &o[blob_of[i]].id);
+		gitstore_obj_hash(algo, GITSTORE_BLOB, o[blob_of[i]].data, o[blob_of[i]].len, &o[blob_of[i]].id);
 	for (int i = 0; i < 4; i++) {
 		e[i].mode = modes[i];
 		e[i].name.p = (const uint8_t *)names[i];
@@ -335,32 +338,32 @@ static int write_repo(const char *gitdir)
 	}
 	gitstore_tree_sort(e, 4);
 	o[n].type = GITSTORE_TREE;
-	rc = gitstore_tree_write(GITSTORE_SHA1, e, 4, o[n].data, sizeof o[n].data, NULL);
+	rc = gitstore_tree_write(algo, e, 4, o[n].data, sizeof o[n].data, NULL);
 	if (rc < 0)
 		die("tree", rc);
 	o[n].len = (size_t)rc;
-	gitstore_obj_hash(GITSTORE_SHA1, GITSTORE_TREE, o[n].data, o[n].len, &o[n].id);
+	gitstore_obj_hash(algo, GITSTORE_TREE, o[n].data, o[n].len, &o[n].id);
 	int tree = n++;
 	uint8_t who[128];
 	int wl = gitstore_ident_write("G\xc3\xbcnther Store", "store@example.org", 1700000000, 120, who, sizeof who);
 	struct gitstore_commit_info ci = { &o[tree].id, NULL, 0, { who, (size_t)wl }, { who, (size_t)wl },
 		{ (const uint8_t *)"First\n", 6 } };
 	o[n].type = GITSTORE_COMMIT;
-	o[n].len = (size_t)gitstore_commit_write(GITSTORE_SHA1, &ci, o[n].data, sizeof o[n].data, NULL);
-	gitstore_obj_hash(GITSTORE_SHA1, GITSTORE_COMMIT, o[n].data, o[n].len, &o[n].id);
+	o[n].len = (size_t)gitstore_commit_write(algo, &ci, o[n].data, sizeof o[n].data, NULL);
+	gitstore_obj_hash(algo, GITSTORE_COMMIT, o[n].data, o[n].len, &o[n].id);
 	int c1 = n++;
 	ci.parents = &o[c1].id;
 	ci.nparents = 1;
 	ci.message.p = (const uint8_t *)"Second\n";
 	ci.message.len = 7;
 	o[n].type = GITSTORE_COMMIT;
-	o[n].len = (size_t)gitstore_commit_write(GITSTORE_SHA1, &ci, o[n].data, sizeof o[n].data, NULL);
-	gitstore_obj_hash(GITSTORE_SHA1, GITSTORE_COMMIT, o[n].data, o[n].len, &o[n].id);
+	o[n].len = (size_t)gitstore_commit_write(algo, &ci, o[n].data, sizeof o[n].data, NULL);
+	gitstore_obj_hash(algo, GITSTORE_COMMIT, o[n].data, o[n].len, &o[n].id);
 	int c2 = n++;
 	struct gitstore_tag_info ti = { &o[c2].id, GITSTORE_COMMIT, { (const uint8_t *)"v1", 2 },
 		{ who, (size_t)wl }, { (const uint8_t *)"Tagged\n", 7 } };
 	o[n].type = GITSTORE_TAG;
-	o[n].len = (size_t)gitstore_tag_write(GITSTORE_SHA1, &ti, o[n].data, sizeof o[n].data, NULL);
+	o[n].len = (size_t)gitstore_tag_write(algo, &ti, o[n].data, sizeof o[n].data, NULL);
 	n++;
 	for (int i = 0; i < n; i++) {
 		if ((rc = gitstore_loose_write(&r, o[i].type, o[i].data, o[i].len, 0, &o[i].id)) < 0)
@@ -372,7 +375,7 @@ static int write_repo(const char *gitdir)
 	static uint8_t out[8192];
 	struct gitstore_oid sum;
 	size_t ol = 0;
-	ol += (size_t)gitstore_pack_writer_begin(&w, GITSTORE_SHA1, (uint32_t)n, &r.arena, out, sizeof out);
+	ol += (size_t)gitstore_pack_writer_begin(&w, algo, (uint32_t)n, &r.arena, out, sizeof out);
 	for (int i = 0; i < n; i++) {
 		rc = gitstore_pack_writer_object(&w, o[i].type, o[i].data, o[i].len, out + ol, sizeof out - ol, &slots[i]);
 		if (rc < 0)
@@ -381,26 +384,29 @@ static int write_repo(const char *gitdir)
 	}
 	ol += (size_t)gitstore_pack_writer_finish(&w, out + ol, sizeof out - ol, &sum);
 	static uint8_t idx[8192];
-	rc = gitstore_idx_write(GITSTORE_SHA1, slots, (uint32_t)n, &sum, idx, sizeof idx, NULL);
+	rc = gitstore_idx_write(algo, slots, (uint32_t)n, &sum, idx, sizeof idx, NULL);
 	if (rc < 0)
 		die("idx write", rc);
 	char hex[GITSTORE_HEX_MAX], name[256];
-	gitstore_oid_to_hex(GITSTORE_SHA1, &sum, hex);
+	gitstore_oid_to_hex(algo, &sum, hex);
 	snprintf(name, sizeof name, "objects/pack/pack-%s.pack", hex);
 	px_append(NULL, name, out, ol);
 	snprintf(name, sizeof name, "objects/pack/pack-%s.idx", hex);
 	px_append(NULL, name, idx, (size_t)rc);
-	gitstore_oid_to_hex(GITSTORE_SHA1, &o[n - 1].id, hex);
+	gitstore_oid_to_hex(algo, &o[n - 1].id, hex);
 	printf("tag %s\n", hex);
-	gitstore_oid_to_hex(GITSTORE_SHA1, &o[c2].id, hex);
+	gitstore_oid_to_hex(algo, &o[c2].id, hex);
 	printf("commit %s\n", hex);
-	gitstore_oid_to_hex(GITSTORE_SHA1, &sum, hex);
+	gitstore_oid_to_hex(algo, &sum, hex);
 	printf("pack %s\n", hex);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	const char *a = getenv("GITSTORE_ALGO");
+	if (a && !strcmp(a, "sha256"))
+		algo = GITSTORE_SHA256;
 	if (argc == 4 && !strcmp(argv[1], "cat-all"))
 		return cat_all(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "index-pack"))

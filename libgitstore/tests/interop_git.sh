@@ -87,6 +87,25 @@ git clone -q "$w" "$tmp/clone"
 [ -x "$tmp/clone/run.sh" ] && [ -L "$tmp/clone/link" ] && [ -f "$tmp/clone/café.txt" ] || fail "checkout of our commit"
 echo "ok: our loose objects and pack pass git fsck --full --strict and verify-pack; git clones them"
 
+# ---- SHA-256 repositories: the same both ways
+s=$tmp/s
+git init -q -b main --object-format=sha256 "$s"
+(cd "$s" && printf 'sha256\n' > a && ln -s a l && git add -A && git commit -qm one &&
+	printf 'two\n' >> a && git commit -qam two && git tag -a t -m t && git gc -q --aggressive)
+pack=$(ls "$s"/.git/objects/pack/pack-*.pack)
+GITSTORE_ALGO=sha256 "$tool" cat-all "$pack" "${pack%.pack}.idx" > "$tmp/ours.txt"
+git -C "$s" cat-file --batch-all-objects --batch > "$tmp/git.txt"
+cmp "$tmp/ours.txt" "$tmp/git.txt" || fail "sha256 objects differ from git cat-file"
+GITSTORE_ALGO=sha256 "$tool" index-pack "$pack" "$tmp/ours.idx" > /dev/null
+cmp "$tmp/ours.idx" "${pack%.pack}.idx" || fail "sha256 .idx differs from git's"
+w=$tmp/w256.git
+git init -q --bare -b main --object-format=sha256 "$w"
+out=$(GITSTORE_ALGO=sha256 "$tool" write "$w")
+git --git-dir="$w" update-ref refs/heads/main "$(echo "$out" | awk '/^commit/ {print $2}')"
+git --git-dir="$w" fsck --full --strict --no-dangling || fail "git fsck --strict rejects our sha256 objects"
+for p in "$w"/objects/pack/*.idx; do git --git-dir="$w" verify-pack "$p" || fail "verify-pack rejects our sha256 pack"; done
+echo "ok: sha256 repositories: read as git cat-file prints them, .idx byte for byte, ours pass fsck --strict"
+
 # ---- 3. ocaml-dns.git
 if [ -z "$data" ] || [ ! -d "$data" ]; then
 	echo "ocaml-dns.git not found: its part skipped"
