@@ -81,6 +81,11 @@ const char *gitstore_strerror(int err)
 	case GITSTORE_EIDX_CHECKSUM: return "GITSTORE_EIDX_CHECKSUM: idx trailer checksum mismatch";
 	case GITSTORE_EIDX_PACK: return "GITSTORE_EIDX_PACK: idx names another pack (pack checksum differs)";
 	case GITSTORE_EOBJ_ID: return "GITSTORE_EOBJ_ID: object content does not hash to its id";
+	case GITSTORE_EREF_NAME: return "GITSTORE_EREF_NAME: bad ref name";
+	case GITSTORE_EREF_FORMAT: return "GITSTORE_EREF_FORMAT: ref file or packed-refs malformed";
+	case GITSTORE_EREF_DEPTH: return "GITSTORE_EREF_DEPTH: symbolic refs nested too deep";
+	case GITSTORE_EREF_STALE: return "GITSTORE_EREF_STALE: ref moved: its old value differs";
+	case GITSTORE_EREF_LOCKED: return "GITSTORE_EREF_LOCKED: ref locked by another update";
 	default: break;
 	}
 	return err > 0 ? "GITSTORE_OK: count" : "GITSTORE_E?: unknown error";

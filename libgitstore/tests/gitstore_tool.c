@@ -9,6 +9,9 @@
  *   cat-loose GITDIR          ids on stdin: each loose object as --batch prints it
  *   write GITDIR              write loose objects of every kind and a pack with
  *                             them, print the ids written (tree, commit, tag, pack)
+ *   show-refs GITDIR          "<hex> <name>" for every ref (loose and packed)
+ *   update-ref GITDIR NAME HEX [OLDHEX]   compare-and-swap a ref
+ *   check-refname NAME...     "ok" or "bad" per name, as git check-ref-format
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -131,7 +134,7 @@ static int px_remove(void *ctx, const char *name)
 	return unlink(path) == 0 ? 0 : errno == ENOENT ? GITSTORE_ENOENT : GITSTORE_EIO;
 }
 
-static int px_list(void *ctx, const char *dir, int (*each)(void *arg, const char *entry), void *arg)
+static int px_list(void *ctx, const char *dir, int (*each)(void *arg, const char *entry, bool is_dir), void *arg)
 {
 	char path[8192];
 	full(dir, path);
@@ -142,7 +145,7 @@ static int px_list(void *ctx, const char *dir, int (*each)(void *arg, const char
 	int rc = 0;
 	while (!rc && (de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			rc = each(arg, de->d_name);
+			rc = each(arg, de->d_name, de->d_type == DT_DIR);
 	closedir(d);
 	return rc;
 }
@@ -402,6 +405,45 @@ static int write_repo(const char *gitdir)
 	return 0;
 }
 
+static int show_one(void *arg, const char *name, const struct gitstore_ref *ref)
+{
+	char hex[GITSTORE_HEX_MAX];
+	gitstore_oid_to_hex(algo, &ref->id, hex);
+	printf("%s %s\n", ref->symbolic ? ref->target : hex, name);
+	return 0;
+}
+
+static void repo_open(struct gitstore_repo *r, const char *gitdir)
+{
+	static uint8_t arena[GITSTORE_INFLATE_ARENA];
+	snprintf(root, sizeof root, "%s", gitdir);
+	gitstore_repo_init(r, &px_ops, NULL, algo, NULL, arena, sizeof arena);
+}
+
+static int show_refs(const char *gitdir)
+{
+	struct gitstore_repo r;
+	repo_open(&r, gitdir);
+	int rc = gitstore_ref_list(&r, "refs/", show_one, NULL);
+	if (rc < 0)
+		die("list", rc);
+	return 0;
+}
+
+static int update_ref(const char *gitdir, const char *name, const char *hex, const char *oldhex)
+{
+	struct gitstore_repo r;
+	struct gitstore_oid id, old;
+	repo_open(&r, gitdir);
+	if (gitstore_oid_from_hex(algo, hex, strlen(hex), &id) < 0 ||
+		(oldhex && gitstore_oid_from_hex(algo, oldhex, strlen(oldhex), &old) < 0))
+		die("hex", GITSTORE_EHEX);
+	int rc = gitstore_ref_update(&r, name, &id, oldhex ? &old : NULL);
+	if (rc < 0)
+		die(name, rc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *a = getenv("GITSTORE_ALGO");
@@ -417,6 +459,15 @@ int main(int argc, char **argv)
 		return cat_loose(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "write"))
 		return write_repo(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "show-refs"))
+		return show_refs(argv[2]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "update-ref"))
+		return update_ref(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	if (argc >= 2 && !strcmp(argv[1], "check-refname")) {
+		for (int i = 2; i < argc; i++)
+			printf("%s\n", gitstore_refname_check(argv[i], 0) == 0 ? "ok" : "bad");
+		return 0;
+	}
 	fprintf(stderr, "usage: gitstore_tool cat-all|index-pack|verify|cat-loose|write ...\n");
 	return 2;
 }

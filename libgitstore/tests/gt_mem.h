@@ -126,7 +126,7 @@ static int gt_mem_remove(void *ctx, const char *name)
 	return 0;
 }
 
-static int gt_mem_list(void *ctx, const char *dir, int (*each)(void *arg, const char *entry), void *arg)
+static int gt_mem_list(void *ctx, const char *dir, int (*each)(void *arg, const char *entry, bool is_dir), void *arg)
 {
 	struct gt_mem *m = ctx;
 	size_t dl = strlen(dir);
@@ -139,9 +139,19 @@ static int gt_mem_list(void *ctx, const char *dir, int (*each)(void *arg, const 
 		char ent[160];
 		snprintf(ent, sizeof ent, "%s", n + dl + 1);
 		char *slash = strchr(ent, '/');
-		if (slash)
-			*slash = 0;   /* a subdirectory; may repeat */
-		int rc = each(arg, ent);
+		if (slash) {
+			/* a subdirectory: named once, at its first file */
+			*slash = 0;
+			int seen = 0;
+			for (int j = 0; j < i && !seen; j++) {
+				const char *o = m->f[j].name;
+				seen = m->f[j].used && strncmp(o, dir, dl) == 0 && o[dl] == '/' &&
+					strncmp(o + dl + 1, ent, strlen(ent)) == 0 && o[dl + 1 + strlen(ent)] == '/';
+			}
+			if (seen)
+				continue;
+		}
+		int rc = each(arg, ent, slash != NULL);
 		if (rc)
 			return rc;
 	}

@@ -68,6 +68,28 @@ git cat-file --batch < "$tmp/loose.ids" > "$tmp/git.txt"
 cmp "$tmp/ours.txt" "$tmp/git.txt" || fail "loose objects differ from git cat-file"
 echo "ok: $(wc -l < "$tmp/loose.ids") loose objects read as git cat-file prints them"
 
+# refs: packed by gc, loose since; ours list the same; git reads what we write
+cd "$r"
+git update-ref refs/heads/loose-branch HEAD~1
+"$tool" show-refs .git | sort > "$tmp/ours.refs"
+git for-each-ref --format='%(objectname) %(refname)' | sort > "$tmp/git.refs"
+cmp "$tmp/ours.refs" "$tmp/git.refs" || fail "refs differ from git for-each-ref"
+head=$(git rev-parse HEAD)
+"$tool" update-ref .git refs/heads/ours "$head"
+"$tool" update-ref .git refs/heads/ours "$(git rev-parse HEAD~1)" "$head"
+! "$tool" update-ref .git refs/heads/ours "$head" "$head" 2>/dev/null || fail "stale compare-and-swap accepted"
+[ "$(git rev-parse refs/heads/ours)" = "$(git rev-parse HEAD~1)" ] || fail "git reads our ref wrong"
+"$tool" update-ref .git refs/tags/v1 "$head" 2>/dev/null   # packed before: now loose, overriding
+[ "$(git rev-parse refs/tags/v1)" = "$head" ] || fail "loose ref does not override packed for git"
+git fsck --no-dangling > /dev/null || fail "git fsck after our ref updates"
+names=(refs/heads/main refs/heads/a..b refs/heads/.x refs/heads/x.lock refs/heads/@ @ refs/heads/a@{b
+	'refs/heads/a b' refs/heads/a~ refs/heads/a: main refs//x refs/x/ refs/x. 'refs/heads/é' refs/heads/a*b
+	'refs/heads/a?b' 'refs/heads/a[b' 'refs/heads/a\b' refs/heads/@{ refs/heads/{x} refs/.lock/x refs/a.lock/b)
+for n in "${names[@]}"; do git check-ref-format "$n" && echo ok || echo bad; done > "$tmp/git.names"
+"$tool" check-refname "${names[@]}" > "$tmp/ours.names"
+cmp "$tmp/ours.names" "$tmp/git.names" || fail "ref name rules differ from git check-ref-format"
+echo "ok: refs listed as git for-each-ref does; our updates read by git; ${#names[@]} names judged as check-ref-format does"
+
 # ---- 2. libgitstore writes, git checks
 w=$tmp/w.git
 git init -q --bare -b main "$w"

@@ -2,7 +2,8 @@
 """Write the seed corpora of libgitstore's fuzz harnesses (run from the repo root).
 
 fuzz/corpus/gitstore_object: trees, commits, tags, idents, headers (first byte picks the parser)
-fuzz/corpus/gitstore_pack:   small packs made by git (with deltas), and deltas (odd first byte)
+fuzz/corpus/gitstore_pack:   small packs made by git (with deltas) without their trailer (the
+                             harness appends it), and deltas (odd first byte)
 fuzz/corpus/gitstore_idx:    the .idx files of those packs, one with 64-bit offsets
 """
 import hashlib, os, subprocess, tempfile, zlib, struct
@@ -65,7 +66,7 @@ with tempfile.TemporaryDirectory() as t:
     for fn in sorted(os.listdir(pd)):
         data = open(os.path.join(pd, fn), 'rb').read()
         if fn.endswith('.pack'):
-            put('pack', 'git-ofs-delta.pack', b'\x00' + data)
+            put('pack', 'git-ofs-delta.pack', b'\x00' + data[:-20])
         if fn.endswith('.idx'):
             put('idx', 'git.idx', data)
     # the same objects with REF_DELTA bases (no ofs-delta)
@@ -75,7 +76,7 @@ with tempfile.TemporaryDirectory() as t:
     ids = b'\n'.join(l.split(b' ')[0] for l in revs.splitlines()) + b'\n'
     ref = subprocess.run(['git', '-C', t, '-c', 'repack.useDeltaBaseOffset=false', 'pack-objects', '--stdout'],
                          env=env, check=True, capture_output=True, input=ids).stdout
-    put('pack', 'git-ref-delta.pack', b'\x00' + ref)
+    put('pack', 'git-ref-delta.pack', b'\x00' + ref[:-20])
 
 def sha(b): return hashlib.sha1(b).digest()
 def ofs(rel):
@@ -96,7 +97,7 @@ def pack(entries):
             hdr += bytes([c | 0x80]); c = size & 0x7f; size >>= 7
         hdr += bytes([c])
         body += hdr + extra + zlib.compress(raw)
-    return body + sha(body)
+    return body
 put('pack', 'one-blob.pack', b'\x00' + pack([(3, 6, b'', b'hello\n')]))
 put('pack', 'lying-size.pack', b'\x00' + pack([(3, 5, b'', b'hello\n')]))
 blob = b'The quick brown fox jumps over the lazy dog\n'

@@ -132,7 +132,12 @@ enum gitstore_err {
 	GITSTORE_EIDX_CHECKSUM = -74, /* idx trailer checksum mismatch */
 	GITSTORE_EIDX_PACK = -75, /* idx names another pack (pack checksum differs) */
 	GITSTORE_EOBJ_ID = -76, /* object content does not hash to its id */
-	GITSTORE_ERR_MIN_ = -77 /* one below the lowest code */
+	GITSTORE_EREF_NAME = -77, /* bad ref name */
+	GITSTORE_EREF_FORMAT = -78, /* ref file or packed-refs malformed */
+	GITSTORE_EREF_DEPTH = -79, /* symbolic refs nested too deep */
+	GITSTORE_EREF_STALE = -80, /* ref moved: its old value differs */
+	GITSTORE_EREF_LOCKED = -81, /* ref locked by another update */
+	GITSTORE_ERR_MIN_ = -82 /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "GITSTORE_ENOMEM: buffer full". Never NULL. */
@@ -444,10 +449,11 @@ struct gitstore_storage_ops {
 	int (*rename)(void *ctx, const char *from, const char *to, unsigned flags);
 	/* Remove the file `name`. */
 	int (*remove)(void *ctx, const char *name);
-	/* Call each(arg, entry) for each entry of directory `dir` ("refs/heads",
-	 * "objects/pack"), files and directories alike, without "." and "..", in
-	 * any order. A nonzero return of each stops the walk and is returned. */
-	int (*list)(void *ctx, const char *dir, int (*each)(void *arg, const char *entry), void *arg);
+	/* Call each(arg, entry, is_dir) for each entry of directory `dir`
+	 * ("refs/heads", "objects/pack"), without "." and "..", in any order.
+	 * A nonzero return of each stops the walk and is returned. each may call
+	 * list again (refs are walked depth first). */
+	int (*list)(void *ctx, const char *dir, int (*each)(void *arg, const char *entry, bool is_dir), void *arg);
 };
 
 /* Random bytes (temporary file names): 0 on success. */
@@ -705,7 +711,69 @@ int gitstore_pack_writer_object(struct gitstore_pack_writer *w, int type, const 
 /* End the pack: writes the trailer (hash length bytes) and gives it in *checksum. GITSTORE_EINVAL if objects are missing. */
 int gitstore_pack_writer_finish(struct gitstore_pack_writer *w, uint8_t *out, size_t cap, struct gitstore_oid *checksum);
 
-/*@REFS@*/
+/* ---------------------------------------------------------------- refs */
+
+/*
+ * Refs as git keeps them: a loose ref is a file "refs/heads/main" holding
+ * "<hex>\n", or "ref: <target>\n" for a symbolic ref (HEAD); packed-refs holds
+ * "<hex> <name>\n" lines, each optionally followed by "^<hex>\n" (the peeled
+ * tag), after an optional "# pack-refs with: ..." line. A loose ref
+ * overrides a packed one.
+ *
+ * Updates take git's lock: "<name>.lock" is created exclusively (an append
+ * to a temporary file, renamed with GITSTORE_RENAME_NOREPLACE), the old value
+ * is compared, and the lock is renamed over the ref. A concurrent update
+ * finds the lock and loses cleanly (GITSTORE_EREF_LOCKED), a changed old
+ * value is GITSTORE_EREF_STALE; the ref is never half-written.
+ */
+#define GITSTORE_REFNAME_MAX 256
+
+/* Flags of gitstore_refname_check (git check-ref-format's options). */
+#define GITSTORE_REFNAME_ONELEVEL 1u   /* allow names without '/', such as HEAD */
+/*
+ * git check-ref-format: no component empty, starting with '.' or ending in
+ * ".lock"; no "..", "@{", '\\', control characters, space, '~', '^', ':',
+ * '?', '*', '['; not "@", not ending in '/' or '.'; at least two components
+ * unless ONELEVEL; at most GITSTORE_REFNAME_MAX - 1 bytes here.
+ * 0 or GITSTORE_EREF_NAME.
+ */
+int gitstore_refname_check(const char *name, unsigned flags);
+
+struct gitstore_ref {
+	bool symbolic;
+	struct gitstore_oid id;                 /* a direct ref's value */
+	char target[GITSTORE_REFNAME_MAX];      /* a symbolic ref's target */
+	bool peeled_known;                      /* from packed-refs' "^" line */
+	struct gitstore_oid peeled;
+};
+/* One ref as stored (symbolic refs not followed): 0, GITSTORE_ENOENT, GITSTORE_EREF_FORMAT, GITSTORE_EREF_NAME. */
+int gitstore_ref_read(struct gitstore_repo *r, const char *name, struct gitstore_ref *out);
+/*
+ * Follow symbolic refs (at most 5, as git: GITSTORE_EREF_DEPTH) to an id.
+ * *resolved (may be NULL, GITSTORE_REFNAME_MAX bytes) gets the last name.
+ */
+int gitstore_ref_resolve(struct gitstore_repo *r, const char *name, struct gitstore_oid *id, char *resolved);
+/*
+ * Set name to id, atomically, if its value is still old: old NULL accepts
+ * any value, an all-zero old requires that the ref does not exist.
+ * GITSTORE_EREF_STALE when it moved, GITSTORE_EREF_LOCKED when another
+ * update holds its lock.
+ */
+int gitstore_ref_update(struct gitstore_repo *r, const char *name, const struct gitstore_oid *id,
+	const struct gitstore_oid *old);
+/* Make name a symbolic ref to target ("HEAD" -> "refs/heads/main"). */
+int gitstore_ref_symbolic(struct gitstore_repo *r, const char *name, const char *target);
+/* Delete name (loose and packed) if its value is still old (NULL: any). */
+int gitstore_ref_delete(struct gitstore_repo *r, const char *name, const struct gitstore_oid *old);
+/*
+ * Call each(arg, name, ref) for every ref under prefix ("refs/", "refs/tags/"),
+ * loose and packed, each name once, in no particular order. A nonzero
+ * return of each stops the walk and is returned.
+ */
+int gitstore_ref_list(struct gitstore_repo *r, const char *prefix,
+	int (*each)(void *arg, const char *name, const struct gitstore_ref *ref), void *arg);
+
+/*@KV@*/
 
 #ifdef __cplusplus
 }
