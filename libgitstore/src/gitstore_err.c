@@ -86,6 +86,9 @@ const char *gitstore_strerror(int err)
 	case GITSTORE_EREF_DEPTH: return "GITSTORE_EREF_DEPTH: symbolic refs nested too deep";
 	case GITSTORE_EREF_STALE: return "GITSTORE_EREF_STALE: ref moved: its old value differs";
 	case GITSTORE_EREF_LOCKED: return "GITSTORE_EREF_LOCKED: ref locked by another update";
+	case GITSTORE_EKV_PATH: return "GITSTORE_EKV_PATH: bad key-value path";
+	case GITSTORE_EKV_NOTDIR: return "GITSTORE_EKV_NOTDIR: a path component is a file";
+	case GITSTORE_EKV_ISDIR: return "GITSTORE_EKV_ISDIR: path is a directory";
 	default: break;
 	}
 	return err > 0 ? "GITSTORE_OK: count" : "GITSTORE_E?: unknown error";

@@ -19,6 +19,10 @@ int gitstore_repo_init(struct gitstore_repo *r, const struct gitstore_storage_op
 	r->random = NULL;
 	r->random_ctx = NULL;
 	r->priv.counter = 0;
+	r->priv.packs = NULL;
+	r->priv.npacks = 0;
+	r->priv.scratch = NULL;
+	r->priv.scratch_cap = 0;
 	return 0;
 }
 
@@ -46,4 +50,29 @@ int gitstore_int_tmp_name(struct gitstore_repo *r, const char *dir, char *out, s
 	}
 	out[dl + 5 + 16] = 0;
 	return 0;
+}
+
+void gitstore_repo_set_packs(struct gitstore_repo *r, struct gitstore_pack *packs, size_t npacks,
+	uint8_t *scratch, size_t scratch_cap)
+{
+	r->priv.packs = packs;
+	r->priv.npacks = packs ? npacks : 0;
+	r->priv.scratch = scratch;
+	r->priv.scratch_cap = scratch ? scratch_cap : 0;
+}
+
+int gitstore_obj_read(struct gitstore_repo *r, const struct gitstore_oid *id, int *type,
+	uint8_t *buf, size_t cap, size_t *needed)
+{
+	for (size_t i = 0; i < r->priv.npacks; i++) {
+		struct gitstore_pack *p = &r->priv.packs[i];
+		if (!p->idx || gitstore_idx_find(p->idx, id, NULL, NULL) < 0)
+			continue;
+		struct gitstore_pack_buf b = { buf, cap, r->priv.scratch, r->priv.scratch_cap, 0, 0 };
+		int rc = gitstore_pack_get(p, id, &b, type);
+		if (rc == GITSTORE_ENOMEM && needed)
+			*needed = b.out_needed > cap ? b.out_needed : b.scratch_needed;
+		return rc;
+	}
+	return gitstore_loose_read(r, id, type, buf, cap, needed);
 }

@@ -137,7 +137,10 @@ enum gitstore_err {
 	GITSTORE_EREF_DEPTH = -79, /* symbolic refs nested too deep */
 	GITSTORE_EREF_STALE = -80, /* ref moved: its old value differs */
 	GITSTORE_EREF_LOCKED = -81, /* ref locked by another update */
-	GITSTORE_ERR_MIN_ = -82 /* one below the lowest code */
+	GITSTORE_EKV_PATH = -82, /* bad key-value path */
+	GITSTORE_EKV_NOTDIR = -83, /* a path component is a file */
+	GITSTORE_EKV_ISDIR = -84, /* path is a directory */
+	GITSTORE_ERR_MIN_ = -85 /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "GITSTORE_ENOMEM: buffer full". Never NULL. */
@@ -474,6 +477,10 @@ struct gitstore_repo {
 	void *random_ctx;
 	struct {
 		uint64_t counter;
+		struct gitstore_pack *packs;
+		size_t npacks;
+		uint8_t *scratch;
+		size_t scratch_cap;
 	} priv;
 };
 /* 0, or GITSTORE_EINVAL for an unknown algo or a NULL ops. limits: NULL for defaults. */
@@ -773,7 +780,98 @@ int gitstore_ref_delete(struct gitstore_repo *r, const char *name, const struct 
 int gitstore_ref_list(struct gitstore_repo *r, const char *prefix,
 	int (*each)(void *arg, const char *name, const struct gitstore_ref *ref), void *arg);
 
-/*@KV@*/
+/* ---------------------------------------------------------------- the object database */
+
+/*
+ * Packs the caller has opened (each .pack and .idx mapped or read, then
+ * gitstore_pack_open) are attached to a repository with a scratch buffer for
+ * their delta chains (struct gitstore_pack_buf's scratch); gitstore_obj_read
+ * then looks in each pack, then among the loose objects.
+ */
+void gitstore_repo_set_packs(struct gitstore_repo *r, struct gitstore_pack *packs, size_t npacks,
+	uint8_t *scratch, size_t scratch_cap);
+/*
+ * Read any object: its size, *type set; GITSTORE_ENOENT when no pack and no
+ * loose object has it; GITSTORE_ENOMEM with *needed (the object, or the
+ * scratch a pack needs: compare with the capacities) when buf is short.
+ */
+int gitstore_obj_read(struct gitstore_repo *r, const struct gitstore_oid *id, int *type,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+/* ---------------------------------------------------------------- the key-value view */
+
+/*
+ * A branch seen as a versioned key-value store (what Irmin and git-kv
+ * offer): keys are paths "a/b/c" in the branch's tree, values are blobs.
+ * Reads look at the head (or any commit); a batch of changes becomes one
+ * commit, made only if the branch still points where it did (test-and-set,
+ * GITSTORE_EREF_STALE otherwise). New objects are written loose.
+ *
+ * Paths: components separated by single '/', none empty, ".", ".." or a
+ * .git variant, no NUL; at most GITSTORE_KV_DEPTH components
+ * (GITSTORE_EKV_PATH otherwise).
+ *
+ * The work buffer lent to gitstore_kv_init holds the trees being read and
+ * written: two halves, each at least the largest tree on a path plus one
+ * entry (GITSTORE_ENOMEM otherwise). gitstore_kv_diff uses the whole buffer
+ * as a stack of the trees on the current path, two per level.
+ */
+#define GITSTORE_KV_DEPTH 32
+struct gitstore_kv {
+	struct gitstore_repo *repo;
+	char branch[GITSTORE_REFNAME_MAX];
+	uint8_t *work;
+	size_t work_cap;
+};
+int gitstore_kv_init(struct gitstore_kv *kv, struct gitstore_repo *r, const char *branch,
+	uint8_t *work, size_t work_cap);
+/* The branch's head commit: 0, or GITSTORE_ENOENT for a branch not born yet. */
+int gitstore_kv_head(struct gitstore_kv *kv, struct gitstore_oid *commit);
+/*
+ * The value at path in commit (NULL: the head) into out: its size.
+ * GITSTORE_ENOENT, GITSTORE_EKV_ISDIR (a directory), GITSTORE_EKV_NOTDIR (a
+ * file on the way), GITSTORE_ENOMEM with *needed.
+ */
+int gitstore_kv_get(struct gitstore_kv *kv, const struct gitstore_oid *commit, const char *path,
+	uint8_t *out, size_t cap, size_t *needed);
+/* Each entry of the directory at path ("" for the root): each(arg, entry) until it returns nonzero. */
+int gitstore_kv_list(struct gitstore_kv *kv, const struct gitstore_oid *commit, const char *path,
+	int (*each)(void *arg, const struct gitstore_tree_entry *e), void *arg);
+
+struct gitstore_kv_change {
+	const char *path;
+	const uint8_t *value;   /* NULL: remove path */
+	size_t len;
+	uint32_t mode;          /* 0: GITSTORE_MODE_FILE */
+};
+struct gitstore_kv_commit_info {
+	struct gitstore_slice author;     /* idents as gitstore_ident_write makes them */
+	struct gitstore_slice committer;
+	struct gitstore_slice message;
+};
+/*
+ * Apply n changes (in order) to the head's tree and commit the result on the
+ * branch. expect (may be NULL): the head the caller based its changes on; a
+ * branch that moved since is GITSTORE_EREF_STALE, and nothing is changed.
+ * Directories left empty disappear, as in git. Removing a missing path is
+ * GITSTORE_ENOENT. The new commit's id goes to *commit.
+ */
+int gitstore_kv_commit(struct gitstore_kv *kv, const struct gitstore_kv_change *ch, size_t n,
+	const struct gitstore_kv_commit_info *ci, const struct gitstore_oid *expect, struct gitstore_oid *commit);
+/*
+ * The history of path: each(arg, commit) for every commit on the head's
+ * first-parent chain whose value at path differs from its parent's, newest
+ * first, looking at no more than max commits.
+ */
+int gitstore_kv_history(struct gitstore_kv *kv, const char *path, uint32_t max,
+	int (*each)(void *arg, const struct gitstore_oid *commit), void *arg);
+/*
+ * The paths whose value differs between commits a and b (a NULL: the empty
+ * tree): each(arg, path, old, new) with a zero id for a side without it.
+ */
+int gitstore_kv_diff(struct gitstore_kv *kv, const struct gitstore_oid *a, const struct gitstore_oid *b,
+	int (*each)(void *arg, const char *path, const struct gitstore_oid *old, const struct gitstore_oid *new_id),
+	void *arg);
 
 #ifdef __cplusplus
 }
