@@ -12,6 +12,8 @@
  *   show-refs GITDIR          "<hex> <name>" for every ref (loose and packed)
  *   update-ref GITDIR NAME HEX [OLDHEX]   compare-and-swap a ref
  *   check-refname NAME...     "ok" or "bad" per name, as git check-ref-format
+ *   kv-get GITDIR BRANCH PATH          the value at PATH on BRANCH (packs and loose)
+ *   kv-set GITDIR BRANCH PATH VALUE    commit PATH=VALUE on BRANCH (VALUE "-": remove)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -444,6 +446,76 @@ static int update_ref(const char *gitdir, const char *name, const char *hex, con
 	return 0;
 }
 
+static struct gitstore_idx kv_idx[16];
+static struct gitstore_pack kv_packs[16];
+static uint8_t kv_scratch[8 * 64 + (64 << 20)];
+static uint8_t kv_parena[GITSTORE_INFLATE_ARENA];
+static struct gitstore_arena kv_pa;
+
+/* A repository with every pack of objects/pack mapped and attached. */
+static void kv_repo(struct gitstore_repo *r, const char *gitdir)
+{
+	static uint8_t arena[GITSTORE_DEFLATE_ARENA];
+	char dir[4096];
+	snprintf(root, sizeof root, "%s", gitdir);
+	gitstore_repo_init(r, &px_ops, NULL, algo, NULL, arena, sizeof arena);
+	gitstore_arena_init(&kv_pa, kv_parena, sizeof kv_parena);
+	snprintf(dir, sizeof dir, "%s/objects/pack", gitdir);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+	while (d && (de = readdir(d)) && n < 16) {
+		size_t l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".idx"))
+			continue;
+		char ip[8400], pp[8400];
+		size_t il, pl;
+		snprintf(ip, sizeof ip, "%s/%s", dir, de->d_name);
+		snprintf(pp, sizeof pp, "%s/%.*s.pack", dir, (int)(l - 4), de->d_name);
+		const uint8_t *id = map_file(ip, &il), *pd = map_file(pp, &pl);
+		int rc = gitstore_idx_parse(&kv_idx[n], algo, id, il, pl, 0);
+		if (rc == 0)
+			rc = gitstore_pack_open(&kv_packs[n], algo, pd, pl, &kv_idx[n], NULL, &kv_pa);
+		if (rc < 0)
+			die(pp, rc);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	gitstore_repo_set_packs(r, kv_packs, n, kv_scratch, sizeof kv_scratch);
+}
+
+static int kv_cmd(int argc, char **argv)
+{
+	struct gitstore_repo r;
+	struct gitstore_kv kv;
+	static uint8_t work[1 << 22], out[1 << 24];
+	kv_repo(&r, argv[2]);
+	int rc = gitstore_kv_init(&kv, &r, argv[3], work, sizeof work);
+	if (rc < 0)
+		die("kv", rc);
+	if (argc == 5) {
+		rc = gitstore_kv_get(&kv, NULL, argv[4], out, sizeof out, NULL);
+		if (rc < 0)
+			die(argv[4], rc);
+		fwrite(out, 1, (size_t)rc, stdout);
+		return 0;
+	}
+	uint8_t who[128];
+	int wl = gitstore_ident_write("K V Store", "kv@example.org", 1700000100, 0, who, sizeof who);
+	struct gitstore_kv_commit_info ci = { { who, (size_t)wl }, { who, (size_t)wl }, { (const uint8_t *)"kv-set\n", 7 } };
+	bool rm = !strcmp(argv[5], "-");
+	struct gitstore_kv_change ch = { argv[4], rm ? NULL : (const uint8_t *)argv[5], rm ? 0 : strlen(argv[5]), 0 };
+	struct gitstore_oid c;
+	rc = gitstore_kv_commit(&kv, &ch, 1, &ci, NULL, &c);
+	if (rc < 0)
+		die(argv[4], rc);
+	char hex[GITSTORE_HEX_MAX];
+	gitstore_oid_to_hex(algo, &c, hex);
+	printf("%s\n", hex);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *a = getenv("GITSTORE_ALGO");
@@ -463,6 +535,8 @@ int main(int argc, char **argv)
 		return show_refs(argv[2]);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "update-ref"))
 		return update_ref(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	if ((argc == 5 && !strcmp(argv[1], "kv-get")) || (argc == 6 && !strcmp(argv[1], "kv-set")))
+		return kv_cmd(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "check-refname")) {
 		for (int i = 2; i < argc; i++)
 			printf("%s\n", gitstore_refname_check(argv[i], 0) == 0 ? "ok" : "bad");
