@@ -493,3 +493,164 @@ int gitstore_kv_diff(struct gitstore_kv *kv, const struct gitstore_oid *a, const
 	d.path[0] = 0;
 	return diff_trees(&d, 0, 0, 0, &ta, &tb);
 }
+
+/* ---- three-way merge ---- */
+
+struct merge {
+	struct gitstore_kv *kv;
+	int (*conflict)(void *arg, const char *path);
+	void *arg;
+	int conflicts;
+	char path[4096];
+};
+
+/* Same mode and id, or both absent. */
+static bool same(const struct gitstore_tree_entry *x, const struct gitstore_tree_entry *y)
+{
+	if (!x || !y)
+		return x == y;
+	return x->mode == y->mode && gitstore_oid_cmp(&x->id, &y->id) == 0;
+}
+
+static int merge_trees(struct merge *m, size_t top, size_t plen, int depth, const struct gitstore_oid *ids[3],
+	struct gitstore_oid *out, bool *empty);
+
+/* Decide one path; the entry to keep in *keep (NULL: none). */
+static int merge_entry(struct merge *m, size_t top, size_t plen, int depth,
+	const struct gitstore_tree_entry *e[3], struct gitstore_tree_entry *res, bool *keep)
+{
+	const struct gitstore_tree_entry *a = e[0], *b = e[1], *c = e[2], *pick;
+	const struct gitstore_tree_entry *any = a ? a : b ? b : c;
+	if (same(b, c) || same(a, c))
+		pick = b;
+	else if (same(a, b))
+		pick = c;
+	else {
+		size_t n = any->name.len, at = plen + (plen ? 1 : 0);
+		if (at + n + 1 > sizeof m->path)
+			return GITSTORE_EKV_PATH;
+		if (plen)
+			m->path[plen] = '/';
+		memcpy(m->path + at, any->name.p, n);
+		m->path[at + n] = 0;
+		int rc = 0;
+		/* directories (or nothing) on every side: merge what is inside, so a
+		 * removal on one side meets the other's changes file by file */
+		if ((!a || is_dir(a->mode)) && (!b || is_dir(b->mode)) && (!c || is_dir(c->mode))) {
+			const struct gitstore_oid *sub[3] = { a ? &a->id : &zero_id, b ? &b->id : &zero_id,
+				c ? &c->id : &zero_id };
+			bool sub_empty;
+			res->mode = GITSTORE_MODE_DIR;
+			res->name = any->name;
+			rc = merge_trees(m, top, at + n, depth + 1, sub, &res->id, &sub_empty);
+			m->path[plen] = 0;
+			*keep = !sub_empty;
+			return rc;
+		}
+		m->conflicts++;
+		if (m->conflict)
+			rc = m->conflict(m->arg, m->path);
+		m->path[plen] = 0;
+		pick = b;
+		if (rc)
+			return rc;
+	}
+	*keep = pick != NULL;
+	if (pick)
+		*res = *pick;
+	return 0;
+}
+
+static int merge_trees(struct merge *m, size_t top, size_t plen, int depth, const struct gitstore_oid *ids[3],
+	struct gitstore_oid *out, bool *empty)
+{
+	struct gitstore_kv *kv = m->kv;
+	size_t len[3], idl = gitstore_hash_len(kv->repo->algo);
+	struct gitstore_tree_iter it[3];
+	struct gitstore_tree_entry cur[3];
+	int more[3], rc;
+	*out = zero_id;
+	*empty = true;
+	if (depth > GITSTORE_KV_DEPTH)
+		return GITSTORE_EKV_PATH;
+	for (int k = 0; k < 3; k++) {
+		if ((rc = read_obj(kv, ids[k], GITSTORE_TREE, kv->work + top, kv->work_cap - top, &len[k])) < 0)
+			return rc;
+		gitstore_tree_iter_init(&it[k], kv->repo->algo, kv->work + top, len[k]);
+		top += len[k];
+	}
+	/* The merged tree is no bigger than the three together (plus mode spelling slack). */
+	size_t ocap = len[0] + len[1] + len[2] + 64, o = 0;
+	if (kv->work_cap - top < ocap)
+		return GITSTORE_ENOMEM;
+	uint8_t *ob = kv->work + top;
+	top += ocap;
+	for (int k = 0; k < 3; k++)
+		if ((more[k] = gitstore_tree_next(&it[k], &cur[k])) < 0)
+			return more[k];
+	for (;;) {
+		int lo = -1;
+		for (int k = 0; k < 3; k++)
+			if (more[k] == 1 && (lo < 0 || gitstore_tree_entry_cmp(&cur[k], &cur[lo]) < 0))
+				lo = k;
+		if (lo < 0)
+			break;
+		const struct gitstore_tree_entry *e[3];
+		for (int k = 0; k < 3; k++)
+			e[k] = more[k] == 1 && gitstore_tree_entry_cmp(&cur[k], &cur[lo]) == 0 ? &cur[k] : NULL;
+		struct gitstore_tree_entry res;
+		bool keep = false;
+		if ((rc = merge_entry(m, top, plen, depth, e, &res, &keep)) != 0)
+			return rc;
+		if (keep && (rc = emit(ob, ocap, &o, res.mode, res.name.p, res.name.len, &res.id, idl)) < 0)
+			return rc;
+		for (int k = 0; k < 3; k++)
+			if (e[k] && (more[k] = gitstore_tree_next(&it[k], &cur[k])) < 0)
+				return more[k];
+	}
+	*empty = o == 0;
+	if ((*empty && depth > 0) || m->conflicts)
+		return 0;
+	return gitstore_loose_write(kv->repo, GITSTORE_TREE, ob, o, 0, out);
+}
+
+int gitstore_kv_merge(struct gitstore_kv *kv, const struct gitstore_oid *base, const struct gitstore_oid *theirs,
+	const struct gitstore_kv_commit_info *ci, const struct gitstore_oid *expect,
+	int (*conflict)(void *arg, const char *path), void *arg, struct gitstore_oid *commit)
+{
+	struct gitstore_oid head, t[3];
+	int rc = gitstore_kv_head(kv, &head);
+	if (rc < 0)
+		return rc;
+	if (expect && gitstore_oid_cmp(expect, &head) != 0)
+		return GITSTORE_EREF_STALE;
+	t[0] = zero_id;
+	if ((base && (rc = commit_tree(kv, base, &t[0], NULL, NULL)) < 0) ||
+		(rc = commit_tree(kv, &head, &t[1], NULL, NULL)) < 0 ||
+		(rc = commit_tree(kv, theirs, &t[2], NULL, NULL)) < 0)
+		return rc;
+	struct merge m;
+	m.kv = kv;
+	m.conflict = conflict;
+	m.arg = arg;
+	m.conflicts = 0;
+	m.path[0] = 0;
+	const struct gitstore_oid *ids[3] = { &t[0], &t[1], &t[2] };
+	struct gitstore_oid tree;
+	bool empty;
+	if ((rc = merge_trees(&m, 0, 0, 0, ids, &tree, &empty)) < 0)
+		return rc;
+	if (m.conflicts)
+		return m.conflicts;
+	struct gitstore_oid parents[2] = { head, *theirs };
+	struct gitstore_commit_info info = {
+		.tree = &tree, .parents = parents, .nparents = 2,
+		.author = ci->author, .committer = ci->committer, .message = ci->message,
+	};
+	uint8_t *w = kv->work;
+	if ((rc = gitstore_commit_write(kv->repo->algo, &info, w, kv->work_cap, NULL)) < 0)
+		return rc;
+	if ((rc = gitstore_loose_write(kv->repo, GITSTORE_COMMIT, w, (size_t)rc, 0, commit)) < 0)
+		return rc;
+	return gitstore_ref_update(kv->repo, kv->branch, commit, &head);
+}

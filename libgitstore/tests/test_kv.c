@@ -264,12 +264,88 @@ static void test_through_pack(void **state)
 	gt_mem_free(&mem);
 }
 
+struct paths {
+	char s[8][128];
+	int n;
+};
+
+static int add_path(void *arg, const char *path)
+{
+	struct paths *p = arg;
+	snprintf(p->s[p->n++], 128, "%s", path);
+	return 0;
+}
+
+static void test_merge(void **state)
+{
+	(void)state;
+	struct gitstore_repo r;
+	struct gitstore_kv kv, fk;
+	struct gitstore_oid base, ours, theirs, m, head;
+	char v[256];
+	setup_kv(&r, &kv);
+	assert_int_equal(gitstore_kv_init(&fk, &r, "refs/heads/feature", work, sizeof work), 0);
+	const struct gitstore_kv_change c0[] = { CH("README", "hello\n"), CH("site/index.html", "one\n"),
+		CH("site/css/main.css", "css\n"), CH("gone.txt", "bye\n"), CH("both.txt", "same\n") };
+	assert_int_equal(gitstore_kv_commit(&kv, c0, 5, &info, NULL, &base), 0);
+	assert_int_equal(gitstore_ref_update(&r, "refs/heads/feature", &base, NULL), 0);
+	const struct gitstore_kv_change co[] = { CH("site/index.html", "two\n"), CH("site/a", "a\n"),
+		RM("gone.txt"), CH("both.txt", "changed alike\n") };
+	assert_int_equal(gitstore_kv_commit(&kv, co, 4, &info, NULL, &ours), 0);
+	const struct gitstore_kv_change ct[] = { CH("site/css/main.css", "CSS\n"), CH("site/b", "b\n"),
+		CH("new.txt", "new\n"), CH("both.txt", "changed alike\n") };
+	assert_int_equal(gitstore_kv_commit(&fk, ct, 4, &info, NULL, &theirs), 0);
+
+	struct paths p = { .n = 0 };
+	assert_int_equal(gitstore_kv_merge(&kv, &base, &theirs, &info, &base, add_path, &p, &m), GITSTORE_EREF_STALE);
+	assert_int_equal(gitstore_kv_merge(&kv, &base, &theirs, &info, &ours, add_path, &p, &m), 0);
+	assert_int_equal(p.n, 0);
+	assert_int_equal(gitstore_kv_head(&kv, &head), 0);
+	assert_memory_equal(head.b, m.b, 20);
+	static const char *const want[][2] = {
+		{ "README", "hello\n" }, { "site/index.html", "two\n" }, { "site/css/main.css", "CSS\n" },
+		{ "site/a", "a\n" }, { "site/b", "b\n" }, { "new.txt", "new\n" }, { "both.txt", "changed alike\n" },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		assert_int_equal(get(&kv, NULL, want[i][0], v), (int)strlen(want[i][1]));
+		assert_string_equal(v, want[i][1]);
+	}
+	assert_int_equal(get(&kv, NULL, "gone.txt", v), GITSTORE_ENOENT);
+	/* the merge commit has both parents, ours first */
+	int type;
+	static uint8_t cbuf[1024];
+	int n = gitstore_obj_read(&r, &m, &type, cbuf, sizeof cbuf, NULL);
+	struct gitstore_commit cm;
+	struct gitstore_oid p1;
+	assert_int_equal(gitstore_commit_parse(GITSTORE_SHA1, cbuf, (size_t)n, &cm), 0);
+	assert_int_equal(cm.nparents, 2);
+	gitstore_commit_parent(&cm, 1, &p1);
+	assert_memory_equal(p1.b, theirs.b, 20);
+
+	/* conflicts: changed differently on both sides, modified against removed */
+	const struct gitstore_kv_change x1[] = { CH("README", "ours\n"), CH("site/css/main.css", "mine\n") };
+	const struct gitstore_kv_change x2[] = { CH("README", "theirs\n"), RM("site/css/main.css") };
+	struct gitstore_oid mbase = m, o2, t2, none;
+	assert_int_equal(gitstore_ref_update(&r, "refs/heads/feature", &m, NULL), 0);
+	assert_int_equal(gitstore_kv_commit(&kv, x1, 2, &info, NULL, &o2), 0);
+	assert_int_equal(gitstore_kv_commit(&fk, x2, 2, &info, NULL, &t2), 0);
+	p.n = 0;
+	assert_int_equal(gitstore_kv_merge(&kv, &mbase, &t2, &info, NULL, add_path, &p, &none), 2);
+	assert_int_equal(p.n, 2);
+	assert_string_equal(p.s[0], "README");
+	assert_string_equal(p.s[1], "site/css/main.css");
+	assert_int_equal(gitstore_kv_head(&kv, &head), 0);
+	assert_memory_equal(head.b, o2.b, 20);   /* nothing committed */
+	gt_mem_free(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kv),
 		cmocka_unit_test(test_bad_paths),
 		cmocka_unit_test(test_through_pack),
+		cmocka_unit_test(test_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -873,6 +873,23 @@ int gitstore_kv_diff(struct gitstore_kv *kv, const struct gitstore_oid *a, const
 	int (*each)(void *arg, const char *path, const struct gitstore_oid *old, const struct gitstore_oid *new_id),
 	void *arg);
 
+/*
+ * Merge theirs (a commit) into the branch with base (their common ancestor,
+ * found by the caller; NULL: the empty tree), path by path as git's
+ * three-way merge of trees: a path changed on one side only takes that
+ * side; changed the same way on both, it takes it; changed differently on
+ * both, it is a conflict, reported with conflict(arg, path). Directories
+ * changed on both sides are merged recursively; files are not merged line
+ * by line (a conflict). Returns the number of conflicts: 0 means the merge
+ * was committed on the branch (parents: the head, then theirs) as *commit,
+ * under the same test-and-set as gitstore_kv_commit (expect may be NULL);
+ * more than 0 means nothing was written to the branch. The work buffer holds
+ * three trees and a merged one per directory level.
+ */
+int gitstore_kv_merge(struct gitstore_kv *kv, const struct gitstore_oid *base, const struct gitstore_oid *theirs,
+	const struct gitstore_kv_commit_info *ci, const struct gitstore_oid *expect,
+	int (*conflict)(void *arg, const char *path), void *arg, struct gitstore_oid *commit);
+
 #ifdef __cplusplus
 }
 #endif
