@@ -89,6 +89,7 @@ const char *gitstore_strerror(int err)
 	case GITSTORE_EKV_PATH: return "GITSTORE_EKV_PATH: bad key-value path";
 	case GITSTORE_EKV_NOTDIR: return "GITSTORE_EKV_NOTDIR: a path component is a file";
 	case GITSTORE_EKV_ISDIR: return "GITSTORE_EKV_ISDIR: path is a directory";
+	case GITSTORE_ECOMMIT_NUL: return "GITSTORE_ECOMMIT_NUL: NUL byte in a commit";
 	default: break;
 	}
 	return err > 0 ? "GITSTORE_OK: count" : "GITSTORE_E?: unknown error";

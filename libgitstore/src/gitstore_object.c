@@ -103,7 +103,12 @@ int gitstore_obj_check(int algo, int type, const uint8_t *data, size_t len, unsi
 	case GITSTORE_COMMIT: {
 		struct gitstore_commit c;
 		int rc = gitstore_commit_parse(algo, data, len, &c);
-		return rc < 0 ? rc : 0;
+		if (rc < 0)
+			return rc;
+		/* fsck.c: nulInCommit is a warning, so an error under --strict */
+		if ((flags & GITSTORE_CHECK_STRICT) && memchr(data, 0, len))
+			return GITSTORE_ECOMMIT_NUL;
+		return 0;
 	}
 	case GITSTORE_TAG: {
 		struct gitstore_tag t;

@@ -137,6 +137,10 @@ static void test_commit_rejects(void **state)
 	assert_int_equal(cp(H A C "encoding ISO-8859-1\ngpgsig -----BEGIN\n x\n -----END\n\nm"), 0);
 	assert_int_equal(cparse(H A "committer C <c@d> 2 +0000\0\n\n", strlen(H A) + 27 + 2), GITSTORE_EHDR_NUL);
 	assert_int_equal(cparse(H A C "\nbody\0with nul", strlen(H A C) + 15), 0);
+	assert_int_equal(gitstore_obj_check(GITSTORE_SHA1, GITSTORE_COMMIT, (const uint8_t *)H A C "\nbody\0with nul",
+		strlen(H A C) + 15, GITSTORE_CHECK_STRICT), GITSTORE_ECOMMIT_NUL);
+	assert_int_equal(gitstore_obj_check(GITSTORE_SHA1, GITSTORE_COMMIT, (const uint8_t *)H A C "\nbody\0with nul",
+		strlen(H A C) + 15, 0), 0);
 	assert_int_equal(cp(H A "committer C <c@d> 2 +0000"), GITSTORE_EHDR_UNTERMINATED);
 	assert_int_equal(cp(A C "\n"), GITSTORE_ECOMMIT_NO_TREE);
 	assert_int_equal(cp("tree 82477e33442918c9a966a28d530b2eea316a2e3\n" A C), GITSTORE_ECOMMIT_TREE_ID);

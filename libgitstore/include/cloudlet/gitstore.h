@@ -1,44 +1,67 @@
 /*
- * cloudlet/gitstore.h: libgitstore, Git objects, packs, refs, a versioned
- * key-value view and the smart protocol.
+ * cloudlet/gitstore.h: libgitstore, Git objects, packs, refs and a versioned
+ * key-value view, byte-compatible with git.
  *
- * libgitstore reads and writes Git repositories (objects, packs, refs) through
- * storage ops, and offers a versioned key-value view on top of them.
+ * Layers, each usable alone:
+ *   hashes      SHA-1 (written here) and SHA-256 (libsodium), streaming; ids
+ *               of 20 or 32 bytes in one struct gitstore_oid.
+ *   objects     blob, tree, commit, tag: parsed in place, serialised exactly
+ *               as git does (same bytes, same ids), checked as `git fsck
+ *               [--strict]` checks them. Pure functions over buffers.
+ *   storage     struct gitstore_storage_ops: read at offset, append, atomic
+ *               rename (optionally no-replace), remove, list. Bound to files by
+ *               platform/posix, to memory by tests.
+ *   loose       objects/ab/cdef... through the storage ops and zlib.
+ *   packs       .pack and .idx v2 held in memory (mapped by the caller):
+ *               lookups, entries, delta chains, verify-pack's checks;
+ *               index-pack (a .idx from a .pack) and a pack writer (whole
+ *               objects, no deltas).
+ *   refs        loose and packed refs, symbolic HEAD, git's names, updates
+ *               under git's lock protocol with compare-and-swap.
+ *   key-value   a branch as a versioned store: get, list, batched commits with
+ *               test-and-set, history and diff of paths, three-way merge.
  *
  * Ownership. Every object is a struct the caller owns: gitstore_X_init() sets
- * every field, gitstore_X_reset() reuses it, and nothing is ever freed because
- * nothing is ever allocated. Buffers, tables and arenas are lent by the caller
- * with their capacity and must outlive the object they are lent to. A full
- * buffer is an error the caller sees (GITSTORE_ENOMEM), never a crash; where
- * the size needed is known, it is reported through a `needed` out-argument.
+ * every field, and nothing is ever freed because nothing is ever allocated.
+ * Buffers, tables and arenas are lent by the caller with their capacity and
+ * must outlive the object they are lent to. A full buffer is an error the
+ * caller sees (GITSTORE_ENOMEM), never a crash; where the size needed is
+ * known, it is reported through a `needed` out-argument (or the
+ *_needed fields of struct gitstore_pack_buf), so a caller can retry.
  *
  * Hashes. A repository uses one object format: SHA-1 (20-byte ids, the git
  * default) or SHA-256 (32-byte ids, `extensions.objectFormat = sha256`). Every
  * function that reads or writes ids takes the format (GITSTORE_SHA1 or
- * GITSTORE_SHA256) or gets it from a struct that has it. Ids are held in a
- * struct gitstore_oid of 32 bytes, zero-padded after a SHA-1 id, so both fit.
- * SHA-1 is computed here (libsodium has none), without the SHAttered collision
- * detection git has used since 2.13; SHA-256 comes from libsodium.
+ * GITSTORE_SHA256) or gets it from a struct that has it. SHA-1 is computed
+ * without the SHAttered collision detection git has used since 2.13 (out of
+ * scope: a repository that must resist chosen-prefix collisions uses SHA-256).
  *
  * Parsing. Parsers are pure functions over a caller's buffer and return
- * slices into it (struct gitstore_slice); they never copy. Objects are checked
- * as `git fsck --strict` checks them, each finding a specific error code
- * (GITSTORE_ETREE_*, GITSTORE_ECOMMIT_*, GITSTORE_EIDENT_*, GITSTORE_ETAG_*).
+ * slices into it (struct gitstore_slice); they never copy and never read past
+ * the length they are given. Each malformation has its own error code
+ * (GITSTORE_ETREE_*, GITSTORE_ECOMMIT_*, GITSTORE_EIDENT_*, GITSTORE_ETAG_*,
+ * GITSTORE_EDELTA_*, GITSTORE_EPACK_*, GITSTORE_EIDX_*, GITSTORE_EREF_*).
  *
- * zlib. Loose objects and pack entries are zlib streams. zlib gets
- * zalloc/zfree over a caller's arena (struct gitstore_arena, a bump allocator:
- * GITSTORE_INFLATE_ARENA bytes let one inflate run, GITSTORE_DEFLATE_ARENA one
- * deflate). Inflating is bounded by the caller's limits (struct
- * gitstore_limits): the largest object, the longest delta chain and the
- * largest inflate ratio, so a zlib or delta bomb is an error, not a hang.
+ * zlib and limits. Loose objects and pack entries are zlib streams; zlib
+ * gets zalloc/zfree over a caller's arena (struct gitstore_arena, a bump
+ * allocator: GITSTORE_INFLATE_ARENA bytes let one inflate run,
+ * GITSTORE_DEFLATE_ARENA one deflate). Reading is bounded by the caller's
+ * struct gitstore_limits (largest object, longest delta chain, largest
+ * inflate ratio), so zlib bombs, delta bombs, cycles and lying size headers
+ * are specific errors with bounded memory and work.
  *
- * Storage. Files of a repository (objects/pack/..., objects/ab/cdef..., refs)
- * are reached through struct gitstore_storage_ops; see its comment.
+ * Time and chance. Nothing here waits; temporary file names take random
+ * bytes from the caller's callback (struct gitstore_repo's random).
  *
  * Errors. Functions return int: 0 for success, a positive count where one is
  * meaningful, or a negative GITSTORE_E* code; gitstore_strerror() names it.
  * GITSTORE_EAGAIN ("need more input" or "would block") is never the same code
  * as a malformed input.
+ *
+ * Not here yet: deltas when writing packs (objects are stored whole), thin
+ * packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), reading
+ * packs through the storage ops without a mapping, the checks of
+ * .gitmodules content, finding merge bases, and the smart protocol.
  */
 #ifndef CLOUDLET_GITSTORE_H
 #define CLOUDLET_GITSTORE_H
@@ -140,7 +163,8 @@ enum gitstore_err {
 	GITSTORE_EKV_PATH = -82, /* bad key-value path */
 	GITSTORE_EKV_NOTDIR = -83, /* a path component is a file */
 	GITSTORE_EKV_ISDIR = -84, /* path is a directory */
-	GITSTORE_ERR_MIN_ = -85 /* one below the lowest code */
+	GITSTORE_ECOMMIT_NUL = -85, /* NUL byte in a commit (git fsck --strict: nulInCommit) */
+	GITSTORE_ERR_MIN_ = -86 /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "GITSTORE_ENOMEM: buffer full". Never NULL. */
@@ -239,9 +263,13 @@ int gitstore_obj_header_parse(const uint8_t *buf, size_t len, int *type, uint64_
 int gitstore_obj_hash(int algo, int type, const void *data, size_t len, struct gitstore_oid *out);
 
 /*
- * Check an object's content as `git fsck --strict` does: dispatches to
- * gitstore_tree_check, gitstore_commit_parse or gitstore_tag_parse (blobs are
- * always valid). 0 or the specific error.
+ * Check an object's content as `git fsck` does (GITSTORE_CHECK_STRICT: as
+ * `git fsck --strict`): dispatches to gitstore_tree_check,
+ * gitstore_commit_parse (plus, under STRICT, GITSTORE_ECOMMIT_NUL for a NUL
+ * anywhere in a commit) or gitstore_tag_parse; blobs are always valid. Not
+ * checked: the content of .gitmodules and .gitattributes blobs (git's
+ * gitmodules* and gitattributes* findings need the blob, not the tree).
+ * 0 or the specific error.
  */
 int gitstore_obj_check(int algo, int type, const uint8_t *data, size_t len, unsigned flags);
 
