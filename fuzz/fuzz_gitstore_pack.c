@@ -49,7 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gitstore_pack_buf b = { out, sizeof out, scratch, sizeof scratch, 0, 0 };
 	struct gitstore_oid sum;
 	gitstore_arena_init(&a, arena_buf, sizeof arena_buf);
-	int il = gitstore_pack_index(GITSTORE_SHA1, d, n, &l, &a, slots, 256, &b, idx, sizeof idx, &sum);
+	/* a small cache, so evictions and collisions happen too */
+	static uint8_t ring[4096];
+	static struct gitstore_cache_slot cslots[7];
+	struct gitstore_pack_cache cache;
+	gitstore_pack_cache_init(&cache, ring, sizeof ring, cslots, 7);
+	int il = gitstore_pack_index(GITSTORE_SHA1, d, n, &l, &a, slots, 256, &b, data[0] & 2 ? &cache : NULL,
+		idx, sizeof idx, &sum);
 	struct gitstore_pack p;
 	struct gitstore_idx x;
 	const struct gitstore_idx *xp = NULL;
@@ -60,6 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (gitstore_pack_open(&p, GITSTORE_SHA1, d, n, xp, &l, &a) != 0)
 		return 0;
+	if (data[0] & 4)
+		gitstore_pack_set_cache(&p, &cache);
 	if (xp) {
 		for (uint32_t i = 0; i < x.count; i++) {
 			struct gitstore_oid id, got;

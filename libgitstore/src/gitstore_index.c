@@ -95,7 +95,8 @@ static void hash_sink(void *ctx, const uint8_t *p, size_t n)
 
 int gitstore_pack_index(int algo, const uint8_t *pack, uint64_t len, const struct gitstore_limits *limits,
 	struct gitstore_arena *arena, struct gitstore_index_slot *slots, size_t nslots,
-	struct gitstore_pack_buf *b, uint8_t *idx, size_t idx_cap, struct gitstore_oid *pack_checksum)
+	struct gitstore_pack_buf *b, struct gitstore_pack_cache *cache,
+	uint8_t *idx, size_t idx_cap, struct gitstore_oid *pack_checksum)
 {
 	struct gitstore_pack p;
 	uint32_t count;
@@ -159,6 +160,7 @@ int gitstore_pack_index(int algo, const uint8_t *pack, uint64_t len, const struc
 	struct ix x = { slots, 0 };
 	p.priv.find = ix_find;
 	p.priv.find_ctx = &x;
+	gitstore_pack_set_cache(&p, cache);
 	while (pending) {
 		x.nres = 0;
 		for (uint32_t i = 0; i < count; i++)

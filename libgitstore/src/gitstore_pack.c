@@ -36,6 +36,7 @@ int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, u
 		p->limits = *limits;
 	gitstore_limits_default(&p->limits);
 	p->arena = arena;
+	p->cache = NULL;
 	p->priv.find = idx ? idx_find : NULL;
 	p->priv.find_ctx = (void *)(uintptr_t)idx;
 	if (idx) {
@@ -138,8 +139,70 @@ static bool is_base(int type)
 	return type >= GITSTORE_COMMIT && type <= GITSTORE_TAG;
 }
 
+void gitstore_pack_cache_init(struct gitstore_pack_cache *c, uint8_t *ring, size_t ring_cap,
+	struct gitstore_cache_slot *slots, size_t nslots)
+{
+	c->ring = ring;
+	c->ring_cap = ring ? ring_cap : 0;
+	c->slots = slots;
+	c->nslots = slots ? nslots : 0;
+	c->priv.written = 0;
+	for (size_t i = 0; i < c->nslots; i++) {
+		slots[i].pack = NULL;
+		slots[i].len = 0;
+	}
+}
+
+void gitstore_pack_set_cache(struct gitstore_pack *p, struct gitstore_pack_cache *c)
+{
+	p->cache = c && c->nslots && c->ring_cap ? c : NULL;
+}
+
+static struct gitstore_cache_slot *cache_slot(const struct gitstore_pack_cache *c, const uint8_t *pack, uint64_t off)
+{
+	uint64_t h = (off ^ (uint64_t)(uintptr_t)pack) * 0x9e3779b97f4a7c15ull;
+	return &c->slots[(h >> 32) % c->nslots];
+}
+
+/* The cached object at off, if the ring still holds it. */
+static const uint8_t *cache_get(const struct gitstore_pack *p, uint64_t off, size_t *len, int *type)
+{
+	struct gitstore_pack_cache *c = p->cache;
+	if (!c)
+		return NULL;
+	const struct gitstore_cache_slot *s = cache_slot(c, p->data, off);
+	if (s->pack != p->data || s->offset != off || s->start + c->ring_cap < c->priv.written)
+		return NULL;
+	*len = s->len;
+	*type = (int)s->type;
+	return c->ring + s->start % c->ring_cap;
+}
+
+/* Keep a copy of an object; objects over a quarter of the ring are not kept. */
+static void cache_put(struct gitstore_pack *p, uint64_t off, const uint8_t *d, size_t len, int type)
+{
+	struct gitstore_pack_cache *c = p->cache;
+	if (!c || len > c->ring_cap / 4)
+		return;
+	/* An object never wraps: skip the ring's tail when it does not fit. */
+	uint64_t at = c->priv.written;
+	if (at % c->ring_cap + len > c->ring_cap)
+		at += c->ring_cap - at % c->ring_cap;
+	memcpy(c->ring + at % c->ring_cap, d, len);
+	c->priv.written = at + len;
+	struct gitstore_cache_slot *s = cache_slot(c, p->data, off);
+	s->pack = p->data;
+	s->offset = off;
+	s->start = at;
+	s->len = (uint32_t)len;
+	s->type = (uint32_t)type;
+}
+
 int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_buf *b, int *type)
 {
+	const uint8_t *cached = NULL;
+	size_t cached_len = 0;
+	int cached_type = 0;
 	struct gitstore_pack_entry e;
 	size_t levels = (size_t)p->limits.max_depth + 1, k = 0;
 	size_t chain = 8 * levels;
@@ -151,7 +214,7 @@ int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pa
 		b->scratch_needed = chain;
 		return GITSTORE_ENOMEM;
 	}
-	/* Walk to the base, remembering each entry's offset. */
+	/* Walk to the base (or to an object in the cache), remembering each entry's offset. */
 	uint64_t cur = off;
 	for (;;) {
 		if ((rc = gitstore_pack_entry(p, cur, &e)) < 0)
@@ -159,6 +222,8 @@ int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pa
 		if (k == levels)
 			return GITSTORE_EPACK_DEPTH;
 		put64(b->scratch + 8 * k++, cur);
+		if ((cached = cache_get(p, cur, &cached_len, &cached_type)) != NULL)
+			break;
 		if (is_base(e.type))
 			break;
 		uint64_t next;
@@ -179,10 +244,11 @@ int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pa
 				return GITSTORE_EPACK_CYCLE;
 		cur = next;
 	}
-	if (e.size > max)
+	uint64_t base_size = cached ? cached_len : e.size;
+	if (base_size > max)
 		return GITSTORE_ETOOBIG;
-	if (e.size > b->out_cap) {
-		b->out_needed = (size_t)e.size;
+	if (base_size > b->out_cap) {
+		b->out_needed = (size_t)base_size;
 		return GITSTORE_ENOMEM;
 	}
 	size_t deltas = k - 1;
@@ -199,10 +265,24 @@ int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pa
 	}
 	/* Ping-pong so that the last result lands in out. */
 	uint8_t *cur_buf = deltas % 2 ? y : x;
-	if ((rc = gitstore_int_pack_inflate(p, &e, cur_buf, NULL)) < 0)
-		return rc;
-	size_t cur_len = (size_t)e.size;
-	*type = e.type;
+	const uint8_t *base = cur_buf;
+	size_t cur_len;
+	if (cached) {
+		/* the cached object is the base: applied from the cache, copied only when it is the answer */
+		if (deltas == 0)
+			memcpy(x, cached, cached_len);
+		else
+			base = cached;
+		cur_len = cached_len;
+		*type = cached_type;
+	} else {
+		if ((rc = gitstore_int_pack_inflate(p, &e, cur_buf, NULL)) < 0)
+			return rc;
+		cur_len = (size_t)e.size;
+		*type = e.type;
+		if (deltas)
+			cache_put(p, get64(b->scratch + 8 * (k - 1)), cur_buf, cur_len, e.type);
+	}
 	while (k-- > 1) {
 		if ((rc = gitstore_pack_entry(p, get64(b->scratch + 8 * (k - 1)), &e)) < 0)
 			return rc;
@@ -221,13 +301,15 @@ int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pa
 			return GITSTORE_ETOOBIG;
 		uint8_t *target = cur_buf == x ? y : x;
 		size_t need = 0;
-		rc = gitstore_delta_apply(cur_buf, cur_len, dbuf, (size_t)e.size, target, b->out_cap, &need);
+		rc = gitstore_delta_apply(base, cur_len, dbuf, (size_t)e.size, target, b->out_cap, &need);
 		if (rc == GITSTORE_ENOMEM)
 			b->out_needed = need;
 		if (rc < 0)
 			return rc;
 		cur_buf = target;
+		base = target;
 		cur_len = (size_t)rc;
+		cache_put(p, get64(b->scratch + 8 * (k - 1)), cur_buf, cur_len, *type);
 	}
 	return (int)cur_len;
 }

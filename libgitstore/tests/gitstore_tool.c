@@ -210,6 +210,13 @@ static int cat_all(const char *pack, const char *idxf)
 	if ((rc = gitstore_pack_open(&p, algo, pd, plen, &idx, &l, &a)) < 0)
 		die("pack", rc);
 	struct gitstore_pack_buf b = bufs(1 << 20, 8 * 4096 + (3 << 20));
+	static struct gitstore_pack_cache cache;
+	static struct gitstore_cache_slot slots[8192];
+	static uint8_t ring[16 << 20];
+	if (!getenv("GITSTORE_NOCACHE")) {
+		gitstore_pack_cache_init(&cache, ring, sizeof ring, slots, 8192);
+		gitstore_pack_set_cache(&p, &cache);
+	}
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	for (uint32_t i = 0; i < idx.count; i++) {
@@ -243,7 +250,12 @@ static int index_pack(const char *pack, const char *outf)
 	struct gitstore_limits l = { .max_depth = 4095 };
 	struct gitstore_oid sum;
 	for (;;) {
-		rc = gitstore_pack_index(algo, pd, plen, &l, &a, slots, count, &b, idx, idx_max, &sum);
+		static struct gitstore_pack_cache cache;
+		static struct gitstore_cache_slot cslots[8192];
+		static uint8_t ring[16 << 20];
+		gitstore_pack_cache_init(&cache, ring, sizeof ring, cslots, 8192);
+		rc = gitstore_pack_index(algo, pd, plen, &l, &a, slots, count, &b,
+			getenv("GITSTORE_NOCACHE") ? NULL : &cache, idx, idx_max, &sum);
 		if (rc != GITSTORE_ENOMEM || (b.out_needed <= b.out_cap && b.scratch_needed <= b.scratch_cap))
 			break;
 		if (b.out_needed > b.out_cap)

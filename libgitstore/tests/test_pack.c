@@ -32,7 +32,7 @@ static int index_it(const struct gt_pack *p, const struct gitstore_limits *l, ui
 	struct gitstore_pack_buf b = pbuf();
 	struct gitstore_oid sum;
 	const uint8_t *g = gt_guard(p->d, p->len);
-	return gitstore_pack_index(GITSTORE_SHA1, g, p->len, l, &arena, slots, 64, &b, idx, cap, &sum);
+	return gitstore_pack_index(GITSTORE_SHA1, g, p->len, l, &arena, slots, 64, &b, NULL, idx, cap, &sum);
 }
 
 static const char *const texts[] = {
@@ -72,9 +72,9 @@ static void test_write_index_read(void **state)
 	/* indexing the pack gives the same .idx, byte for byte */
 	struct gitstore_index_slot s2[4];
 	struct gitstore_pack_buf b = pbuf();
-	assert_int_equal(gitstore_pack_index(GITSTORE_SHA1, pack, pl, NULL, &arena, s2, 3, &b, idx2, sizeof idx2, &sum2),
+	assert_int_equal(gitstore_pack_index(GITSTORE_SHA1, pack, pl, NULL, &arena, s2, 3, &b, NULL, idx2, sizeof idx2, &sum2),
 		GITSTORE_ENOMEM);
-	int il2 = gitstore_pack_index(GITSTORE_SHA1, pack, pl, NULL, &arena, s2, 4, &b, idx2, sizeof idx2, &sum2);
+	int il2 = gitstore_pack_index(GITSTORE_SHA1, pack, pl, NULL, &arena, s2, 4, &b, NULL, idx2, sizeof idx2, &sum2);
 	assert_int_equal(il2, il);
 	assert_memory_equal(idx, idx2, (size_t)il);
 
@@ -181,6 +181,52 @@ static void test_deltas(void **state)
 	assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, gp.d, gp.len, NULL, NULL, &arena), 0);
 	assert_int_equal(gitstore_pack_read(&p, gp.off[3], &b, &type), GITSTORE_EPACK_BASE);
 	assert_int_equal(gitstore_pack_read(&p, gp.off[2], &b, &type), 44);
+	free(gp.d);
+}
+
+/* Reads with a cache of resolved objects give what reads without one give. */
+static void test_cache(void **state)
+{
+	(void)state;
+	gitstore_arena_init(&arena, arena_buf, sizeof arena_buf);
+	struct gt_pack gp;
+	struct gitstore_oid ids[4];
+	delta_pack(&gp, ids);
+	static uint8_t idx[4096], want[4][64], ring[256];
+	int want_len[4];
+	int il = index_it(&gp, NULL, idx, sizeof idx);
+	struct gitstore_idx x;
+	struct gitstore_pack p;
+	struct gitstore_pack_buf b = pbuf();
+	int type;
+	assert_int_equal(gitstore_idx_parse(&x, GITSTORE_SHA1, idx, (size_t)il, gp.len, 0), 0);
+	assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, gp.d, gp.len, &x, NULL, &arena), 0);
+	for (int i = 0; i < 4; i++) {
+		want_len[i] = gitstore_pack_get(&p, &ids[i], &b, &type);
+		assert_true(want_len[i] > 0);
+		memcpy(want[i], outb, (size_t)want_len[i]);
+	}
+	/* a roomy cache, a ring that keeps only small objects, one slot for all */
+	size_t rings[3] = { sizeof ring, 64, sizeof ring };
+	size_t nslots[3] = { 16, 16, 1 };
+	for (int c = 0; c < 3; c++) {
+		struct gitstore_pack_cache cache;
+		struct gitstore_cache_slot slots[16];
+		gitstore_pack_cache_init(&cache, ring, rings[c], slots, nslots[c]);
+		gitstore_pack_set_cache(&p, &cache);
+		static const int order[] = { 2, 3, 1, 0, 2, 2, 3, 0, 1, 3, 2, 1, 0, 0, 3, 1, 2 };
+		for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+			int i = order[k];
+			memset(outb, 0, 64);
+			int n = gitstore_pack_get(&p, &ids[i], &b, &type);
+			if (n != want_len[i] || memcmp(outb, want[i], (size_t)n) != 0)
+				fail_msg("cache %d, read %zu (object %d) differs", c, k, i);
+			assert_int_equal(type, GITSTORE_BLOB);
+		}
+		assert_true(cache.priv.written > 0);
+	}
+	gitstore_pack_set_cache(&p, NULL);
+	assert_null(p.cache);
 	free(gp.d);
 }
 
@@ -440,6 +486,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_index_read),
 		cmocka_unit_test(test_deltas),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cycle_and_missing_base),
 		cmocka_unit_test(test_hostile_entries),
 		cmocka_unit_test(test_hostile_packs),

@@ -633,6 +633,33 @@ struct gitstore_pack_buf {
 };
 
 /*
+ * A cache of resolved objects for delta chains (git's delta_base_cache):
+ * objects are copied into a ring buffer lent by the caller and found by
+ * (pack, offset) through a direct-mapped table of slots; newer objects
+ * overwrite older ones. Optional, and may be shared by several packs.
+ * A few MiB of ring and a few thousand slots make reading a whole pack
+ * several times faster.
+ */
+struct gitstore_cache_slot {
+	const uint8_t *pack;
+	uint64_t offset;
+	uint64_t start;       /* position in the ring's byte stream */
+	uint32_t len;
+	uint32_t type;
+};
+struct gitstore_pack_cache {
+	uint8_t *ring;
+	size_t ring_cap;
+	struct gitstore_cache_slot *slots;
+	size_t nslots;
+	struct {
+		uint64_t written;
+	} priv;
+};
+void gitstore_pack_cache_init(struct gitstore_pack_cache *c, uint8_t *ring, size_t ring_cap,
+	struct gitstore_cache_slot *slots, size_t nslots);
+
+/*
  * A pack held in memory (mapped or read by the caller), with its index for
  * REF_DELTA bases and lookups by id. The zlib arena needs
  * GITSTORE_INFLATE_ARENA bytes.
@@ -646,6 +673,7 @@ struct gitstore_pack {
 	const struct gitstore_idx *idx;
 	struct gitstore_limits limits;
 	struct gitstore_arena *arena;
+	struct gitstore_pack_cache *cache;   /* NULL, or set by gitstore_pack_set_cache */
 	struct {
 		int (*find)(void *ctx, const struct gitstore_oid *id, uint64_t *offset);
 		void *find_ctx;
@@ -659,6 +687,8 @@ struct gitstore_pack {
  */
 int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, uint64_t len,
 	const struct gitstore_idx *idx, const struct gitstore_limits *limits, struct gitstore_arena *arena);
+/* Use a cache of resolved objects (NULL: none) for this pack's reads. */
+void gitstore_pack_set_cache(struct gitstore_pack *p, struct gitstore_pack_cache *c);
 /* Parse the entry header at off: GITSTORE_EPACK_ENTRY, GITSTORE_EPACK_OFFSET, GITSTORE_ETRUNCATED. */
 int gitstore_pack_entry(const struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e);
 /*
@@ -702,13 +732,15 @@ int gitstore_pack_index_sizes(int algo, const uint8_t *pack, uint64_t len, uint3
  * What `git index-pack` does: check the whole pack (trailer, entries, every
  * delta resolved, GITSTORE_EPACK_COUNT when the entries do not end where the
  * trailer begins) and write its .idx v2 into idx. Returns the idx length.
- * Deltas are resolved with b; slots and idx as gitstore_pack_index_sizes says
+ * Deltas are resolved with b (and cache, which may be NULL, to resolve each
+ * base once); slots and idx as gitstore_pack_index_sizes says
  * (GITSTORE_ENOMEM otherwise). REF_DELTA bases must be in the pack (thin packs
  * are GITSTORE_EPACK_BASE). *pack_checksum gets the pack's trailer.
  */
 int gitstore_pack_index(int algo, const uint8_t *pack, uint64_t len, const struct gitstore_limits *limits,
 	struct gitstore_arena *arena, struct gitstore_index_slot *slots, size_t nslots,
-	struct gitstore_pack_buf *b, uint8_t *idx, size_t idx_cap, struct gitstore_oid *pack_checksum);
+	struct gitstore_pack_buf *b, struct gitstore_pack_cache *cache,
+	uint8_t *idx, size_t idx_cap, struct gitstore_oid *pack_checksum);
 /*
  * Write the .idx v2 of n slots (offset, id, crc filled; any order: they are
  * sorted here by id, in place) for the pack whose trailer is pack_checksum.
