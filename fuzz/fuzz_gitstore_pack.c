@@ -4,7 +4,8 @@
  *         the fuzzer gets past the checksum), indexed (every entry parsed and
  *         inflated, every delta resolved), then each object read back and
  *         verified through the idx that came out;
- *   odd:  a delta applied to a fixed base.
+ *   odd:  a delta applied to a fixed base; then the same bytes as a target
+ *         that a delta made from that base must reproduce.
  * Tight limits keep each run small.
  */
 #include <stdint.h>
@@ -33,6 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t bs, rs;
 		if (rc >= 0 && (gitstore_delta_sizes(d, n, &bs, &rs) < 0 || rs != (uint64_t)rc))
 			abort();
+		/* the same bytes as a target: a delta made from the base must give them back */
+		static uint32_t index[64];
+		static uint8_t delta[3 * (1 << 16)];
+		if (n <= sizeof out) {
+			int dl = gitstore_delta_make(base, sizeof base - 1, d, n, index, 64, delta, sizeof delta);
+			if (dl < 0 || gitstore_delta_apply(base, sizeof base - 1, delta, (size_t)dl, out, sizeof out, NULL) != (int)n ||
+				memcmp(out, d, n) != 0)
+				abort();
+		}
 		return 0;
 	}
 	if (n > sizeof pack - 20)

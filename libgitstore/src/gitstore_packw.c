@@ -85,3 +85,61 @@ int gitstore_pack_writer_finish(struct gitstore_pack_writer *w, uint8_t *out, si
 	w->offset += h;
 	return (int)h;
 }
+
+int gitstore_pack_writer_delta(struct gitstore_pack_writer *w, int type, const uint8_t *data, size_t len,
+	uint64_t base_offset, const uint8_t *base, size_t base_len, uint32_t *index, size_t index_len,
+	uint8_t *delta_buf, uint8_t *out, size_t cap, struct gitstore_index_slot *slot)
+{
+	if (w->written >= w->count || !gitstore_type_name(type) || base_offset < 12 || base_offset >= w->offset)
+		return GITSTORE_EINVAL;
+	if (cap < gitstore_pack_writer_bound(len))
+		return GITSTORE_ENOMEM;
+	/* Worth it only if it saves a quarter: otherwise the object goes whole. */
+	size_t want = len - len / 4;
+	int dl = want > 16 ? gitstore_delta_make(base, base_len, data, len, index, index_len, delta_buf, want) : -1;
+	if (dl == GITSTORE_EINVAL)
+		return dl;
+	if (dl < 0)
+		return gitstore_pack_writer_object(w, type, data, len, out, cap, slot);
+	size_t n = 0;
+	uint64_t size = (uint64_t)dl;
+	uint8_t c = (uint8_t)(GITSTORE_OFS_DELTA << 4 | (size & 15));
+	size >>= 4;
+	while (size) {
+		out[n++] = c | 0x80;
+		c = size & 0x7f;
+		size >>= 7;
+	}
+	out[n++] = c;
+	/* packfile.c's offset encoding: base-128, each continuation adds one */
+	uint64_t rel = w->offset - base_offset;
+	uint8_t ofs[16];
+	size_t k = sizeof ofs;
+	ofs[--k] = rel & 127;
+	while (rel >>= 7)
+		ofs[--k] = (uint8_t)(128 | (--rel & 127));
+	memcpy(out + n, ofs + k, sizeof ofs - k);
+	n += sizeof ofs - k;
+	z_stream *zs = gitstore_int_deflate_begin(w->arena);
+	if (!zs)
+		return GITSTORE_ENOMEM;
+	zs->next_in = delta_buf;
+	zs->avail_in = (uInt)dl;
+	zs->next_out = out + n;
+	zs->avail_out = (uInt)(cap - n > UINT32_MAX ? UINT32_MAX : cap - n);
+	if (deflate(zs, Z_FINISH) != Z_STREAM_END)
+		return GITSTORE_EZLIB;
+	n += zs->total_out;
+	if (slot) {
+		slot->offset = w->offset;
+		slot->crc = (uint32_t)crc32(0, out, (uInt)n);
+		gitstore_obj_hash(w->algo, type, data, len, &slot->id);
+		slot->type = (uint8_t)type;
+		slot->state = 1;
+		slot->order = 0;
+	}
+	gitstore_hash_update(&w->hash, out, n);
+	w->offset += n;
+	w->written++;
+	return (int)n;
+}

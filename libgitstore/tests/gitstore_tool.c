@@ -332,7 +332,7 @@ static int write_repo(const char *gitdir)
 	static uint8_t arena[GITSTORE_DEFLATE_ARENA];
 	struct gitstore_repo r;
 	gitstore_repo_init(&r, &px_ops, NULL, algo, NULL, arena, sizeof arena);
-	struct { int type; uint8_t data[1024]; size_t len; struct gitstore_oid id; } o[8];
+	struct { int type; uint8_t data[8192]; size_t len; struct gitstore_oid id; } o[10];
 	int n = 0, rc;
 	const char *blobs[] = { "hello\n", "#!/bin/sh\necho hi\n", "target.txt", "caf\xc3\xa9\n" };
 	for (int i = 0; i < 4; i++) {
@@ -382,19 +382,35 @@ static int write_repo(const char *gitdir)
 	o[n].type = GITSTORE_TAG;
 	o[n].len = (size_t)gitstore_tag_write(algo, &ti, o[n].data, sizeof o[n].data, NULL);
 	n++;
+	int tagi = n - 1;
+	/* two versions of a text, the second to be stored as a delta of the first */
+	for (int v = 0; v < 2; v++) {
+		o[n].type = GITSTORE_BLOB;
+		o[n].len = 0;
+		for (int l = 0; l < 150; l++)
+			o[n].len += (size_t)snprintf((char *)o[n].data + o[n].len, sizeof o[n].data - o[n].len,
+				"line %d of a zone or a page%s\n", l, v && l == 70 ? ", changed" : "");
+		n++;
+	}
 	for (int i = 0; i < n; i++) {
 		if ((rc = gitstore_loose_write(&r, o[i].type, o[i].data, o[i].len, 0, &o[i].id)) < 0)
 			die("loose write", rc);
 	}
 	/* the same objects as a pack and its index */
 	struct gitstore_pack_writer w;
-	struct gitstore_index_slot slots[8];
-	static uint8_t out[8192];
+	struct gitstore_index_slot slots[10];
+	static uint8_t out[65536];
 	struct gitstore_oid sum;
 	size_t ol = 0;
+	static uint32_t dindex[1024];
+	static uint8_t dbuf[8192];
 	ol += (size_t)gitstore_pack_writer_begin(&w, algo, (uint32_t)n, &r.arena, out, sizeof out);
 	for (int i = 0; i < n; i++) {
-		rc = gitstore_pack_writer_object(&w, o[i].type, o[i].data, o[i].len, out + ol, sizeof out - ol, &slots[i]);
+		if (i == n - 1)
+			rc = gitstore_pack_writer_delta(&w, o[i].type, o[i].data, o[i].len, slots[i - 1].offset,
+				o[i - 1].data, o[i - 1].len, dindex, 1024, dbuf, out + ol, sizeof out - ol, &slots[i]);
+		else
+			rc = gitstore_pack_writer_object(&w, o[i].type, o[i].data, o[i].len, out + ol, sizeof out - ol, &slots[i]);
 		if (rc < 0)
 			die("pack write", rc);
 		ol += (size_t)rc;
@@ -410,7 +426,7 @@ static int write_repo(const char *gitdir)
 	px_append(NULL, name, out, ol);
 	snprintf(name, sizeof name, "objects/pack/pack-%s.idx", hex);
 	px_append(NULL, name, idx, (size_t)rc);
-	gitstore_oid_to_hex(algo, &o[n - 1].id, hex);
+	gitstore_oid_to_hex(algo, &o[tagi].id, hex);
 	printf("tag %s\n", hex);
 	gitstore_oid_to_hex(algo, &o[c2].id, hex);
 	printf("commit %s\n", hex);

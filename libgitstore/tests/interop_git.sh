@@ -116,7 +116,10 @@ tag=$(echo "$out" | awk '/^tag/ {print $2}')
 git --git-dir="$w" update-ref refs/heads/main "$commit"
 git --git-dir="$w" update-ref refs/tags/v1 "$tag"
 git --git-dir="$w" fsck --full --strict --no-dangling || fail "git fsck --strict rejects what we wrote"
-for p in "$w"/objects/pack/*.idx; do git verify-pack -v "$p" > /dev/null || fail "git verify-pack rejects our pack"; done
+for p in "$w"/objects/pack/*.idx; do
+	git verify-pack -v "$p" > "$tmp/vp.txt" || fail "git verify-pack rejects our pack"
+	grep -q '^chain length = 1: 1 object' "$tmp/vp.txt" || fail "our pack should hold one delta"
+done
 git --git-dir="$w" cat-file -p "$commit" | grep -q '^author Günther Store <store@example.org> 1700000000 +0200$' \
 	|| fail "commit not as written"
 # the pack alone: remove the loose copies, git must still find everything
@@ -124,7 +127,7 @@ find "$w/objects" -path '*/pack' -prune -o -type f -print | xargs rm -f
 git --git-dir="$w" fsck --full --strict --no-dangling || fail "git fsck --strict rejects our pack"
 git clone -q "$w" "$tmp/clone"
 [ -x "$tmp/clone/run.sh" ] && [ -L "$tmp/clone/link" ] && [ -f "$tmp/clone/café.txt" ] || fail "checkout of our commit"
-echo "ok: our loose objects and pack pass git fsck --full --strict and verify-pack; git clones them"
+echo "ok: our loose objects and pack (with a delta) pass git fsck --full --strict and verify-pack; git clones them"
 
 # ---- SHA-256 repositories: the same both ways
 s=$tmp/s

@@ -122,6 +122,63 @@ static void test_rejects(void **state)
 	assert_int_equal(apply(empty, 0, out, sizeof out, NULL), GITSTORE_EDELTA_HEADER);
 }
 
+static uint32_t rnd(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return *x >> 8;
+}
+
+/* make then apply gives the target back, whatever the edits and index size */
+static void test_make(void **state)
+{
+	(void)state;
+	static uint8_t src[200000], target[210000], delta[300000], out[210000];
+	static uint32_t index[1 << 15];
+	uint32_t seed = 7;
+	for (size_t i = 0; i < sizeof src; i++)
+		src[i] = (uint8_t)rnd(&seed);
+	for (int round = 0; round < 24; round++) {
+		size_t bl = round % 3 == 0 ? 1000 + rnd(&seed) % 5000 : sizeof src;
+		size_t tl = 0;
+		/* the target: runs of the src, shuffled, with fresh bytes between */
+		while (tl < sizeof target - 70000) {
+			if (rnd(&seed) % 3) {
+				size_t at = rnd(&seed) % bl, n = rnd(&seed) % (round == 5 ? 70000 : 3000);
+				if (at + n > bl)
+					n = bl - at;
+				memcpy(target + tl, src + at, n);
+				tl += n;
+			} else {
+				size_t n = rnd(&seed) % 300;
+				for (size_t i = 0; i < n; i++)
+					target[tl++] = (uint8_t)rnd(&seed);
+			}
+			if (rnd(&seed) % 8 == 0)
+				break;
+		}
+		size_t il = (size_t)1 << (round % 16);
+		int dl = gitstore_delta_make(src, bl, target, tl, index, il, delta, sizeof delta);
+		if (dl < 0)
+			fail_msg("round %d: make: %s", round, gitstore_strerror(dl));
+		int n = gitstore_delta_apply(src, bl, delta, (size_t)dl, out, sizeof out, NULL);
+		if (n != (int)tl || memcmp(out, target, tl) != 0)
+			fail_msg("round %d (src %zu, target %zu, index %zu): apply gave %d", round, bl, tl, il, n);
+		if (il >= 1024 && tl > 10000 && (size_t)dl > tl / 2)
+			fail_msg("round %d: delta of %d bytes for a %zu-byte target made of the src", round, dl, tl);
+	}
+	/* identical, empty src, empty target, a cap too small */
+	int dl = gitstore_delta_make(src, 5000, src, 5000, index, 1024, delta, sizeof delta);
+	assert_true(dl > 0 && dl < 20);
+	assert_int_equal(gitstore_delta_apply(src, 5000, delta, (size_t)dl, out, sizeof out, NULL), 5000);
+	dl = gitstore_delta_make(src, 0, src, 300, index, 1024, delta, sizeof delta);
+	assert_int_equal(gitstore_delta_apply(src, 0, delta, (size_t)dl, out, sizeof out, NULL), 300);
+	assert_memory_equal(out, src, 300);
+	dl = gitstore_delta_make(src, 300, src, 0, index, 1024, delta, sizeof delta);
+	assert_int_equal(gitstore_delta_apply(src, 300, delta, (size_t)dl, out, sizeof out, NULL), 0);
+	assert_int_equal(gitstore_delta_make(src, 300, src + 1000, 300, index, 1024, delta, 100), GITSTORE_ENOMEM);
+	assert_int_equal(gitstore_delta_make(src, 300, src, 300, index, 1000, delta, sizeof delta), GITSTORE_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_insert_and_copy),
 		cmocka_unit_test(test_size_zero_is_64k),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_make),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,6 +99,61 @@ static void test_write_index_read(void **state)
 	assert_int_equal(gitstore_pack_verify(&p, &b, NULL), 0);
 }
 
+/* A pack whose second and third objects are deltas the writer made. */
+static void test_write_deltas(void **state)
+{
+	(void)state;
+	gitstore_arena_init(&arena, arena_buf, sizeof arena_buf);
+	static uint8_t v1[20000], v2[20500], v3[300], pack[1 << 16], idx[4096], idx2[4096], dbuf[20500];
+	static uint32_t index[4096];
+	uint32_t x = 3;
+	for (size_t i = 0; i < sizeof v1; i++) {
+		x = x * 1103515245u + 12345u;
+		v1[i] = (uint8_t)(x >> 16);
+	}
+	memcpy(v2, v1, 10000);
+	memcpy(v2 + 10000, "a change in the middle of the file, then the rest", 50);
+	memcpy(v2 + 10050, v1 + 9550, sizeof v2 - 10050);
+	memset(v3, 'q', sizeof v3);
+	struct gitstore_pack_writer w;
+	struct gitstore_index_slot slots[3];
+	struct gitstore_oid sum, sum2;
+	size_t pl = (size_t)gitstore_pack_writer_begin(&w, GITSTORE_SHA1, 3, &arena, pack, sizeof pack);
+	pl += (size_t)gitstore_pack_writer_object(&w, GITSTORE_BLOB, v1, sizeof v1, pack + pl, sizeof pack - pl, &slots[0]);
+	assert_int_equal(gitstore_pack_writer_delta(&w, GITSTORE_BLOB, v2, sizeof v2, pl + 5, v1, sizeof v1, index, 4096,
+		dbuf, pack + pl, sizeof pack - pl, &slots[1]), GITSTORE_EINVAL);   /* the base must come before */
+	int n = gitstore_pack_writer_delta(&w, GITSTORE_BLOB, v2, sizeof v2, slots[0].offset, v1, sizeof v1, index, 4096,
+		dbuf, pack + pl, sizeof pack - pl, &slots[1]);
+	assert_true(n > 0 && n < 200);   /* a delta, not 20 kB of noise */
+	pl += (size_t)n;
+	/* nothing in common: stored whole */
+	n = gitstore_pack_writer_delta(&w, GITSTORE_BLOB, v3, sizeof v3, slots[0].offset, v1, sizeof v1, index, 4096,
+		dbuf, pack + pl, sizeof pack - pl, &slots[2]);
+	assert_true(n > 0);
+	pl += (size_t)n;
+	pl += (size_t)gitstore_pack_writer_finish(&w, pack + pl, sizeof pack - pl, &sum);
+	int il = gitstore_idx_write(GITSTORE_SHA1, slots, 3, &sum, idx, sizeof idx, NULL);
+	struct gitstore_index_slot s2[3];
+	struct gitstore_pack_buf b = pbuf();
+	assert_int_equal(gitstore_pack_index(GITSTORE_SHA1, pack, pl, NULL, &arena, s2, 3, &b, NULL, idx2, sizeof idx2, &sum2), il);
+	assert_memory_equal(idx, idx2, (size_t)il);
+	struct gitstore_idx xi;
+	struct gitstore_pack p;
+	int type;
+	assert_int_equal(gitstore_idx_parse(&xi, GITSTORE_SHA1, idx, (size_t)il, pl, GITSTORE_IDX_VERIFY), 0);
+	assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, pack, pl, &xi, NULL, &arena), 0);
+	struct gitstore_oid id;
+	gitstore_obj_hash(GITSTORE_SHA1, GITSTORE_BLOB, v2, sizeof v2, &id);
+	assert_int_equal(gitstore_pack_get(&p, &id, &b, &type), (int)sizeof v2);
+	assert_memory_equal(outb, v2, sizeof v2);
+	struct gitstore_pack_entry e;
+	uint64_t off;
+	gitstore_idx_find(&xi, &id, NULL, &off);
+	assert_int_equal(gitstore_pack_entry(&p, off, &e), 0);
+	assert_int_equal(e.type, GITSTORE_OFS_DELTA);
+	assert_int_equal(gitstore_pack_verify(&p, &b, NULL), 0);
+}
+
 /* base blob; OFS delta on it; REF delta on the OFS delta; REF delta placed before its base */
 static void delta_pack(struct gt_pack *p, struct gitstore_oid ids[4])
 {
@@ -487,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_write_index_read),
 		cmocka_unit_test(test_deltas),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_write_deltas),
 		cmocka_unit_test(test_cycle_and_missing_base),
 		cmocka_unit_test(test_hostile_entries),
 		cmocka_unit_test(test_hostile_packs),

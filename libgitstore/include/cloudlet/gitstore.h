@@ -15,7 +15,7 @@
  *   packs       .pack and .idx v2 held in memory (mapped by the caller):
  *               lookups, entries, delta chains, verify-pack's checks;
  *               index-pack (a .idx from a .pack) and a pack writer (whole
- *               objects, no deltas).
+ *               objects, or OFS_DELTAs against a base the caller names).
  *   refs        loose and packed refs, symbolic HEAD, git's names, updates
  *               under git's lock protocol with compare-and-swap.
  *   key-value   a branch as a versioned store: get, list, batched commits with
@@ -58,8 +58,8 @@
  * GITSTORE_EAGAIN ("need more input" or "would block") is never the same code
  * as a malformed input.
  *
- * Not here yet: deltas when writing packs (objects are stored whole), thin
- * packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), reading
+ * Not here yet: choosing delta bases when writing packs (the caller names
+ * the base), thin packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), reading
  * packs through the storage ops without a mapping, the checks of
  * .gitmodules content, finding merge bases, and the smart protocol.
  */
@@ -752,8 +752,10 @@ int gitstore_idx_write(int algo, struct gitstore_index_slot *slots, uint32_t n,
 /*
  * Writing a pack, sans I/O: each call writes bytes into the caller's out
  * buffer, to be appended to the pack file in order. Objects are stored whole
- * (no deltas), deflated at zlib's default level; the arena needs
- * GITSTORE_DEFLATE_ARENA bytes.
+ * (gitstore_pack_writer_object) or as an OFS_DELTA against an earlier object
+ * of the same pack that the caller chooses (gitstore_pack_writer_delta; no
+ * REF_DELTA, no thin packs), deflated at zlib's default level; the arena
+ * needs GITSTORE_DEFLATE_ARENA bytes.
  */
 struct gitstore_pack_writer {
 	int algo;
@@ -775,6 +777,27 @@ int gitstore_pack_writer_begin(struct gitstore_pack_writer *w, int algo, uint32_
  */
 int gitstore_pack_writer_object(struct gitstore_pack_writer *w, int type, const uint8_t *data, size_t len,
 	uint8_t *out, size_t cap, struct gitstore_index_slot *slot);
+/*
+ * Make a delta turning base into target (git's format, as
+ * gitstore_delta_apply reads it): copies of runs of at least 16 bytes found
+ * through an index of base's 16-byte blocks, literal inserts elsewhere.
+ * index: a caller-lent table of uint32 (a power of two entries; more entries,
+ * fewer missed matches; 2 per 16 bytes of base is plenty). Returns the
+ * delta's length; GITSTORE_ENOMEM when it would not fit in cap (a delta no
+ * smaller than cap is useless to the caller: pass cap below len).
+ */
+int gitstore_delta_make(const uint8_t *base, size_t base_len, const uint8_t *target, size_t len,
+	uint32_t *index, size_t index_len, uint8_t *out, size_t cap);
+/*
+ * Add one object as an OFS_DELTA against an object written earlier in this
+ * pack (base_offset: its slot's offset; base: its content). Falls back to
+ * storing the object whole when the delta saves less than a quarter of it.
+ * Returns bytes written into out; cap as gitstore_pack_writer_bound(len).
+ * delta_buf (len bytes) and index are working space for gitstore_delta_make.
+ */
+int gitstore_pack_writer_delta(struct gitstore_pack_writer *w, int type, const uint8_t *data, size_t len,
+	uint64_t base_offset, const uint8_t *base, size_t base_len, uint32_t *index, size_t index_len,
+	uint8_t *delta_buf, uint8_t *out, size_t cap, struct gitstore_index_slot *slot);
 /* End the pack: writes the trailer (hash length bytes) and gives it in *checksum. GITSTORE_EINVAL if objects are missing. */
 int gitstore_pack_writer_finish(struct gitstore_pack_writer *w, uint8_t *out, size_t cap, struct gitstore_oid *checksum);
 
