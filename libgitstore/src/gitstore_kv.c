@@ -161,7 +161,7 @@ int gitstore_kv_get(struct gitstore_kv *kv, const struct gitstore_oid *commit, c
 	struct comp c[GITSTORE_KV_DEPTH];
 	struct gitstore_oid tree, id;
 	uint32_t mode;
-	size_t n, len;
+	size_t n;
 	int rc;
 	if ((rc = split_path(path, c, &n)) < 0)
 		return rc;
@@ -177,7 +177,6 @@ int gitstore_kv_get(struct gitstore_kv *kv, const struct gitstore_oid *commit, c
 	rc = gitstore_obj_read(kv->repo, &id, &type, out, cap, needed);
 	if (rc >= 0 && type != GITSTORE_BLOB)
 		return GITSTORE_EOBJ_TYPE;
-	(void)len;
 	return rc;
 }
 

@@ -519,6 +519,7 @@ int gitstore_repo_init(struct gitstore_repo *r, const struct gitstore_storage_op
 
 /* "objects/ab/cdef..." for an id, with its NUL; GITSTORE_LOOSE_NAME_MAX bytes do. */
 #define GITSTORE_LOOSE_NAME_MAX 74
+/* The storage name of a loose object. */
 void gitstore_loose_name(int algo, const struct gitstore_oid *id, char *out);
 
 /*
@@ -906,6 +907,7 @@ struct gitstore_kv {
 	uint8_t *work;
 	size_t work_cap;
 };
+/* View branch ("refs/heads/main") of r: 0, or GITSTORE_EREF_NAME. */
 int gitstore_kv_init(struct gitstore_kv *kv, struct gitstore_repo *r, const char *branch,
 	uint8_t *work, size_t work_cap);
 /* The branch's head commit: 0, or GITSTORE_ENOENT for a branch not born yet. */
