@@ -14,6 +14,7 @@
  *   check-refname NAME...     "ok" or "bad" per name, as git check-ref-format
  *   kv-get GITDIR BRANCH PATH          the value at PATH on BRANCH (packs and loose)
  *   kv-set GITDIR BRANCH PATH VALUE    commit PATH=VALUE on BRANCH (VALUE "-": remove)
+ *   merge-base GITDIR A B     the merge base of two commits (hex)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -544,6 +545,26 @@ static int kv_cmd(int argc, char **argv)
 	return 0;
 }
 
+static int merge_base(const char *gitdir, const char *ah, const char *bh)
+{
+	struct gitstore_repo r;
+	struct gitstore_oid a, b, m;
+	static struct gitstore_commit_mark marks[1 << 16];
+	static uint32_t index[1 << 18];
+	static uint8_t buf[1 << 20];
+	size_t need;
+	kv_repo(&r, gitdir);
+	if (gitstore_oid_from_hex(algo, ah, strlen(ah), &a) < 0 || gitstore_oid_from_hex(algo, bh, strlen(bh), &b) < 0)
+		die("hex", GITSTORE_EHEX);
+	int rc = gitstore_merge_base(&r, &a, &b, marks, 1 << 16, index, 1 << 18, buf, sizeof buf, &m, &need);
+	if (rc < 0)
+		die("merge-base", rc);
+	char hex[GITSTORE_HEX_MAX];
+	gitstore_oid_to_hex(algo, &m, hex);
+	printf("%s\n", hex);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *a = getenv("GITSTORE_ALGO");
@@ -563,6 +584,8 @@ int main(int argc, char **argv)
 		return show_refs(argv[2]);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "update-ref"))
 		return update_ref(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	if (argc == 5 && !strcmp(argv[1], "merge-base"))
+		return merge_base(argv[2], argv[3], argv[4]);
 	if ((argc == 5 && !strcmp(argv[1], "kv-get")) || (argc == 6 && !strcmp(argv[1], "kv-set")))
 		return kv_cmd(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "check-refname")) {

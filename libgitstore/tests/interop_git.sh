@@ -105,7 +105,12 @@ c=$("$tool" kv-set .git refs/heads/main 'zones/example.test.zone' '@ 3600 IN SOA
 ! git cat-file -e main:hello.txt 2>/dev/null || fail "kv remove left the file"
 git diff --quiet "$before" main -- run.sh link dir || fail "kv commits touched other paths"
 git fsck --full --strict --no-dangling > /dev/null || fail "git fsck --strict after kv commits"
-echo "ok: key-value view reads git's trees as git show does; its commits pass git fsck --strict"
+for pair in "main side" "side main" "main~1 side~2" "v1 side" "side~3 main~1"; do
+	set -- $pair
+	a=$(git rev-parse "$1^{commit}"); b=$(git rev-parse "$2^{commit}")
+	[ "$("$tool" merge-base .git "$a" "$b")" = "$(git merge-base "$a" "$b")" ] || fail "merge-base $pair differs from git's"
+done
+echo "ok: key-value view reads git's trees as git show does; its commits pass git fsck --strict; merge bases as git's"
 
 # ---- 2. libgitstore writes, git checks
 w=$tmp/w.git
@@ -167,3 +172,11 @@ echo "ok: ocaml-dns.git, $(git --git-dir="$tmp/odns.git" cat-file --batch-all-ob
 "$tool" index-pack "$pack" "$tmp/ours.idx" > /dev/null
 cmp "$tmp/ours.idx" "$idx" || fail "ocaml-dns .idx differs"
 echo "ok: ocaml-dns.git .idx rebuilt byte for byte"
+o=$tmp/odns.git
+for pair in "main 4" "main 1.1" "4 1.1"; do
+	set -- $pair
+	a=$(git --git-dir="$o" rev-parse "refs/heads/$1"); b=$(git --git-dir="$o" rev-parse "refs/heads/$2")
+	[ "$("$tool" merge-base "$o" "$a" "$b")" = "$(git --git-dir="$o" merge-base "$a" "$b")" ] \
+		|| fail "ocaml-dns merge-base $pair differs from git's"
+done
+echo "ok: ocaml-dns.git merge bases of its branches as git merge-base finds them"

@@ -296,6 +296,23 @@ static void test_merge(void **state)
 		CH("new.txt", "new\n"), CH("both.txt", "changed alike\n") };
 	assert_int_equal(gitstore_kv_commit(&fk, ct, 4, &info, NULL, &theirs), 0);
 
+	/* the merge base of the two branches is where they forked */
+	static struct gitstore_commit_mark marks[16];
+	static uint32_t mindex[64];
+	static uint8_t cb[1024];
+	struct gitstore_oid mb;
+	size_t need = 0;
+	assert_int_equal(gitstore_merge_base(&r, &ours, &theirs, marks, 16, mindex, 64, cb, sizeof cb, &mb, &need), 0);
+	assert_memory_equal(mb.b, base.b, 20);
+	assert_int_equal(gitstore_merge_base(&r, &theirs, &ours, marks, 16, mindex, 64, cb, sizeof cb, &mb, &need), 0);
+	assert_memory_equal(mb.b, base.b, 20);
+	assert_int_equal(gitstore_merge_base(&r, &ours, &base, marks, 16, mindex, 64, cb, sizeof cb, &mb, &need), 0);
+	assert_memory_equal(mb.b, base.b, 20);   /* an ancestor is its own merge base */
+	assert_int_equal(gitstore_merge_base(&r, &ours, &theirs, marks, 1, mindex, 64, cb, sizeof cb, &mb, &need),
+		GITSTORE_ENOMEM);
+	assert_int_equal(gitstore_merge_base(&r, &ours, &theirs, marks, 16, mindex, 60, cb, sizeof cb, &mb, &need),
+		GITSTORE_EINVAL);
+
 	struct paths p = { .n = 0 };
 	assert_int_equal(gitstore_kv_merge(&kv, &base, &theirs, &info, &base, add_path, &p, &m), GITSTORE_EREF_STALE);
 	assert_int_equal(gitstore_kv_merge(&kv, &base, &theirs, &info, &ours, add_path, &p, &m), 0);
@@ -330,7 +347,18 @@ static void test_merge(void **state)
 	assert_int_equal(gitstore_kv_commit(&kv, x1, 2, &info, NULL, &o2), 0);
 	assert_int_equal(gitstore_kv_commit(&fk, x2, 2, &info, NULL, &t2), 0);
 	p.n = 0;
-	assert_int_equal(gitstore_kv_merge(&kv, &mbase, &t2, &info, NULL, add_path, &p, &none), 2);
+	/* after a merge, the base of the next one is the merge commit */
+	assert_int_equal(gitstore_merge_base(&r, &o2, &t2, marks, 16, mindex, 64, cb, sizeof cb, &mb, &need), 0);
+	assert_memory_equal(mb.b, mbase.b, 20);
+	assert_int_equal(gitstore_kv_merge(&kv, &mb, &t2, &info, NULL, add_path, &p, &none), 2);
+	/* unrelated histories share nothing */
+	struct gitstore_kv lone;
+	struct gitstore_oid l1;
+	assert_int_equal(gitstore_kv_init(&lone, &r, "refs/heads/lone", work, sizeof work), 0);
+	const struct gitstore_kv_change lc[] = { CH("x", "y") };
+	assert_int_equal(gitstore_kv_commit(&lone, lc, 1, &info, NULL, &l1), 0);
+	assert_int_equal(gitstore_merge_base(&r, &l1, &t2, marks, 16, mindex, 64, cb, sizeof cb, &mb, &need),
+		GITSTORE_ENOENT);
 	assert_int_equal(p.n, 2);
 	assert_string_equal(p.s[0], "README");
 	assert_string_equal(p.s[1], "site/css/main.css");

@@ -61,7 +61,8 @@
  * Not here yet: choosing delta bases when writing packs (the caller names
  * the base), thin packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), reading
  * packs through the storage ops without a mapping, the checks of
- * .gitmodules content, finding merge bases, and the smart protocol.
+ * .gitmodules content, virtual merge bases of criss-cross histories, and the
+ * smart protocol.
  */
 #ifndef CLOUDLET_GITSTORE_H
 #define CLOUDLET_GITSTORE_H
@@ -957,6 +958,25 @@ int gitstore_kv_history(struct gitstore_kv *kv, const char *path, uint32_t max,
 int gitstore_kv_diff(struct gitstore_kv *kv, const struct gitstore_oid *a, const struct gitstore_oid *b,
 	int (*each)(void *arg, const char *path, const struct gitstore_oid *old, const struct gitstore_oid *new_id),
 	void *arg);
+
+/* A commit seen while looking for a merge base; the caller lends a table of them. */
+struct gitstore_commit_mark {
+	struct gitstore_oid id;
+	uint32_t flags;   /* internal */
+};
+/*
+ * A best common ancestor of commits a and b (one that no other common
+ * ancestor descends from, as `git merge-base` finds) for a three-way merge.
+ * Both histories are walked whole: marks[0..cap) must hold every commit of
+ * both (GITSTORE_ENOMEM with *needed otherwise); index: index_len uint32, a
+ * power of two at least four times cap. With several best ancestors
+ * (criss-cross merges) one of them is given; git would merge them first.
+ * buf holds one commit at a time. GITSTORE_ENOENT when the histories share
+ * nothing.
+ */
+int gitstore_merge_base(struct gitstore_repo *r, const struct gitstore_oid *a, const struct gitstore_oid *b,
+	struct gitstore_commit_mark *marks, size_t cap, uint32_t *index, size_t index_len,
+	uint8_t *buf, size_t buf_cap, struct gitstore_oid *base, size_t *needed);
 
 /*
  * Merge theirs (a commit) into the branch with base (their common ancestor,
