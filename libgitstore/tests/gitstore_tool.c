@@ -252,9 +252,9 @@ static int index_pack(const char *pack, const char *outf)
 	struct gitstore_oid sum;
 	for (;;) {
 		static struct gitstore_pack_cache cache;
-		static struct gitstore_cache_slot cslots[8192];
-		static uint8_t ring[16 << 20];
-		gitstore_pack_cache_init(&cache, ring, sizeof ring, cslots, 8192);
+		static struct gitstore_cache_slot cslots[65536];
+		static uint8_t ring[64 << 20];
+		gitstore_pack_cache_init(&cache, ring, sizeof ring, cslots, 65536);
 		rc = gitstore_pack_index(algo, pd, plen, &l, &a, slots, count, &b,
 			getenv("GITSTORE_NOCACHE") ? NULL : &cache, idx, idx_max, &sum);
 		if (rc != GITSTORE_ENOMEM || (b.out_needed <= b.out_cap && b.scratch_needed <= b.scratch_cap))
