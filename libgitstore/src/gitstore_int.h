@@ -35,4 +35,39 @@ int gitstore_int_inflate_stream(struct gitstore_arena *a, const struct gitstore_
 int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
 	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
 
+/*
+ * Every storage op goes through these wrappers: the one place to trace
+ * calls or inject faults.
+ */
+static inline int gitstore_int_read(struct gitstore_repo *r, const char *name, uint64_t off, uint8_t *buf, size_t cap)
+{
+	return r->ops->read(r->ctx, name, off, buf, cap);
+}
+
+static inline int gitstore_int_size(struct gitstore_repo *r, const char *name, uint64_t *size)
+{
+	return r->ops->size(r->ctx, name, size);
+}
+
+static inline int gitstore_int_append(struct gitstore_repo *r, const char *name, const uint8_t *buf, size_t len)
+{
+	return r->ops->append(r->ctx, name, buf, len);
+}
+
+static inline int gitstore_int_rename(struct gitstore_repo *r, const char *from, const char *to, unsigned flags)
+{
+	return r->ops->rename(r->ctx, from, to, flags);
+}
+
+static inline int gitstore_int_remove(struct gitstore_repo *r, const char *name)
+{
+	return r->ops->remove(r->ctx, name);
+}
+
+static inline int gitstore_int_list(struct gitstore_repo *r, const char *dir,
+	int (*each)(void *arg, const char *entry, bool is_dir), void *arg)
+{
+	return r->ops->list(r->ctx, dir, each, arg);
+}
+
 #endif

@@ -36,7 +36,7 @@ static int refill(struct src *s, z_stream *zs)
 {
 	if (zs->avail_in || s->eof)
 		return 0;
-	int n = s->r->ops->read(s->r->ctx, s->name, s->off, s->buf, s->cap);
+	int n = gitstore_int_read(s->r, s->name, s->off, s->buf, s->cap);
 	if (n < 0)
 		return n == GITSTORE_ENOENT ? n : GITSTORE_EIO;
 	if (n == 0)
@@ -178,7 +178,7 @@ int gitstore_loose_read(struct gitstore_repo *r, const struct gitstore_oid *id, 
 	if (zs->avail_in)
 		return GITSTORE_EZLIB_TRAILING;
 	if (!s.eof) {
-		int n = r->ops->read(r->ctx, name, s.off, &extra, 1);
+		int n = gitstore_int_read(r, name, s.off, &extra, 1);
 		if (n > 0)
 			return GITSTORE_EZLIB_TRAILING;
 		if (n < 0)
@@ -208,7 +208,7 @@ static int deflate_out(struct gitstore_repo *r, const char *tmp, z_stream *zs, u
 			return GITSTORE_EZLIB;
 		size_t n = cap - zs->avail_out;
 		if (n) {
-			int rc = r->ops->append(r->ctx, tmp, buf, n);
+			int rc = gitstore_int_append(r, tmp, buf, n);
 			if (rc < 0)
 				return GITSTORE_EIO;
 		}
@@ -238,7 +238,7 @@ int gitstore_loose_write(struct gitstore_repo *r, int type, const uint8_t *data,
 	char name[GITSTORE_LOOSE_NAME_MAX], dir[12], tmp[40];
 	gitstore_loose_name(r->algo, id, name);
 	uint64_t sz;
-	if (r->ops->size(r->ctx, name, &sz) == 0)
+	if (gitstore_int_size(r, name, &sz) == 0)
 		return 0;
 	memcpy(dir, name, 10);
 	dir[10] = 0;
@@ -252,7 +252,7 @@ int gitstore_loose_write(struct gitstore_repo *r, int type, const uint8_t *data,
 	if (rc == 0)
 		rc = deflate_out(r, tmp, zs, buf, CHUNK, data, len, Z_FINISH);
 	if (rc == 0) {
-		rc = r->ops->rename(r->ctx, tmp, name, GITSTORE_RENAME_NOREPLACE);
+		rc = gitstore_int_rename(r, tmp, name, GITSTORE_RENAME_NOREPLACE);
 		if (rc == GITSTORE_EEXIST)
 			rc = 0;
 		else if (rc == 0)
@@ -260,6 +260,6 @@ int gitstore_loose_write(struct gitstore_repo *r, int type, const uint8_t *data,
 		else
 			rc = GITSTORE_EIO;
 	}
-	r->ops->remove(r->ctx, tmp);
+	gitstore_int_remove(r, tmp);
 	return rc;
 }

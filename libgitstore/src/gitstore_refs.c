@@ -104,7 +104,7 @@ static int parse_loose(int algo, const uint8_t *b, size_t n, struct gitstore_ref
 static int read_loose(struct gitstore_repo *r, const char *name, struct gitstore_ref *out)
 {
 	uint8_t b[GITSTORE_REFNAME_MAX + 16];
-	int n = r->ops->read(r->ctx, name, 0, b, sizeof b);
+	int n = gitstore_int_read(r, name, 0, b, sizeof b);
 	if (n < 0)
 		return n == GITSTORE_ENOENT ? n : GITSTORE_EIO;
 	if ((size_t)n == sizeof b)
@@ -137,7 +137,7 @@ static int packed_walk(struct gitstore_repo *r, packed_fn each, void *arg)
 		if (!nl && !eof) {
 			if (have == cap)
 				return GITSTORE_EREF_FORMAT;   /* a line longer than any ref */
-			int n = r->ops->read(r->ctx, "packed-refs", off, buf + have, cap - have);
+			int n = gitstore_int_read(r, "packed-refs", off, buf + have, cap - have);
 			if (n == GITSTORE_ENOENT && off == 0)
 				return 0;
 			if (n < 0)
@@ -248,14 +248,14 @@ static int lock_take(struct gitstore_repo *r, const char *name, const uint8_t *c
 		return rc;
 	/* ".lock" on the temporary name too: it can never be taken for a ref */
 	strcat(tmp, ".lock");
-	if (r->ops->append(r->ctx, tmp, content, len) < 0) {
-		r->ops->remove(r->ctx, tmp);
+	if (gitstore_int_append(r, tmp, content, len) < 0) {
+		gitstore_int_remove(r, tmp);
 		return GITSTORE_EIO;
 	}
-	rc = r->ops->rename(r->ctx, tmp, lock, GITSTORE_RENAME_NOREPLACE);
+	rc = gitstore_int_rename(r, tmp, lock, GITSTORE_RENAME_NOREPLACE);
 	if (rc == 0)
 		return 0;
-	r->ops->remove(r->ctx, tmp);
+	gitstore_int_remove(r, tmp);
 	return rc == GITSTORE_EEXIST ? GITSTORE_EREF_LOCKED : GITSTORE_EIO;
 }
 
@@ -288,9 +288,9 @@ static int write_ref(struct gitstore_repo *r, const char *name, const uint8_t *c
 	bool exists;
 	rc = check_old(r, name, old, &exists);
 	if (rc == 0)
-		rc = r->ops->rename(r->ctx, lock, name, 0) < 0 ? GITSTORE_EIO : 0;
+		rc = gitstore_int_rename(r, lock, name, 0) < 0 ? GITSTORE_EIO : 0;
 	if (rc < 0)
-		r->ops->remove(r->ctx, lock);
+		gitstore_int_remove(r, lock);
 	return rc;
 }
 
@@ -341,7 +341,7 @@ static int copy_except(void *arg, const char *name, const struct gitstore_ref *r
 		n += gitstore_oid_to_hex(w->r->algo, &ref->peeled, line + n);
 		line[n++] = '\n';
 	}
-	if (w->r->ops->append(w->r->ctx, w->lock, (const uint8_t *)line, n) < 0) {
+	if (gitstore_int_append(w->r, w->lock, (const uint8_t *)line, n) < 0) {
 		w->err = GITSTORE_EIO;
 		return 1;
 	}
@@ -369,9 +369,9 @@ static int packed_remove(struct gitstore_repo *r, const char *name)
 	if (rc >= 0 && w.err)
 		rc = w.err;
 	if (rc >= 0)
-		rc = r->ops->rename(r->ctx, lock, "packed-refs", 0) < 0 ? GITSTORE_EIO : 0;
+		rc = gitstore_int_rename(r, lock, "packed-refs", 0) < 0 ? GITSTORE_EIO : 0;
 	if (rc < 0)
-		r->ops->remove(r->ctx, lock);
+		gitstore_int_remove(r, lock);
 	return rc;
 }
 
@@ -391,11 +391,11 @@ int gitstore_ref_delete(struct gitstore_repo *r, const char *name, const struct 
 	if (rc == 0)
 		rc = packed_remove(r, name);
 	if (rc == 0) {
-		int d = r->ops->remove(r->ctx, name);
+		int d = gitstore_int_remove(r, name);
 		if (d < 0 && d != GITSTORE_ENOENT)
 			rc = GITSTORE_EIO;
 	}
-	r->ops->remove(r->ctx, lock);
+	gitstore_int_remove(r, lock);
 	return rc;
 }
 
@@ -443,7 +443,7 @@ static int walk_entry(void *arg, const char *entry, bool is_dir)
 
 static int walk_dir(struct walk *w)
 {
-	int rc = w->r->ops->list(w->r->ctx, w->path, walk_entry, w);
+	int rc = gitstore_int_list(w->r, w->path, walk_entry, w);
 	return rc == GITSTORE_ENOENT ? 0 : rc;
 }
 
@@ -454,7 +454,7 @@ static int packed_each(void *arg, const char *name, const struct gitstore_ref *r
 	if (strncmp(name, w->prefix, strlen(w->prefix)) != 0)
 		return 0;
 	/* a loose ref overrides its packed value: it was listed already */
-	if (w->r->ops->size(w->r->ctx, name, &size) == 0)
+	if (gitstore_int_size(w->r, name, &size) == 0)
 		return 0;
 	return w->each(w->arg, name, ref);
 }

@@ -18,16 +18,21 @@ static uint8_t work[1 << 16];
 static uint8_t ident[128];
 static struct gitstore_kv_commit_info info;
 
-static void setup_kv(struct gitstore_repo *r, struct gitstore_kv *kv)
+static void set_info(void)
 {
-	gt_mem_free(&mem);
-	assert_int_equal(gitstore_repo_init(r, &gt_mem_ops, &mem, GITSTORE_SHA1, NULL, arena, sizeof arena), 0);
-	assert_int_equal(gitstore_kv_init(kv, r, "refs/heads/main", work, sizeof work), 0);
 	int n = gitstore_ident_write("K V", "kv@example.org", 1700000000, 0, ident, sizeof ident);
 	info.author.p = info.committer.p = ident;
 	info.author.len = info.committer.len = (size_t)n;
 	info.message.p = (const uint8_t *)"change\n";
 	info.message.len = 7;
+}
+
+static void setup_kv(struct gitstore_repo *r, struct gitstore_kv *kv)
+{
+	gt_mem_free(&mem);
+	assert_int_equal(gitstore_repo_init(r, &gt_mem_ops, &mem, GITSTORE_SHA1, NULL, arena, sizeof arena), 0);
+	assert_int_equal(gitstore_kv_init(kv, r, "refs/heads/main", work, sizeof work), 0);
+	set_info();
 }
 
 static int get(struct gitstore_kv *kv, const struct gitstore_oid *c, const char *path, char *out)
@@ -367,6 +372,43 @@ static void test_merge(void **state)
 	gt_mem_free(&mem);
 }
 
+/* The same store in a SHA-256 repository: ids of 32 bytes everywhere. */
+static void test_sha256(void **state)
+{
+	(void)state;
+	struct gitstore_repo r;
+	struct gitstore_kv kv;
+	struct gitstore_oid c1, c2, mb;
+	char v[256];
+	gt_mem_free(&mem);
+	assert_int_equal(gitstore_repo_init(&r, &gt_mem_ops, &mem, GITSTORE_SHA256, NULL, arena, sizeof arena), 0);
+	assert_int_equal(gitstore_kv_init(&kv, &r, "refs/heads/main", work, sizeof work), 0);
+	set_info();
+	const struct gitstore_kv_change a[] = { CH("dir/a", "one\n"), CH("b", "two\n") };
+	assert_int_equal(gitstore_kv_commit(&kv, a, 2, &info, NULL, &c1), 0);
+	const struct gitstore_kv_change b[] = { CH("dir/a", "three\n") };
+	assert_int_equal(gitstore_kv_commit(&kv, b, 1, &info, &c1, &c2), 0);
+	assert_int_equal(get(&kv, NULL, "dir/a", v), 6);
+	assert_int_equal(get(&kv, &c1, "dir/a", v), 4);
+	struct gt_file *f = gt_mem_find(&mem, "refs/heads/main");
+	assert_non_null(f);
+	assert_int_equal(f->len, 65);
+	char name[GITSTORE_LOOSE_NAME_MAX];
+	gitstore_loose_name(GITSTORE_SHA256, &c2, name);
+	assert_int_equal(strlen(name), 8 + 2 + 1 + 62);
+	assert_non_null(gt_mem_find(&mem, name));
+	struct changes ch = { .n = 0 };
+	assert_int_equal(gitstore_kv_diff(&kv, &c1, &c2, add_change, &ch), 0);
+	assert_int_equal(ch.n, 1);
+	assert_string_equal(ch.s[0], "M dir/a");
+	static struct gitstore_commit_mark marks[8];
+	static uint32_t mindex[32];
+	static uint8_t cb[1024];
+	assert_int_equal(gitstore_merge_base(&r, &c1, &c2, marks, 8, mindex, 32, cb, sizeof cb, &mb, NULL), 0);
+	assert_memory_equal(mb.b, c1.b, 32);
+	gt_mem_free(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_bad_paths),
 		cmocka_unit_test(test_through_pack),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_sha256),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
