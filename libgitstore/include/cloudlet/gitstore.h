@@ -502,7 +502,10 @@ struct gitstore_repo {
 	int algo;
 	struct gitstore_limits limits;
 	struct gitstore_arena arena;
-	gitstore_random_fn random;   /* may be NULL: a counter names temporary files */
+	/* Names temporary files. NULL: a counter does, which is only safe with a
+	 * single writer; set it when several processes or repo structs write
+	 * the same repository. */
+	gitstore_random_fn random;
 	void *random_ctx;
 	struct {
 		uint64_t counter;
