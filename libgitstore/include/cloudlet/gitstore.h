@@ -1,23 +1,68 @@
 /*
- * cloudlet/gitstore.h: libgitstore, Git objects, packs, refs, a versioned key-value view and the smart protocol.
+ * cloudlet/gitstore.h: libgitstore, Git objects, packs, refs and a versioned
+ * key-value view, byte-compatible with git.
  *
- * libgitstore reads and writes Git repositories (objects, packs, refs) through
- * storage ops, and offers a versioned key-value view on top of them.
+ * Layers, each usable alone:
+ *   hashes      SHA-1 (written here) and SHA-256 (libsodium), streaming; ids
+ *               of 20 or 32 bytes in one struct gitstore_oid.
+ *   objects     blob, tree, commit, tag: parsed in place, serialised exactly
+ *               as git does (same bytes, same ids), checked as `git fsck
+ *               [--strict]` checks them. Pure functions over buffers.
+ *   storage     struct gitstore_storage_ops: read at offset, append, atomic
+ *               rename (optionally no-replace), remove, list. Bound to files by
+ *               platform/posix, to memory by tests.
+ *   loose       objects/ab/cdef... through the storage ops and zlib.
+ *   packs       .pack (mapped, or read through the storage ops) and .idx v2:
+ *               lookups, entries, delta chains, verify-pack's checks;
+ *               index-pack (a .idx from a .pack) and a pack writer (whole
+ *               objects, or OFS_DELTAs against a base the caller names).
+ *   refs        loose and packed refs, symbolic HEAD, git's names, updates
+ *               under git's lock protocol with compare-and-swap.
+ *   key-value   a branch as a versioned store: get, list, batched commits with
+ *               test-and-set, history and diff of paths, three-way merge.
  *
  * Ownership. Every object is a struct the caller owns: gitstore_X_init() sets
- * every field, gitstore_X_reset() reuses it, and nothing is ever freed because
- * nothing is ever allocated. Buffers, tables and arenas are lent by the caller
- * with their capacity and must outlive the object they are lent to. A full
- * table is an error the caller sees (GITSTORE_ENOMEM), never a crash.
+ * every field, and nothing is ever freed because nothing is ever allocated.
+ * Buffers, tables and arenas are lent by the caller with their capacity and
+ * must outlive the object they are lent to. A full buffer is an error the
+ * caller sees (GITSTORE_ENOMEM), never a crash; where the size needed is
+ * known, it is reported through a `needed` out-argument (or the
+ *_needed fields of struct gitstore_pack_buf), so a caller can retry.
  *
- * Time and chance. Anything that can time out takes a monotonic uint64_t
- * now_ms; wall-clock time and random numbers are arguments too, so every run
- * is reproducible.
+ * Hashes. A repository uses one object format: SHA-1 (20-byte ids, the git
+ * default) or SHA-256 (32-byte ids, `extensions.objectFormat = sha256`). Every
+ * function that reads or writes ids takes the format (GITSTORE_SHA1 or
+ * GITSTORE_SHA256) or gets it from a struct that has it. SHA-1 is computed
+ * without the SHAttered collision detection git has used since 2.13 (out of
+ * scope: a repository that must resist chosen-prefix collisions uses SHA-256).
+ *
+ * Parsing. Parsers are pure functions over a caller's buffer and return
+ * slices into it (struct gitstore_slice); they never copy and never read past
+ * the length they are given. Each malformation has its own error code
+ * (GITSTORE_ETREE_*, GITSTORE_ECOMMIT_*, GITSTORE_EIDENT_*, GITSTORE_ETAG_*,
+ * GITSTORE_EDELTA_*, GITSTORE_EPACK_*, GITSTORE_EIDX_*, GITSTORE_EREF_*).
+ *
+ * zlib and limits. Loose objects and pack entries are zlib streams; zlib
+ * gets zalloc/zfree over a caller's arena (struct gitstore_arena, a bump
+ * allocator: GITSTORE_INFLATE_ARENA bytes let one inflate run,
+ * GITSTORE_DEFLATE_ARENA one deflate). Reading is bounded by the caller's
+ * struct gitstore_limits (largest object, longest delta chain, largest
+ * inflate ratio), so zlib bombs, delta bombs, cycles and lying size headers
+ * are specific errors with bounded memory and work.
+ *
+ * Time and chance. Nothing here waits; temporary file names take random
+ * bytes from the caller's callback (struct gitstore_repo's random).
  *
  * Errors. Functions return int: 0 for success, a positive count where one is
  * meaningful, or a negative GITSTORE_E* code; gitstore_strerror() names it.
- * GITSTORE_EAGAIN ("need more input" or "would block") is never the same code as
- * a malformed input.
+ * GITSTORE_EAGAIN ("need more input" or "would block") is never the same code
+ * as a malformed input.
+ *
+ * Not here yet: choosing delta bases when writing packs (the caller names
+ * the base), thin packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), reading
+ * packs through the storage ops without a mapping, the checks of
+ * .gitmodules content, virtual merge bases of criss-cross histories, and the
+ * smart protocol.
  */
 #ifndef CLOUDLET_GITSTORE_H
 #define CLOUDLET_GITSTORE_H
@@ -35,13 +80,92 @@ extern "C" {
 /* Error codes: every negative return of this library is one of these. */
 enum gitstore_err {
 	GITSTORE_OK = 0,
-	GITSTORE_EAGAIN = -1,   /* need more input, or the ops would block */
-	GITSTORE_ENOMEM = -2,   /* a caller-lent buffer, table or arena is full */
-	GITSTORE_EINVAL = -3,   /* an argument is out of range */
-	GITSTORE_EIO = -4,      /* the ops reported an error */
-	GITSTORE_EEOF = -5,     /* the peer closed the stream */
-	GITSTORE_ETIMEDOUT = -6,/* a deadline passed */
-	GITSTORE_ERR_MIN_ = -7  /* one below the lowest code */
+	GITSTORE_EAGAIN = -1, /* need more input or would block */
+	GITSTORE_ENOMEM = -2, /* buffer, table or arena full */
+	GITSTORE_EINVAL = -3, /* invalid argument */
+	GITSTORE_EIO = -4, /* I/O error */
+	GITSTORE_EEOF = -5, /* peer closed the stream */
+	GITSTORE_ETIMEDOUT = -6, /* deadline passed */
+	GITSTORE_ENOENT = -7, /* no such object or file */
+	GITSTORE_EEXIST = -8, /* file already exists */
+	GITSTORE_EHEX = -9, /* bad hexadecimal object id */
+	GITSTORE_ETOOBIG = -10, /* object larger than the caller's limit */
+	GITSTORE_EOBJ_HEADER = -11, /* bad object header (type, size, NUL) */
+	GITSTORE_EOBJ_TYPE = -12, /* unknown object type */
+	GITSTORE_EOBJ_SIZE = -13, /* object size header disagrees with its content */
+	GITSTORE_EZLIB = -14, /* corrupt zlib stream */
+	GITSTORE_EZLIB_RATIO = -15, /* inflate ratio over the caller's limit (zlib bomb) */
+	GITSTORE_EZLIB_TRAILING = -16, /* data after the end of a zlib stream */
+	GITSTORE_ETRUNCATED = -17, /* input ends inside a structure */
+	GITSTORE_ETREE_FORMAT = -18, /* tree cannot be parsed */
+	GITSTORE_ETREE_MODE_PAD = -19, /* tree entry mode has a leading zero */
+	GITSTORE_ETREE_MODE = -20, /* tree entry mode is not a mode git writes */
+	GITSTORE_ETREE_EMPTY_NAME = -21, /* tree entry with an empty name */
+	GITSTORE_ETREE_SLASH = -22, /* tree entry name contains '/' */
+	GITSTORE_ETREE_DOT = -23, /* tree entry named '.' */
+	GITSTORE_ETREE_DOTDOT = -24, /* tree entry named '..' */
+	GITSTORE_ETREE_DOTGIT = -25, /* tree entry named .git or a variant of it */
+	GITSTORE_ETREE_NULL_ID = -26, /* tree entry points to the null id */
+	GITSTORE_ETREE_DUP = -27, /* duplicate tree entries */
+	GITSTORE_ETREE_ORDER = -28, /* tree entries not sorted */
+	GITSTORE_ETREE_GITMODULES_LINK = -29, /* .gitmodules is a symbolic link */
+	GITSTORE_EHDR_NUL = -30, /* NUL byte in an object header */
+	GITSTORE_EHDR_UNTERMINATED = -31, /* object header not terminated */
+	GITSTORE_ECOMMIT_NO_TREE = -32, /* commit lacks its tree line */
+	GITSTORE_ECOMMIT_TREE_ID = -33, /* commit tree line has a bad id */
+	GITSTORE_ECOMMIT_PARENT_ID = -34, /* commit parent line has a bad id */
+	GITSTORE_ECOMMIT_NO_AUTHOR = -35, /* commit lacks its author line */
+	GITSTORE_ECOMMIT_AUTHORS = -36, /* commit has several author lines */
+	GITSTORE_ECOMMIT_NO_COMMITTER = -37, /* commit lacks its committer line */
+	GITSTORE_EIDENT_NO_NAME = -38, /* ident: missing name before email */
+	GITSTORE_EIDENT_BAD_NAME = -39, /* ident: bad name */
+	GITSTORE_EIDENT_NO_EMAIL = -40, /* ident: missing email */
+	GITSTORE_EIDENT_SPACE_EMAIL = -41, /* ident: missing space before email */
+	GITSTORE_EIDENT_BAD_EMAIL = -42, /* ident: bad email */
+	GITSTORE_EIDENT_SPACE_DATE = -43, /* ident: missing space before date */
+	GITSTORE_EIDENT_DATE_PAD = -44, /* ident: zero-padded date */
+	GITSTORE_EIDENT_DATE_OVERFLOW = -45, /* ident: date overflows */
+	GITSTORE_EIDENT_DATE = -46, /* ident: bad date */
+	GITSTORE_EIDENT_TZ = -47, /* ident: bad time zone */
+	GITSTORE_ETAG_NO_OBJECT = -48, /* tag lacks its object line */
+	GITSTORE_ETAG_OBJECT_ID = -49, /* tag object line has a bad id */
+	GITSTORE_ETAG_NO_TYPE = -50, /* tag lacks its type line */
+	GITSTORE_ETAG_TYPE = -51, /* tag type is not an object type */
+	GITSTORE_ETAG_NO_NAME = -52, /* tag lacks its tag line */
+	GITSTORE_EDELTA_HEADER = -53, /* delta size header malformed */
+	GITSTORE_EDELTA_BASE_SIZE = -54, /* delta base size disagrees with the base */
+	GITSTORE_EDELTA_OPCODE = -55, /* delta uses the reserved opcode 0 */
+	GITSTORE_EDELTA_COPY = -56, /* delta copy outside the base */
+	GITSTORE_EDELTA_INSERT = -57, /* delta insert runs past the delta */
+	GITSTORE_EDELTA_RESULT = -58, /* delta result size disagrees with its header */
+	GITSTORE_EPACK_SIGNATURE = -59, /* not a pack (no PACK signature) */
+	GITSTORE_EPACK_VERSION = -60, /* pack version not 2 or 3 */
+	GITSTORE_EPACK_COUNT = -61, /* pack object count disagrees */
+	GITSTORE_EPACK_ENTRY = -62, /* bad pack entry header */
+	GITSTORE_EPACK_OFFSET = -63, /* pack offset outside the pack or not before its entry */
+	GITSTORE_EPACK_CHECKSUM = -64, /* pack trailer checksum mismatch */
+	GITSTORE_EPACK_CRC = -65, /* pack entry CRC32 mismatch */
+	GITSTORE_EPACK_BASE = -66, /* delta base not found */
+	GITSTORE_EPACK_DEPTH = -67, /* delta chain longer than the caller's limit */
+	GITSTORE_EPACK_CYCLE = -68, /* delta chain is cyclic */
+	GITSTORE_EIDX_SIGNATURE = -69, /* not a version 2 .idx */
+	GITSTORE_EIDX_SIZE = -70, /* idx size disagrees with its object count */
+	GITSTORE_EIDX_FANOUT = -71, /* idx fan-out table not monotonic */
+	GITSTORE_EIDX_ORDER = -72, /* idx object ids not sorted */
+	GITSTORE_EIDX_OFFSET = -73, /* idx offset out of range */
+	GITSTORE_EIDX_CHECKSUM = -74, /* idx trailer checksum mismatch */
+	GITSTORE_EIDX_PACK = -75, /* idx names another pack (pack checksum differs) */
+	GITSTORE_EOBJ_ID = -76, /* object content does not hash to its id */
+	GITSTORE_EREF_NAME = -77, /* bad ref name */
+	GITSTORE_EREF_FORMAT = -78, /* ref file or packed-refs malformed */
+	GITSTORE_EREF_DEPTH = -79, /* symbolic refs nested too deep */
+	GITSTORE_EREF_STALE = -80, /* ref moved: its old value differs */
+	GITSTORE_EREF_LOCKED = -81, /* ref locked by another update */
+	GITSTORE_EKV_PATH = -82, /* bad key-value path */
+	GITSTORE_EKV_NOTDIR = -83, /* a path component is a file */
+	GITSTORE_EKV_ISDIR = -84, /* path is a directory */
+	GITSTORE_ECOMMIT_NUL = -85, /* NUL byte in a commit (git fsck --strict: nulInCommit) */
+	GITSTORE_ERR_MIN_ = -86 /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "GITSTORE_ENOMEM: buffer full". Never NULL. */
@@ -49,6 +173,851 @@ const char *gitstore_strerror(int err);
 
 /* The library's version string. */
 const char *gitstore_version(void);
+
+/* ---------------------------------------------------------------- hashes */
+
+enum gitstore_algo {
+	GITSTORE_SHA1 = 1,   /* 20-byte ids, git's default object format */
+	GITSTORE_SHA256 = 2  /* 32-byte ids, extensions.objectFormat = sha256 */
+};
+
+#define GITSTORE_OID_MAX 32      /* bytes of the longest id */
+#define GITSTORE_HEX_MAX 65      /* hex of the longest id, with its NUL */
+
+/* An object id; bytes after the format's length are zero. */
+struct gitstore_oid {
+	uint8_t b[GITSTORE_OID_MAX];
+};
+
+/* A slice of a caller's buffer. */
+struct gitstore_slice {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* SHA-1, streaming over a caller-owned context. */
+struct gitstore_sha1 {
+	uint32_t h[5];
+	uint64_t len;
+	uint8_t buf[64];
+};
+void gitstore_sha1_init(struct gitstore_sha1 *s);
+void gitstore_sha1_update(struct gitstore_sha1 *s, const void *data, size_t len);
+void gitstore_sha1_final(struct gitstore_sha1 *s, uint8_t out[20]);
+
+/* The repository's hash, either format, streaming. */
+struct gitstore_hash {
+	int algo;
+	union {
+		struct gitstore_sha1 sha1;
+		uint64_t sha256[16];     /* libsodium's crypto_hash_sha256_state */
+	} priv;
+};
+/* 20 or 32; 0 for an unknown algo. */
+size_t gitstore_hash_len(int algo);
+/* 0, or GITSTORE_EINVAL for an unknown algo. */
+int gitstore_hash_init(struct gitstore_hash *h, int algo);
+void gitstore_hash_update(struct gitstore_hash *h, const void *data, size_t len);
+void gitstore_hash_final(struct gitstore_hash *h, struct gitstore_oid *out);
+
+/* Parse exactly 2*hash_len hex digits (either case): 0 or GITSTORE_EHEX. */
+int gitstore_oid_from_hex(int algo, const char *hex, size_t len, struct gitstore_oid *out);
+/* Write lowercase hex and a NUL into out (GITSTORE_HEX_MAX bytes do); returns the hex length. */
+size_t gitstore_oid_to_hex(int algo, const struct gitstore_oid *id, char *out);
+int gitstore_oid_cmp(const struct gitstore_oid *a, const struct gitstore_oid *b);
+bool gitstore_oid_is_zero(const struct gitstore_oid *a);
+
+/* ---------------------------------------------------------------- objects */
+
+/* Object types, numbered as in a pack entry header. */
+enum gitstore_type {
+	GITSTORE_COMMIT = 1,
+	GITSTORE_TREE = 2,
+	GITSTORE_BLOB = 3,
+	GITSTORE_TAG = 4,
+	GITSTORE_OFS_DELTA = 6,  /* pack entries only */
+	GITSTORE_REF_DELTA = 7   /* pack entries only */
+};
+
+/* "commit", "tree", "blob", "tag"; NULL for anything else. */
+const char *gitstore_type_name(int type);
+/* The type named by s[0..len) (exact, lowercase), or GITSTORE_EOBJ_TYPE. */
+int gitstore_type_parse(const uint8_t *s, size_t len);
+
+/* The longest object header "commit 18446744073709551615\0". */
+#define GITSTORE_OBJ_HEADER_MAX 32
+
+/*
+ * Write the header git hashes before an object's bytes, "blob 12\0";
+ * returns its length (with the NUL), or GITSTORE_ENOMEM / GITSTORE_EOBJ_TYPE.
+ */
+int gitstore_obj_header(int type, uint64_t size, uint8_t *buf, size_t cap);
+/*
+ * Parse a loose object's header at the start of buf: the type name, one
+ * space, the size in canonical decimal (no leading zero, no sign), a NUL.
+ * Returns the header length with its NUL; GITSTORE_EAGAIN if buf ends before
+ * the NUL and is shorter than GITSTORE_OBJ_HEADER_MAX; GITSTORE_EOBJ_TYPE for
+ * an unknown type, GITSTORE_EOBJ_HEADER for anything else malformed.
+ */
+int gitstore_obj_header_parse(const uint8_t *buf, size_t len, int *type, uint64_t *size);
+/* The id of an object: hash("<type> <len>\0" data). 0 or GITSTORE_EINVAL. */
+int gitstore_obj_hash(int algo, int type, const void *data, size_t len, struct gitstore_oid *out);
+
+/*
+ * Check an object's content as `git fsck` does (GITSTORE_CHECK_STRICT: as
+ * `git fsck --strict`): dispatches to gitstore_tree_check,
+ * gitstore_commit_parse (plus, under STRICT, GITSTORE_ECOMMIT_NUL for a NUL
+ * anywhere in a commit) or gitstore_tag_parse; blobs are always valid. Not
+ * checked: the content of .gitmodules and .gitattributes blobs (git's
+ * gitmodules* and gitattributes* findings need the blob, not the tree).
+ * 0 or the specific error.
+ */
+int gitstore_obj_check(int algo, int type, const uint8_t *data, size_t len, unsigned flags);
+
+/* ---------------------------------------------------------------- trees */
+
+/* Modes git writes in trees (octal). */
+#define GITSTORE_MODE_FILE 0100644u
+#define GITSTORE_MODE_EXEC 0100755u
+#define GITSTORE_MODE_LINK 0120000u
+#define GITSTORE_MODE_DIR 0040000u
+#define GITSTORE_MODE_GITLINK 0160000u   /* a submodule commit */
+
+struct gitstore_tree_entry {
+	uint32_t mode;
+	struct gitstore_slice name;   /* never contains NUL */
+	struct gitstore_oid id;
+};
+
+/* Walks a tree's entries in place. */
+struct gitstore_tree_iter {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	size_t id_len;
+};
+void gitstore_tree_iter_init(struct gitstore_tree_iter *it, int algo, const uint8_t *data, size_t len);
+/*
+ * The next entry: 1 and *e filled, 0 at the end, GITSTORE_ETREE_FORMAT where
+ * git's decode_tree_entry fails (mode not octal digits then a space, no NUL
+ * after the name, fewer than id-length bytes after it, an empty name).
+ */
+int gitstore_tree_next(struct gitstore_tree_iter *it, struct gitstore_tree_entry *e);
+
+/* Flags of gitstore_tree_check and gitstore_obj_check. */
+#define GITSTORE_CHECK_STRICT 1u
+/*
+ * Check a tree as `git fsck` does (GITSTORE_CHECK_STRICT: as `git fsck
+ * --strict`, which turns git's warnings into errors). Always errors, as in
+ * git: GITSTORE_ETREE_FORMAT, GITSTORE_ETREE_DUP, GITSTORE_ETREE_ORDER (git's
+ * sort: a directory compares as if its name ended in '/'),
+ * GITSTORE_ETREE_GITMODULES_LINK. Errors only under STRICT (git's warnings):
+ * GITSTORE_ETREE_NULL_ID, ETREE_SLASH, ETREE_EMPTY_NAME, ETREE_DOT,
+ * ETREE_DOTDOT, ETREE_DOTGIT (".git" in any case, with trailing spaces or
+ * dots, HFS+-ignorable code points such as U+200C inside it, NTFS 8.3 "git~1",
+ * and after any backslash), ETREE_MODE_PAD. Modes: git itself only *informs*
+ * about a mode other than 100644, 100755, 120000, 040000, 160000 (and accepts
+ * 100664 outside --strict); this check rejects them with GITSTORE_ETREE_MODE
+ * under STRICT, and tolerates them without it, since a store that serves
+ * checkouts has no use for a mode git cannot check out.
+ * When several findings apply, the one git reports first is returned.
+ */
+int gitstore_tree_check(int algo, const uint8_t *data, size_t len, unsigned flags);
+/* git's order of tree entries (base_name_compare): <0, 0, >0. */
+int gitstore_tree_entry_cmp(const struct gitstore_tree_entry *a, const struct gitstore_tree_entry *b);
+/* Sort entries in place in git's order (heapsort: no recursion, no memory). */
+void gitstore_tree_sort(struct gitstore_tree_entry *e, size_t n);
+/*
+ * Serialise n entries (already in git's order, no duplicates) as git does:
+ * "<octal mode without leading zero> <name>\0<raw id>". Returns the length;
+ * GITSTORE_ENOMEM with *needed set if cap is short; GITSTORE_ETREE_ORDER /
+ * GITSTORE_ETREE_DUP for unsorted input; GITSTORE_ETREE_EMPTY_NAME and
+ * GITSTORE_ETREE_SLASH for names a tree cannot hold (a name with NUL too).
+ */
+int gitstore_tree_write(int algo, const struct gitstore_tree_entry *e, size_t n,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+/* ---------------------------------------------------------------- commits, tags */
+
+/* "Name <email> 1700000000 +0100" as parsed from an author/committer/tagger line. */
+struct gitstore_ident {
+	struct gitstore_slice name;   /* without the space before '<' */
+	struct gitstore_slice email;  /* between '<' and '>' */
+	int64_t time;                 /* seconds since the epoch */
+	int tz;                       /* minutes east of UTC */
+};
+/*
+ * Parse an ident (the text after "author ", up to but without its newline)
+ * with git's fsck_ident rules: each failure its own GITSTORE_EIDENT_* code.
+ */
+int gitstore_ident_parse(const uint8_t *s, size_t len, struct gitstore_ident *out);
+/* Write "name <email> time +hhmm" (no newline); length or GITSTORE_ENOMEM / GITSTORE_EINVAL (name or email with '<', '>' or a newline). */
+int gitstore_ident_write(const char *name, const char *email, int64_t time, int tz,
+	uint8_t *buf, size_t cap);
+
+struct gitstore_commit {
+	struct gitstore_oid tree;
+	size_t nparents;
+	struct gitstore_slice parents;   /* the "parent <hex>\n" lines; see gitstore_commit_parent */
+	struct gitstore_slice author;    /* the ident text, without "author " and newline */
+	struct gitstore_slice committer;
+	struct gitstore_slice extra;     /* headers after committer (encoding, gpgsig, mergetag), raw */
+	struct gitstore_slice message;   /* after the blank line; empty if none */
+	int algo;
+};
+/*
+ * Parse a commit in place and check it as git fsck does (headers terminated
+ * and free of NUL, tree, parents, one author, committer, each ident valid).
+ */
+int gitstore_commit_parse(int algo, const uint8_t *data, size_t len, struct gitstore_commit *c);
+/* The i-th parent (0-based): 0 or GITSTORE_EINVAL when i >= nparents. */
+int gitstore_commit_parent(const struct gitstore_commit *c, size_t i, struct gitstore_oid *out);
+
+/* What a new commit is made of; idents as gitstore_ident_write makes them. */
+struct gitstore_commit_info {
+	const struct gitstore_oid *tree;
+	const struct gitstore_oid *parents;
+	size_t nparents;
+	struct gitstore_slice author;
+	struct gitstore_slice committer;
+	struct gitstore_slice message;
+};
+/* Serialise as git commit-tree does; the length, or GITSTORE_ENOMEM with *needed. */
+int gitstore_commit_write(int algo, const struct gitstore_commit_info *ci,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+struct gitstore_tag {
+	struct gitstore_oid object;
+	int type;                        /* the tagged object's type */
+	struct gitstore_slice name;      /* the "tag" line */
+	struct gitstore_slice tagger;    /* the ident text; len 0 for old tags without one */
+	struct gitstore_slice extra;     /* further headers, raw */
+	struct gitstore_slice message;
+};
+/* Parse a tag in place, checked as git fsck does. */
+int gitstore_tag_parse(int algo, const uint8_t *data, size_t len, struct gitstore_tag *t);
+
+struct gitstore_tag_info {
+	const struct gitstore_oid *object;
+	int type;
+	struct gitstore_slice name;
+	struct gitstore_slice tagger;
+	struct gitstore_slice message;
+};
+/* Serialise as git mktag expects; the length, or GITSTORE_ENOMEM with *needed. */
+int gitstore_tag_write(int algo, const struct gitstore_tag_info *ti,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+/* ---------------------------------------------------------------- limits, arena */
+
+/*
+ * What hostile input may cost. A value of 0 takes the default.
+ *   max_object: the largest object (inflated, and every delta result), bytes.
+ *   max_depth:  the longest delta chain followed (git writes 50 by default,
+ *               `gc --aggressive` wrote 250 before git 2.15, 4095 at most);
+ *               reading needs 8 bytes of scratch per level.
+ *   max_ratio:  the largest inflated/deflated ratio of one zlib stream, once
+ *               past GITSTORE_RATIO_SLACK bytes of output; deflate itself
+ *               cannot exceed about 1032, so a lower value is a policy. 0 or
+ *               UINT32_MAX leaves it off (max_object still bounds memory).
+ */
+struct gitstore_limits {
+	uint64_t max_object;
+	uint32_t max_depth;
+	uint32_t max_ratio;
+};
+#define GITSTORE_DEFAULT_MAX_OBJECT (64u << 20)
+#define GITSTORE_DEFAULT_MAX_DEPTH 1024u
+#define GITSTORE_RATIO_SLACK (64u << 10)
+/* Fill in defaults for zero fields. */
+void gitstore_limits_default(struct gitstore_limits *l);
+
+/*
+ * A bump allocator over a caller's buffer, for zlib's zalloc (zfree does
+ * nothing; each zlib stream starts from a reset arena). Sizes that let one
+ * stream run (with git's default windowBits 15 and memLevel 8):
+ */
+#define GITSTORE_INFLATE_ARENA (56u << 10)
+#define GITSTORE_DEFLATE_ARENA (300u << 10)
+struct gitstore_arena {
+	uint8_t *buf;
+	size_t cap;
+	size_t used;
+	size_t peak;    /* the most ever used: for sizing */
+};
+void gitstore_arena_init(struct gitstore_arena *a, uint8_t *buf, size_t cap);
+void gitstore_arena_reset(struct gitstore_arena *a);
+
+/* ---------------------------------------------------------------- storage ops */
+
+/*
+ * The files of a repository, as seen by libgitstore. A name is a path
+ * relative to the git directory with '/' separators ("HEAD", "refs/heads/main",
+ * "objects/ab/cdef...", "objects/pack/pack-<hex>.pack"); it never starts with
+ * '/' and has no "." or ".." component. A binding creates missing parent
+ * directories itself. platform/posix binds these to files of a .git
+ * directory; tests bind them to memory.
+ *
+ * Every op returns 0 (or a byte count where said) on success, and on failure
+ * GITSTORE_ENOENT (no such file or directory), GITSTORE_EEXIST (where said),
+ * or GITSTORE_EIO (anything else).
+ *
+ * An atomic replace of a file (a ref, packed-refs, a new pack) is an append
+ * to a fresh temporary name followed by rename(); a lock (a ref update, a
+ * compare-and-swap) is a rename with GITSTORE_RENAME_NOREPLACE.
+ */
+#define GITSTORE_RENAME_NOREPLACE 1u
+struct gitstore_storage_ops {
+	/* Up to cap (never 0) bytes of `name` from `off`: the count read, short
+	 * only at end of file, 0 at or past it. */
+	int (*read)(void *ctx, const char *name, uint64_t off, uint8_t *buf, size_t cap);
+	/* The size of `name` in *size. */
+	int (*size)(void *ctx, const char *name, uint64_t *size);
+	/* Append len (never 0) bytes to `name`, creating it if missing. */
+	int (*append)(void *ctx, const char *name, const uint8_t *buf, size_t len);
+	/* Atomically give `to` the content of `from` and remove `from`, durably
+	 * (rename(2) after fsync): readers of `to` see the old file or the new,
+	 * never a mix. With GITSTORE_RENAME_NOREPLACE, GITSTORE_EEXIST when `to`
+	 * exists, and nothing changes. */
+	int (*rename)(void *ctx, const char *from, const char *to, unsigned flags);
+	/* Remove the file `name`. */
+	int (*remove)(void *ctx, const char *name);
+	/* Call each(arg, entry, is_dir) for each entry of directory `dir`
+	 * ("refs/heads", "objects/pack"), without "." and "..", in any order.
+	 * A nonzero return of each stops the walk and is returned. each may call
+	 * list again (refs are walked depth first). */
+	int (*list)(void *ctx, const char *dir, int (*each)(void *arg, const char *entry, bool is_dir), void *arg);
+};
+
+/* Random bytes (temporary file names): 0 on success. */
+typedef int (*gitstore_random_fn)(void *ctx, uint8_t *buf, size_t len);
+
+/*
+ * A repository: its storage, object format, limits, and the arena its zlib
+ * streams use (GITSTORE_DEFLATE_ARENA bytes to write objects,
+ * GITSTORE_INFLATE_ARENA to read them). Not shared between threads.
+ */
+struct gitstore_repo {
+	const struct gitstore_storage_ops *ops;
+	void *ctx;
+	int algo;
+	struct gitstore_limits limits;
+	struct gitstore_arena arena;
+	/* Names temporary files. NULL: a counter does, which is only safe with a
+	 * single writer; set it when several processes or repo structs write
+	 * the same repository. */
+	gitstore_random_fn random;
+	void *random_ctx;
+	struct {
+		uint64_t counter;
+		struct gitstore_pack *packs;
+		size_t npacks;
+		uint8_t *scratch;
+		size_t scratch_cap;
+	} priv;
+};
+/* 0, or GITSTORE_EINVAL for an unknown algo or a NULL ops. limits: NULL for defaults. */
+int gitstore_repo_init(struct gitstore_repo *r, const struct gitstore_storage_ops *ops, void *ctx,
+	int algo, const struct gitstore_limits *limits, uint8_t *arena, size_t arena_cap);
+
+/* ---------------------------------------------------------------- loose objects */
+
+/* "objects/ab/cdef..." for an id, with its NUL; GITSTORE_LOOSE_NAME_MAX bytes do. */
+#define GITSTORE_LOOSE_NAME_MAX 74
+/* The storage name of a loose object. */
+void gitstore_loose_name(int algo, const struct gitstore_oid *id, char *out);
+
+/*
+ * The type and size of a loose object, reading and inflating only its header.
+ * GITSTORE_ENOENT when there is none.
+ */
+int gitstore_loose_stat(struct gitstore_repo *r, const struct gitstore_oid *id, int *type, uint64_t *size);
+/*
+ * Read a loose object into out: returns its size and sets *type. The header's
+ * size must match the inflated content exactly (GITSTORE_EOBJ_SIZE), nothing
+ * may follow the zlib stream (GITSTORE_EZLIB_TRAILING), and the content must
+ * hash to id (GITSTORE_EOBJ_ID). GITSTORE_ENOMEM with *needed = size when cap
+ * is short; GITSTORE_ETOOBIG over limits.max_object; GITSTORE_EZLIB_RATIO.
+ */
+int gitstore_loose_read(struct gitstore_repo *r, const struct gitstore_oid *id, int *type,
+	uint8_t *out, size_t cap, size_t *needed);
+/*
+ * Write an object as a loose object (zlib, git's default level), checked
+ * first with gitstore_obj_check(GITSTORE_CHECK_STRICT) unless `flags` has
+ * GITSTORE_WRITE_UNCHECKED. Its id goes to *id. Writing an object that exists
+ * is a success that writes nothing.
+ */
+#define GITSTORE_WRITE_UNCHECKED 1u
+int gitstore_loose_write(struct gitstore_repo *r, int type, const uint8_t *data, size_t len,
+	unsigned flags, struct gitstore_oid *id);
+
+/* ---------------------------------------------------------------- deltas */
+
+/*
+ * A git delta (patch-delta.c): the base's size and the result's size as
+ * little-endian base-128 numbers, then instructions: 0x80|flags copies from
+ * the base (offset bytes for flags bits 0-3, size bytes for bits 4-6, size 0
+ * meaning 0x10000), 1..127 inserts that many literal bytes, 0 is reserved.
+ *
+ * gitstore_delta_sizes: the header's two sizes; returns the header length, or
+ * GITSTORE_EDELTA_HEADER.
+ */
+int gitstore_delta_sizes(const uint8_t *delta, size_t len, uint64_t *base_size, uint64_t *result_size);
+/*
+ * Apply a delta to base into out. Returns the result's length; every bound is
+ * checked: GITSTORE_EDELTA_BASE_SIZE (base is not the size the delta says),
+ * GITSTORE_EDELTA_OPCODE, GITSTORE_EDELTA_COPY (outside the base),
+ * GITSTORE_EDELTA_INSERT (past the delta's end), GITSTORE_EDELTA_RESULT (the
+ * instructions write more or less than the header said),
+ * GITSTORE_ENOMEM with *needed when cap is below the result size.
+ */
+int gitstore_delta_apply(const uint8_t *base, size_t base_len, const uint8_t *delta, size_t delta_len,
+	uint8_t *out, size_t cap, size_t *needed);
+
+/* ---------------------------------------------------------------- pack index (.idx v2) */
+
+/*
+ * A parsed .idx version 2 (git's Documentation/gitformat-pack.txt): magic
+ * "\377tOc", version 2, 256 fan-out counts, the sorted ids, their CRC32s,
+ * 31-bit offsets (MSB set: an index into the 64-bit offset table), the 64-bit
+ * offsets, the pack's checksum and the index's own. Looked up in place.
+ */
+struct gitstore_idx {
+	const uint8_t *data;
+	size_t len;
+	int algo;
+	uint32_t count;
+	struct {
+		size_t ids, crcs, offs, offs64;
+		uint32_t n64;
+	} priv;
+};
+/*
+ * Check the layout (GITSTORE_EIDX_SIGNATURE, GITSTORE_EIDX_FANOUT,
+ * GITSTORE_EIDX_SIZE) and, with GITSTORE_IDX_VERIFY, all of it in one pass:
+ * the trailer checksum (GITSTORE_EIDX_CHECKSUM), ids ascending (GITSTORE_EIDX_ORDER; an id may
+ * repeat, as git index-pack allows an object twice), every 64-bit index and offset in range
+ * (GITSTORE_EIDX_OFFSET; pack_len 0 skips the offset bound).
+ */
+#define GITSTORE_IDX_VERIFY 1u
+int gitstore_idx_parse(struct gitstore_idx *idx, int algo, const uint8_t *data, size_t len,
+	uint64_t pack_len, unsigned flags);
+/* Binary search through the fan-out: 0 with *pos and *offset, or GITSTORE_ENOENT. */
+int gitstore_idx_find(const struct gitstore_idx *idx, const struct gitstore_oid *id, uint32_t *pos, uint64_t *offset);
+/* The i-th entry in id order; any out pointer may be NULL. GITSTORE_EINVAL past the end, GITSTORE_EIDX_OFFSET for a bad 64-bit index. */
+int gitstore_idx_entry(const struct gitstore_idx *idx, uint32_t i, struct gitstore_oid *id,
+	uint64_t *offset, uint32_t *crc);
+/* The checksum of the pack this index names. */
+void gitstore_idx_pack_checksum(const struct gitstore_idx *idx, struct gitstore_oid *out);
+
+/* ---------------------------------------------------------------- packs */
+
+/* One entry's header (packfile.c unpack_object_header_buffer). */
+struct gitstore_pack_entry {
+	uint64_t offset;       /* of the entry */
+	int type;              /* GITSTORE_COMMIT..TAG, OFS_DELTA, REF_DELTA */
+	uint64_t size;         /* inflated size of the entry's data (of the delta, for deltas) */
+	size_t header_len;     /* bytes before the zlib stream */
+	uint64_t base_offset;  /* OFS_DELTA: the base's offset */
+	struct gitstore_oid base_id;   /* REF_DELTA: the base's id */
+};
+
+/*
+ * Buffers lent to read one object out of a pack: out holds the object;
+ * scratch holds the delta chain (8 bytes per level), a second object-sized
+ * buffer and the largest delta's instructions. On GITSTORE_ENOMEM,
+ * out_needed or scratch_needed says how much would have done (the object
+ * may need more than the first shortfall shows: retry).
+ */
+struct gitstore_pack_buf {
+	uint8_t *out;
+	size_t out_cap;
+	uint8_t *scratch;
+	size_t scratch_cap;
+	size_t out_needed;
+	size_t scratch_needed;
+};
+
+/*
+ * A cache of resolved objects for delta chains (git's delta_base_cache):
+ * objects are copied into a ring buffer lent by the caller and found by
+ * (pack, offset) through a direct-mapped table of slots; newer objects
+ * overwrite older ones. Optional, and may be shared by several packs.
+ * A few MiB of ring and a few thousand slots make reading a whole pack
+ * several times faster.
+ */
+struct gitstore_cache_slot {
+	uint64_t pack;        /* the pack's key: from its trailer checksum */
+	uint64_t offset;
+	uint64_t start;       /* position in the ring's byte stream */
+	uint32_t len;
+	uint32_t type;
+};
+struct gitstore_pack_cache {
+	uint8_t *ring;
+	size_t ring_cap;
+	struct gitstore_cache_slot *slots;
+	size_t nslots;
+	struct {
+		uint64_t written;
+	} priv;
+};
+void gitstore_pack_cache_init(struct gitstore_pack_cache *c, uint8_t *ring, size_t ring_cap,
+	struct gitstore_cache_slot *slots, size_t nslots);
+
+/*
+ * A pack held in memory (mapped or read by the caller: gitstore_pack_open),
+ * or read through the storage ops into a caller-lent window
+ * (gitstore_pack_open_ops), with its index for REF_DELTA bases and lookups
+ * by id. The zlib arena needs GITSTORE_INFLATE_ARENA bytes.
+ */
+struct gitstore_pack {
+	const uint8_t *data;
+	uint64_t len;
+	int algo;
+	uint32_t version;
+	uint32_t count;
+	const struct gitstore_idx *idx;
+	struct gitstore_limits limits;
+	struct gitstore_arena *arena;
+	struct gitstore_pack_cache *cache;   /* NULL, or set by gitstore_pack_set_cache */
+	struct {
+		int (*find)(void *ctx, const struct gitstore_oid *id, uint64_t *offset);
+		void *find_ctx;
+		uint64_t key;
+		const struct gitstore_storage_ops *ops;
+		void *ctx;
+		const char *name;
+		uint8_t *win;
+		size_t win_cap;
+		uint64_t win_off;
+		size_t win_len;
+	} priv;
+};
+/*
+ * Check the header (GITSTORE_EPACK_SIGNATURE, GITSTORE_EPACK_VERSION,
+ * GITSTORE_ETRUNCATED) and, with an idx, that the idx counts the same objects
+ * (GITSTORE_EPACK_COUNT) and names this pack's trailer (GITSTORE_EIDX_PACK).
+ * idx may be NULL: REF_DELTA bases are then not found. limits: NULL for defaults.
+ */
+int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, uint64_t len,
+	const struct gitstore_idx *idx, const struct gitstore_limits *limits, struct gitstore_arena *arena);
+/*
+ * The same for a pack file read through the storage ops (name, e.g.
+ * "objects/pack/pack-<hex>.pack", must outlive p): entry headers and zlib
+ * input go through window (at least GITSTORE_PACK_WINDOW_MIN bytes; a few
+ * hundred KiB save calls). GITSTORE_ETRUNCATED when the file is shorter than
+ * its size said.
+ */
+#define GITSTORE_PACK_WINDOW_MIN 64
+int gitstore_pack_open_ops(struct gitstore_pack *p, int algo, const struct gitstore_storage_ops *ops, void *ctx,
+	const char *name, const struct gitstore_idx *idx, const struct gitstore_limits *limits,
+	struct gitstore_arena *arena, uint8_t *window, size_t window_cap);
+/* Use a cache of resolved objects (NULL: none) for this pack's reads. */
+void gitstore_pack_set_cache(struct gitstore_pack *p, struct gitstore_pack_cache *c);
+/* Parse the entry header at off: GITSTORE_EPACK_ENTRY, GITSTORE_EPACK_OFFSET, GITSTORE_ETRUNCATED. */
+int gitstore_pack_entry(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e);
+/*
+ * Read the object at off, resolving its delta chain (at most limits.max_depth
+ * deltas: GITSTORE_EPACK_DEPTH; a chain that comes back on itself:
+ * GITSTORE_EPACK_CYCLE; a base not in the pack: GITSTORE_EPACK_BASE). Returns
+ * its size and sets *type; every result and base is at most limits.max_object
+ * (GITSTORE_ETOOBIG).
+ */
+int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_buf *b, int *type);
+/* The same by id through the idx: GITSTORE_ENOENT when the pack has no such object. */
+int gitstore_pack_get(struct gitstore_pack *p, const struct gitstore_oid *id, struct gitstore_pack_buf *b, int *type);
+/*
+ * What `git verify-pack` checks of a pack and its index: the pack trailer
+ * (GITSTORE_EPACK_CHECKSUM), each entry's CRC32 (GITSTORE_EPACK_CRC), and
+ * that each object hashes to its id (GITSTORE_EOBJ_ID). *bad_pos names the
+ * failing index position (may be NULL).
+ */
+int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, uint32_t *bad_pos);
+
+/* ---------------------------------------------------------------- indexing and writing packs */
+
+/* One object of a pack being indexed or written; the caller lends one per object. */
+struct gitstore_index_slot {
+	uint64_t offset;
+	struct gitstore_oid id;
+	uint32_t crc;
+	uint32_t order;     /* internal: position in id order */
+	uint8_t type;       /* internal */
+	uint8_t state;      /* internal */
+};
+
+/* The size of a .idx v2 for count objects of which n64 lie past 2 GiB. */
+size_t gitstore_idx_size(int algo, uint32_t count, uint32_t n64);
+/*
+ * The object count a pack's header declares and an upper bound of its .idx
+ * size: lend that many slots and that many idx bytes to gitstore_pack_index.
+ */
+int gitstore_pack_index_sizes(int algo, const uint8_t *pack, uint64_t len, uint32_t *count, size_t *idx_max);
+/*
+ * What `git index-pack` does: check the whole pack (trailer, entries, every
+ * delta resolved, GITSTORE_EPACK_COUNT when the entries do not end where the
+ * trailer begins) and write its .idx v2 into idx. Returns the idx length.
+ * Deltas are resolved with b (and cache, which may be NULL, to resolve each
+ * base once); slots and idx as gitstore_pack_index_sizes says
+ * (GITSTORE_ENOMEM otherwise). REF_DELTA bases must be in the pack (thin packs
+ * are GITSTORE_EPACK_BASE). *pack_checksum gets the pack's trailer.
+ */
+int gitstore_pack_index(int algo, const uint8_t *pack, uint64_t len, const struct gitstore_limits *limits,
+	struct gitstore_arena *arena, struct gitstore_index_slot *slots, size_t nslots,
+	struct gitstore_pack_buf *b, struct gitstore_pack_cache *cache,
+	uint8_t *idx, size_t idx_cap, struct gitstore_oid *pack_checksum);
+/*
+ * Write the .idx v2 of n slots (offset, id, crc filled; any order: they are
+ * sorted here by id, in place) for the pack whose trailer is pack_checksum.
+ * Returns its length, GITSTORE_ENOMEM with *needed.
+ */
+int gitstore_idx_write(int algo, struct gitstore_index_slot *slots, uint32_t n,
+	const struct gitstore_oid *pack_checksum, uint8_t *out, size_t cap, size_t *needed);
+
+/*
+ * Writing a pack, sans I/O: each call writes bytes into the caller's out
+ * buffer, to be appended to the pack file in order. Objects are stored whole
+ * (gitstore_pack_writer_object) or as an OFS_DELTA against an earlier object
+ * of the same pack that the caller chooses (gitstore_pack_writer_delta; no
+ * REF_DELTA, no thin packs), deflated at zlib's default level; the arena
+ * needs GITSTORE_DEFLATE_ARENA bytes.
+ */
+struct gitstore_pack_writer {
+	int algo;
+	uint32_t count;
+	uint32_t written;
+	uint64_t offset;
+	struct gitstore_hash hash;
+	struct gitstore_arena *arena;
+};
+/* The most bytes gitstore_pack_writer_object writes for an object of len bytes. */
+size_t gitstore_pack_writer_bound(size_t len);
+/* Start a pack of count objects: writes the 12-byte header into out (cap >= 12). */
+int gitstore_pack_writer_begin(struct gitstore_pack_writer *w, int algo, uint32_t count,
+	struct gitstore_arena *arena, uint8_t *out, size_t cap);
+/*
+ * Add one object: returns the bytes written into out (GITSTORE_ENOMEM when
+ * cap is below gitstore_pack_writer_bound(len); GITSTORE_EINVAL past count).
+ * slot (may be NULL) gets its offset, id and CRC32, for gitstore_idx_write.
+ */
+int gitstore_pack_writer_object(struct gitstore_pack_writer *w, int type, const uint8_t *data, size_t len,
+	uint8_t *out, size_t cap, struct gitstore_index_slot *slot);
+/*
+ * Make a delta turning base into target (git's format, as
+ * gitstore_delta_apply reads it): copies of runs of at least 16 bytes found
+ * through an index of base's 16-byte blocks, literal inserts elsewhere.
+ * index: a caller-lent table of uint32 (a power of two entries; more entries,
+ * fewer missed matches; 2 per 16 bytes of base is plenty). Returns the
+ * delta's length; GITSTORE_ENOMEM when it would not fit in cap (a delta no
+ * smaller than cap is useless to the caller: pass cap below len).
+ */
+int gitstore_delta_make(const uint8_t *base, size_t base_len, const uint8_t *target, size_t len,
+	uint32_t *index, size_t index_len, uint8_t *out, size_t cap);
+/*
+ * Add one object as an OFS_DELTA against an object written earlier in this
+ * pack (base_offset: its slot's offset; base: its content). Falls back to
+ * storing the object whole when the delta saves less than a quarter of it.
+ * Returns bytes written into out; cap as gitstore_pack_writer_bound(len).
+ * delta_buf (len bytes) and index are working space for gitstore_delta_make.
+ */
+int gitstore_pack_writer_delta(struct gitstore_pack_writer *w, int type, const uint8_t *data, size_t len,
+	uint64_t base_offset, const uint8_t *base, size_t base_len, uint32_t *index, size_t index_len,
+	uint8_t *delta_buf, uint8_t *out, size_t cap, struct gitstore_index_slot *slot);
+/* End the pack: writes the trailer (hash length bytes) and gives it in *checksum. GITSTORE_EINVAL if objects are missing. */
+int gitstore_pack_writer_finish(struct gitstore_pack_writer *w, uint8_t *out, size_t cap, struct gitstore_oid *checksum);
+
+/* ---------------------------------------------------------------- refs */
+
+/*
+ * Refs as git keeps them: a loose ref is a file "refs/heads/main" holding
+ * "<hex>\n", or "ref: <target>\n" for a symbolic ref (HEAD); packed-refs holds
+ * "<hex> <name>\n" lines, each optionally followed by "^<hex>\n" (the peeled
+ * tag), after an optional "# pack-refs with: ..." line. A loose ref
+ * overrides a packed one.
+ *
+ * Updates take git's lock: "<name>.lock" is created exclusively (an append
+ * to a temporary file, renamed with GITSTORE_RENAME_NOREPLACE), the old value
+ * is compared, and the lock is renamed over the ref. A concurrent update
+ * finds the lock and loses cleanly (GITSTORE_EREF_LOCKED), a changed old
+ * value is GITSTORE_EREF_STALE; the ref is never half-written.
+ */
+#define GITSTORE_REFNAME_MAX 256
+
+/* Flags of gitstore_refname_check (git check-ref-format's options). */
+#define GITSTORE_REFNAME_ONELEVEL 1u   /* allow names without '/', such as HEAD */
+/*
+ * git check-ref-format: no component empty, starting with '.' or ending in
+ * ".lock"; no "..", "@{", '\\', control characters, space, '~', '^', ':',
+ * '?', '*', '['; not "@", not ending in '/' or '.'; at least two components
+ * unless ONELEVEL; at most GITSTORE_REFNAME_MAX - 1 bytes here.
+ * 0 or GITSTORE_EREF_NAME.
+ */
+int gitstore_refname_check(const char *name, unsigned flags);
+
+struct gitstore_ref {
+	bool symbolic;
+	struct gitstore_oid id;                 /* a direct ref's value */
+	char target[GITSTORE_REFNAME_MAX];      /* a symbolic ref's target */
+	bool peeled_known;                      /* from packed-refs' "^" line */
+	struct gitstore_oid peeled;
+};
+/* One ref as stored (symbolic refs not followed): 0, GITSTORE_ENOENT, GITSTORE_EREF_FORMAT, GITSTORE_EREF_NAME. */
+int gitstore_ref_read(struct gitstore_repo *r, const char *name, struct gitstore_ref *out);
+/*
+ * Follow symbolic refs (at most 5, as git: GITSTORE_EREF_DEPTH) to an id.
+ * *resolved (may be NULL, GITSTORE_REFNAME_MAX bytes) gets the last name.
+ */
+int gitstore_ref_resolve(struct gitstore_repo *r, const char *name, struct gitstore_oid *id, char *resolved);
+/*
+ * Set name to id, atomically, if its value is still old: old NULL accepts
+ * any value, an all-zero old requires that the ref does not exist.
+ * GITSTORE_EREF_STALE when it moved, GITSTORE_EREF_LOCKED when another
+ * update holds its lock.
+ */
+int gitstore_ref_update(struct gitstore_repo *r, const char *name, const struct gitstore_oid *id,
+	const struct gitstore_oid *old);
+/* Make name a symbolic ref to target ("HEAD" -> "refs/heads/main"). */
+int gitstore_ref_symbolic(struct gitstore_repo *r, const char *name, const char *target);
+/* Delete name (loose and packed) if its value is still old (NULL: any). */
+int gitstore_ref_delete(struct gitstore_repo *r, const char *name, const struct gitstore_oid *old);
+/*
+ * Call each(arg, name, ref) for every ref under prefix ("refs/", "refs/tags/"),
+ * loose and packed, each name once, in no particular order. A nonzero
+ * return of each stops the walk and is returned.
+ */
+int gitstore_ref_list(struct gitstore_repo *r, const char *prefix,
+	int (*each)(void *arg, const char *name, const struct gitstore_ref *ref), void *arg);
+
+/* ---------------------------------------------------------------- the object database */
+
+/*
+ * Packs the caller has opened (each .pack and .idx mapped or read, then
+ * gitstore_pack_open) are attached to a repository with a scratch buffer for
+ * their delta chains (struct gitstore_pack_buf's scratch); gitstore_obj_read
+ * then looks in each pack, then among the loose objects.
+ */
+void gitstore_repo_set_packs(struct gitstore_repo *r, struct gitstore_pack *packs, size_t npacks,
+	uint8_t *scratch, size_t scratch_cap);
+/*
+ * Read any object: its size, *type set; GITSTORE_ENOENT when no pack and no
+ * loose object has it; GITSTORE_ENOMEM with *needed (the object, or the
+ * scratch a pack needs: compare with the capacities) when buf is short.
+ */
+int gitstore_obj_read(struct gitstore_repo *r, const struct gitstore_oid *id, int *type,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+/* ---------------------------------------------------------------- the key-value view */
+
+/*
+ * A branch seen as a versioned key-value store (what Irmin and git-kv
+ * offer): keys are paths "a/b/c" in the branch's tree, values are blobs.
+ * Reads look at the head (or any commit); a batch of changes becomes one
+ * commit, made only if the branch still points where it did (test-and-set,
+ * GITSTORE_EREF_STALE otherwise). New objects are written loose.
+ *
+ * Paths: components separated by single '/', none empty, ".", ".." or a
+ * .git variant, no NUL; at most GITSTORE_KV_DEPTH components
+ * (GITSTORE_EKV_PATH otherwise).
+ *
+ * The work buffer lent to gitstore_kv_init holds the trees being read and
+ * written: two halves, each at least the largest tree on a path plus one
+ * entry (GITSTORE_ENOMEM otherwise). gitstore_kv_diff uses the whole buffer
+ * as a stack of the trees on the current path, two per level.
+ */
+#define GITSTORE_KV_DEPTH 32
+struct gitstore_kv {
+	struct gitstore_repo *repo;
+	char branch[GITSTORE_REFNAME_MAX];
+	uint8_t *work;
+	size_t work_cap;
+};
+/* View branch ("refs/heads/main") of r: 0, or GITSTORE_EREF_NAME. */
+int gitstore_kv_init(struct gitstore_kv *kv, struct gitstore_repo *r, const char *branch,
+	uint8_t *work, size_t work_cap);
+/* The branch's head commit: 0, or GITSTORE_ENOENT for a branch not born yet. */
+int gitstore_kv_head(struct gitstore_kv *kv, struct gitstore_oid *commit);
+/*
+ * The value at path in commit (NULL: the head) into out: its size.
+ * GITSTORE_ENOENT, GITSTORE_EKV_ISDIR (a directory), GITSTORE_EKV_NOTDIR (a
+ * file on the way), GITSTORE_ENOMEM with *needed.
+ */
+int gitstore_kv_get(struct gitstore_kv *kv, const struct gitstore_oid *commit, const char *path,
+	uint8_t *out, size_t cap, size_t *needed);
+/* Each entry of the directory at path ("" for the root): each(arg, entry) until it returns nonzero. */
+int gitstore_kv_list(struct gitstore_kv *kv, const struct gitstore_oid *commit, const char *path,
+	int (*each)(void *arg, const struct gitstore_tree_entry *e), void *arg);
+
+struct gitstore_kv_change {
+	const char *path;
+	const uint8_t *value;   /* NULL: remove path */
+	size_t len;
+	uint32_t mode;          /* 0: GITSTORE_MODE_FILE */
+};
+struct gitstore_kv_commit_info {
+	struct gitstore_slice author;     /* idents as gitstore_ident_write makes them */
+	struct gitstore_slice committer;
+	struct gitstore_slice message;
+};
+/*
+ * Apply n changes (in order) to the head's tree and commit the result on the
+ * branch. expect (may be NULL): the head the caller based its changes on; a
+ * branch that moved since is GITSTORE_EREF_STALE, and nothing is changed.
+ * Directories left empty disappear, as in git. Removing a missing path is
+ * GITSTORE_ENOENT. The new commit's id goes to *commit.
+ */
+int gitstore_kv_commit(struct gitstore_kv *kv, const struct gitstore_kv_change *ch, size_t n,
+	const struct gitstore_kv_commit_info *ci, const struct gitstore_oid *expect, struct gitstore_oid *commit);
+/*
+ * The history of path: each(arg, commit) for every commit on the head's
+ * first-parent chain whose value at path differs from its parent's, newest
+ * first, looking at no more than max commits.
+ */
+int gitstore_kv_history(struct gitstore_kv *kv, const char *path, uint32_t max,
+	int (*each)(void *arg, const struct gitstore_oid *commit), void *arg);
+/*
+ * The paths whose value differs between commits a and b (a NULL: the empty
+ * tree): each(arg, path, old, new) with a zero id for a side without it.
+ */
+int gitstore_kv_diff(struct gitstore_kv *kv, const struct gitstore_oid *a, const struct gitstore_oid *b,
+	int (*each)(void *arg, const char *path, const struct gitstore_oid *old, const struct gitstore_oid *new_id),
+	void *arg);
+
+/* A commit seen while looking for a merge base; the caller lends a table of them. */
+struct gitstore_commit_mark {
+	struct gitstore_oid id;
+	uint32_t flags;   /* internal */
+};
+/*
+ * A best common ancestor of commits a and b (one that no other common
+ * ancestor descends from, as `git merge-base` finds) for a three-way merge.
+ * Both histories are walked whole: marks[0..cap) must hold every commit of
+ * both (GITSTORE_ENOMEM with *needed otherwise); index: index_len uint32, a
+ * power of two at least four times cap. With several best ancestors
+ * (criss-cross merges) one of them is given; git would merge them first.
+ * buf holds one commit at a time. GITSTORE_ENOENT when the histories share
+ * nothing.
+ */
+int gitstore_merge_base(struct gitstore_repo *r, const struct gitstore_oid *a, const struct gitstore_oid *b,
+	struct gitstore_commit_mark *marks, size_t cap, uint32_t *index, size_t index_len,
+	uint8_t *buf, size_t buf_cap, struct gitstore_oid *base, size_t *needed);
+
+/*
+ * Merge theirs (a commit) into the branch with base (their common ancestor,
+ * found by the caller; NULL: the empty tree), path by path as git's
+ * three-way merge of trees: a path changed on one side only takes that
+ * side; changed the same way on both, it takes it; changed differently on
+ * both, it is a conflict, reported with conflict(arg, path). Directories
+ * changed on both sides are merged recursively; files are not merged line
+ * by line (a conflict). Returns the number of conflicts: 0 means the merge
+ * was committed on the branch (parents: the head, then theirs) as *commit,
+ * under the same test-and-set as gitstore_kv_commit (expect may be NULL);
+ * more than 0 means nothing was written to the branch. The work buffer holds
+ * three trees and a merged one per directory level.
+ */
+int gitstore_kv_merge(struct gitstore_kv *kv, const struct gitstore_oid *base, const struct gitstore_oid *theirs,
+	const struct gitstore_kv_commit_info *ci, const struct gitstore_oid *expect,
+	int (*conflict)(void *arg, const char *path), void *arg, struct gitstore_oid *commit);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,68 @@
+/* Private declarations of libgitstore. */
+#ifndef GITSTORE_INT_H
+#define GITSTORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <cloudlet/gitstore.h>
+
+/* A name git refuses to check out as it would write into .git (fsck's has_dotgit). */
+bool gitstore_int_name_is_dotgit(const uint8_t *s, size_t len);
+
+/* zlib over an arena (gitstore_zlib.c). */
+struct z_stream_s;
+void *gitstore_int_alloc(struct gitstore_arena *a, size_t n);
+struct z_stream_s *gitstore_int_inflate_begin(struct gitstore_arena *a);
+struct z_stream_s *gitstore_int_deflate_begin(struct gitstore_arena *a);
+bool gitstore_int_ratio_ok(const struct gitstore_limits *l, uint64_t in, uint64_t out);
+
+/* A fresh temporary name in dir (gitstore_repo.c). */
+int gitstore_int_tmp_name(struct gitstore_repo *r, const char *dir, char *out, size_t cap);
+
+/* Big-endian words; sorting slots by id (gitstore_idx.c). */
+uint32_t gitstore_int_be32(const uint8_t *p);
+void gitstore_int_put_be32(uint8_t *p, uint32_t v);
+void gitstore_int_sort_slots(struct gitstore_index_slot *s, size_t n);
+
+/* Pack internals (gitstore_pack.c). */
+int gitstore_int_pack_inflate(struct gitstore_pack *p, const struct gitstore_pack_entry *e, uint8_t *out, size_t *used);
+int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
+	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
+
+/*
+ * Every storage op goes through these wrappers: the one place to trace
+ * calls or inject faults.
+ */
+static inline int gitstore_int_read(struct gitstore_repo *r, const char *name, uint64_t off, uint8_t *buf, size_t cap)
+{
+	return r->ops->read(r->ctx, name, off, buf, cap);
+}
+
+static inline int gitstore_int_size(struct gitstore_repo *r, const char *name, uint64_t *size)
+{
+	return r->ops->size(r->ctx, name, size);
+}
+
+static inline int gitstore_int_append(struct gitstore_repo *r, const char *name, const uint8_t *buf, size_t len)
+{
+	return r->ops->append(r->ctx, name, buf, len);
+}
+
+static inline int gitstore_int_rename(struct gitstore_repo *r, const char *from, const char *to, unsigned flags)
+{
+	return r->ops->rename(r->ctx, from, to, flags);
+}
+
+static inline int gitstore_int_remove(struct gitstore_repo *r, const char *name)
+{
+	return r->ops->remove(r->ctx, name);
+}
+
+static inline int gitstore_int_list(struct gitstore_repo *r, const char *dir,
+	int (*each)(void *arg, const char *entry, bool is_dir), void *arg)
+{
+	return r->ops->list(r->ctx, dir, each, arg);
+}
+
+#endif

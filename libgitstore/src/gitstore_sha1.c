@@ -1,0 +1,103 @@
+/*
+ * SHA-1 (FIPS 180-4 6.1), written here because libsodium has none.
+ * Plain SHA-1 without collision detection: git since 2.13 uses SHA-1DC to
+ * refuse SHAttered-style colliding inputs, which is out of scope here (an
+ * attacker able to craft chosen-prefix collisions is not defended against;
+ * the SHA-256 object format is the answer to that).
+ */
+#include <string.h>
+#include <cloudlet/gitstore.h>
+#include "gitstore_int.h"
+
+#define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
+
+static uint32_t load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* W[t] for t >= 16 is kept in a rolling window of 16 words. */
+#define W(t) (w[(t) & 15] = ROL(w[((t) + 13) & 15] ^ w[((t) + 8) & 15] ^ w[((t) + 2) & 15] ^ w[(t) & 15], 1))
+#define R0(a, b, c, d, e, t) e += ((b & (c ^ d)) ^ d) + w[t] + 0x5a827999u + ROL(a, 5); b = ROL(b, 30)
+#define R1(a, b, c, d, e, t) e += ((b & (c ^ d)) ^ d) + W(t) + 0x5a827999u + ROL(a, 5); b = ROL(b, 30)
+#define R2(a, b, c, d, e, t) e += (b ^ c ^ d) + W(t) + 0x6ed9eba1u + ROL(a, 5); b = ROL(b, 30)
+#define R3(a, b, c, d, e, t) e += (((b | c) & d) | (b & c)) + W(t) + 0x8f1bbcdcu + ROL(a, 5); b = ROL(b, 30)
+#define R4(a, b, c, d, e, t) e += (b ^ c ^ d) + W(t) + 0xca62c1d6u + ROL(a, 5); b = ROL(b, 30)
+
+#define FIVE(R, t) \
+	R(a, b, c, d, e, (t)); R(e, a, b, c, d, (t) + 1); R(d, e, a, b, c, (t) + 2); \
+	R(c, d, e, a, b, (t) + 3); R(b, c, d, e, a, (t) + 4)
+
+static void sha1_blocks(uint32_t h[5], const uint8_t *p, size_t n)
+{
+	while (n--) {
+		uint32_t w[16];
+		for (int i = 0; i < 16; i++)
+			w[i] = load_be32(p + 4 * i);
+		uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+		FIVE(R0, 0); FIVE(R0, 5); FIVE(R0, 10);
+		R0(a, b, c, d, e, 15); R1(e, a, b, c, d, 16); R1(d, e, a, b, c, 17);
+		R1(c, d, e, a, b, 18); R1(b, c, d, e, a, 19);
+		FIVE(R2, 20); FIVE(R2, 25); FIVE(R2, 30); FIVE(R2, 35);
+		FIVE(R3, 40); FIVE(R3, 45); FIVE(R3, 50); FIVE(R3, 55);
+		FIVE(R4, 60); FIVE(R4, 65); FIVE(R4, 70); FIVE(R4, 75);
+		h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
+		p += 64;
+	}
+}
+
+void gitstore_sha1_init(struct gitstore_sha1 *s)
+{
+	s->h[0] = 0x67452301u;
+	s->h[1] = 0xefcdab89u;
+	s->h[2] = 0x98badcfeu;
+	s->h[3] = 0x10325476u;
+	s->h[4] = 0xc3d2e1f0u;
+	s->len = 0;
+	memset(s->buf, 0, sizeof s->buf);
+}
+
+void gitstore_sha1_update(struct gitstore_sha1 *s, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t fill = (size_t)(s->len & 63);
+	s->len += len;
+	if (fill) {
+		size_t take = 64 - fill < len ? 64 - fill : len;
+		memcpy(s->buf + fill, p, take);
+		p += take;
+		len -= take;
+		if (fill + take < 64)
+			return;
+		sha1_blocks(s->h, s->buf, 1);
+	}
+	if (len >= 64) {
+		sha1_blocks(s->h, p, len / 64);
+		p += len & ~(size_t)63;
+		len &= 63;
+	}
+	if (len)
+		memcpy(s->buf, p, len);
+}
+
+void gitstore_sha1_final(struct gitstore_sha1 *s, uint8_t out[20])
+{
+	uint64_t bits = s->len * 8;
+	size_t fill = (size_t)(s->len & 63);
+	s->buf[fill++] = 0x80;
+	if (fill > 56) {
+		memset(s->buf + fill, 0, 64 - fill);
+		sha1_blocks(s->h, s->buf, 1);
+		fill = 0;
+	}
+	memset(s->buf + fill, 0, 56 - fill);
+	for (int i = 0; i < 8; i++)
+		s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha1_blocks(s->h, s->buf, 1);
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (uint8_t)(s->h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)s->h[i];
+	}
+}

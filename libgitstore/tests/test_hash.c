@@ -1,0 +1,113 @@
+/* SHA-1 and SHA-256 against FIPS 180 vectors, split at every byte. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <cloudlet/gitstore.h>
+
+static void hex_of(int algo, const char *msg, size_t len, char *out)
+{
+	struct gitstore_hash h;
+	struct gitstore_oid id;
+	assert_int_equal(gitstore_hash_init(&h, algo), 0);
+	gitstore_hash_update(&h, msg, len);
+	gitstore_hash_final(&h, &id);
+	gitstore_oid_to_hex(algo, &id, out);
+}
+
+static void test_vectors(void **state)
+{
+	(void)state;
+	char hex[GITSTORE_HEX_MAX];
+	hex_of(GITSTORE_SHA1, "", 0, hex);
+	assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	hex_of(GITSTORE_SHA1, "abc", 3, hex);
+	assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	hex_of(GITSTORE_SHA1, two, strlen(two), hex);
+	assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+	hex_of(GITSTORE_SHA256, "abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(gitstore_hash_len(GITSTORE_SHA1), 20);
+	assert_int_equal(gitstore_hash_len(GITSTORE_SHA256), 32);
+	struct gitstore_hash h;
+	assert_int_equal(gitstore_hash_init(&h, 7), GITSTORE_EINVAL);
+}
+
+static void test_million_a(void **state)
+{
+	(void)state;
+	static char a[1000];
+	memset(a, 'a', sizeof a);
+	struct gitstore_sha1 s;
+	uint8_t out[20];
+	gitstore_sha1_init(&s);
+	for (int i = 0; i < 1000; i++)
+		gitstore_sha1_update(&s, a, sizeof a);
+	gitstore_sha1_final(&s, out);
+	struct gitstore_oid id = {{0}};
+	memcpy(id.b, out, 20);
+	char hex[GITSTORE_HEX_MAX];
+	gitstore_oid_to_hex(GITSTORE_SHA1, &id, hex);
+	assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+}
+
+/* Every way of cutting a 200-byte message into two updates and a tail. */
+static void test_splits(void **state)
+{
+	(void)state;
+	uint8_t msg[200];
+	for (size_t i = 0; i < sizeof msg; i++)
+		msg[i] = (uint8_t)(i * 7 + 3);
+	for (int algo = GITSTORE_SHA1; algo <= GITSTORE_SHA256; algo++) {
+		struct gitstore_hash h;
+		struct gitstore_oid want, got;
+		gitstore_hash_init(&h, algo);
+		gitstore_hash_update(&h, msg, sizeof msg);
+		gitstore_hash_final(&h, &want);
+		for (size_t a = 0; a <= sizeof msg; a++) {
+			for (size_t b = a; b <= sizeof msg; b += 13) {
+				gitstore_hash_init(&h, algo);
+				gitstore_hash_update(&h, msg, a);
+				gitstore_hash_update(&h, msg + a, b - a);
+				gitstore_hash_update(&h, msg + b, sizeof msg - b);
+				gitstore_hash_final(&h, &got);
+				if (gitstore_oid_cmp(&want, &got) != 0)
+					fail_msg("algo %d split %zu/%zu differs", algo, a, b);
+			}
+		}
+	}
+}
+
+static void test_hex(void **state)
+{
+	(void)state;
+	struct gitstore_oid id;
+	char hex[GITSTORE_HEX_MAX];
+	const char *s = "CE013625030BA8DBA906F756967F9E9CA394464A";
+	assert_int_equal(gitstore_oid_from_hex(GITSTORE_SHA1, s, 40, &id), 0);
+	gitstore_oid_to_hex(GITSTORE_SHA1, &id, hex);
+	assert_string_equal(hex, "ce013625030ba8dba906f756967f9e9ca394464a");
+	assert_int_equal(gitstore_oid_from_hex(GITSTORE_SHA1, s, 39, &id), GITSTORE_EHEX);
+	assert_int_equal(gitstore_oid_from_hex(GITSTORE_SHA1, "g0", 2, &id), GITSTORE_EHEX);
+	char bad[41];
+	memcpy(bad, s, 41);
+	bad[17] = 'x';
+	assert_int_equal(gitstore_oid_from_hex(GITSTORE_SHA1, bad, 40, &id), GITSTORE_EHEX);
+	assert_false(gitstore_oid_is_zero(&id));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_million_a),
+		cmocka_unit_test(test_splits),
+		cmocka_unit_test(test_hex),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
