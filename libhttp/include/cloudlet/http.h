@@ -32,7 +32,9 @@ extern "C" {
 
 #define HTTP_VERSION "0.1.0"
 
-/* Error codes: every negative return of this library is one of these. */
+/* Error codes: every negative return of this library is one of these. Each
+ * malformation has its own code; http_err_status() maps a code to the status
+ * a server answers before it closes the connection. */
 enum http_err {
 	HTTP_OK = 0,
 	HTTP_EAGAIN = -1,   /* need more input, or the ops would block */
@@ -41,14 +43,230 @@ enum http_err {
 	HTTP_EIO = -4,      /* the ops reported an error */
 	HTTP_EEOF = -5,     /* the peer closed the stream */
 	HTTP_ETIMEDOUT = -6,/* a deadline passed */
-	HTTP_ERR_MIN_ = -7  /* one below the lowest code */
+	/* start-line (RFC 9112 3, 4) */
+	HTTP_EMETHOD = -7,      /* method is empty or has a non-token character */
+	HTTP_ETARGET = -8,      /* request-target empty or has a control, space, '#' or non-ASCII byte */
+	HTTP_EREQLINE = -9,     /* request-line not "method SP target SP version CRLF" */
+	HTTP_EVERSION = -10,    /* HTTP-version not "HTTP/" DIGIT "." DIGIT */
+	HTTP_EVERSIONUNSUP = -11, /* major version other than 1 (505) */
+	HTTP_ESTATUS = -12,     /* status-line malformed or status code not 3 digits 100..599 */
+	HTTP_EURITOOLONG = -13, /* request-line longer than the limit (414) */
+	/* field syntax (RFC 9112 2.2, 5; RFC 9110 5.5) */
+	HTTP_EHDRNAME = -14,    /* field name empty or has a non-token character */
+	HTTP_EHDRSPACE = -15,   /* whitespace between field name and colon (RFC 9112 5.1) */
+	HTTP_EOBSFOLD = -16,    /* obs-fold, or whitespace before the first field line */
+	HTTP_EBARECR = -17,     /* CR not followed by LF (RFC 9112 2.2) */
+	HTTP_EBARELF = -18,     /* LF without CR: this library requires CRLF */
+	HTTP_ECTL = -19,        /* NUL or another control character in a field value or reason */
+	HTTP_EHEADTOOLARGE = -20, /* head larger than the limit (431) */
+	HTTP_ETOOMANYHDRS = -21,  /* more field lines than the limit or the table (431) */
+	/* framing (RFC 9112 6) */
+	HTTP_ECLTE = -22,       /* both Content-Length and Transfer-Encoding */
+	HTTP_ECLINVALID = -23,  /* Content-Length not 1*DIGIT or too large for 64 bits */
+	HTTP_ECLCONFLICT = -24, /* Content-Length values that differ */
+	HTTP_ETENOTCHUNKED = -25, /* Transfer-Encoding whose final coding is not chunked */
+	HTTP_ECHUNKEDTWICE = -26, /* chunked applied more than once */
+	HTTP_ETEUNSUP = -27,    /* a transfer coding other than chunked (501) */
+	HTTP_ETEHTTP10 = -28,   /* Transfer-Encoding in an HTTP/1.0 message */
+	HTTP_ENOHOST = -29,     /* HTTP/1.1 request without Host (RFC 9112 3.2) */
+	HTTP_EDUPHOST = -30,    /* more than one Host field line */
+	HTTP_EBADHOST = -31,    /* Host value is not uri-host [ ":" port ] */
+	HTTP_EBODYTOOLARGE = -32, /* body longer than the limit (413) */
+	HTTP_EEXPECT = -33,     /* an expectation other than 100-continue (417) */
+	/* chunked coding (RFC 9112 7.1) */
+	HTTP_ECHUNKSIZE = -34,  /* chunk-size missing or not hex */
+	HTTP_ECHUNKOVERFLOW = -35, /* chunk-size does not fit in 64 bits */
+	HTTP_ECHUNKEXT = -36,   /* chunk extension malformed or longer than the limit */
+	HTTP_ECHUNKDATA = -37,  /* chunk data not followed by CRLF */
+	HTTP_ETRAILER = -38,    /* trailer section larger than the limit */
+	/* connections and responses */
+	HTTP_ESTATE = -39,      /* call not valid in the object's current state */
+	HTTP_ERANGE = -40,      /* Range not satisfiable (416) */
+	HTTP_EZLIB = -41,       /* zlib reported an error */
+	HTTP_ERR_MIN_ = -42     /* one below the lowest code */
 };
+
+/* The status code a server sends for a parse error before it closes the
+ * connection: 400 for syntax and framing errors, 413, 414, 417, 431, 501 for
+ * an unsupported transfer coding (RFC 9112 6.1), 505 for a major version
+ * other than 1; 0 for codes that are not about a received message. */
+int http_err_status(int err);
 
 /* The name of an error code, for logs: "HTTP_ENOMEM: buffer full". Never NULL. */
 const char *http_strerror(int err);
 
 /* The library's version string. */
 const char *http_version(void);
+
+/* ------------------------------------------------------------------------
+ * Parser
+ *
+ * http_request_parse() and http_response_parse() read a message head (start
+ * line and header section) from a buffer and return slices into it: nothing
+ * is copied, and the slices live as long as the buffer. The caller lends the
+ * header table and passes its capacity in *num_headers; the count used comes
+ * back in the same place (as picohttpparser does).
+ *
+ * Return: the length of the head (> 0) when it is complete; HTTP_EAGAIN when
+ * the buffer holds a strict prefix of a head that could still be valid (call
+ * again with more bytes; a parse of a longer buffer gives the same result);
+ * otherwise the specific error of the first rule broken.
+ *
+ * Line endings. Every line must end with CRLF. RFC 9112 2.2 lets a recipient
+ * accept a bare LF; this library does not (HTTP_EBARELF), because a peer that
+ * treats bare LF differently is the classic request-smuggling lever. A bare
+ * CR anywhere is HTTP_EBARECR. Empty lines before a request-line are skipped
+ * (RFC 9112 2.2) within the head size limit.
+ *
+ * Strictness (RFC 9112, RFC 9110), each with its own error: exactly one SP
+ * between request-line parts; method a token; request-target visible ASCII
+ * without '#'; version exactly "HTTP/" DIGIT "." DIGIT, major other than 1
+ * is 505; field names tokens, no whitespace before the colon, no obs-fold;
+ * values without NUL or other controls (HTAB allowed); leading and trailing
+ * whitespace of values trimmed. Framing follows RFC 9112 6.3: see
+ * http_request.body. A request with HTTP/1.1 must carry exactly one valid Host;
+ * any request with two Host lines is rejected.
+ *
+ * Cost: one pass; bytes of field values are checked eight at a time.
+ * ------------------------------------------------------------------------ */
+
+/* A slice of a caller's buffer. Not NUL-terminated. */
+struct http_str {
+	const uint8_t *p;
+	size_t len;
+};
+
+struct http_header {
+	struct http_str name;   /* a token, case as received */
+	struct http_str value;  /* without leading or trailing SP/HTAB */
+};
+
+/* Limits for untrusted input. http_limits_default() fills safe defaults. */
+struct http_limits {
+	size_t max_request_line; /* bytes incl. CRLF; over it: HTTP_EURITOOLONG (414). 8192 */
+	size_t max_head;         /* bytes of the whole head; HTTP_EHEADTOOLARGE (431). 16384 */
+	size_t max_headers;      /* field lines; HTTP_ETOOMANYHDRS (431). 100 */
+	uint64_t max_body;       /* request body bytes; HTTP_EBODYTOOLARGE (413). 16 MiB */
+	size_t max_chunk_ext;    /* bytes of extensions on one chunk line; HTTP_ECHUNKEXT. 256 */
+	size_t max_trailer;      /* bytes of the trailer section; HTTP_ETRAILER. 4096 */
+};
+
+void http_limits_default(struct http_limits *lim);
+
+/* How the body of a message is delimited (RFC 9112 6.3). */
+enum http_body {
+	HTTP_BODY_NONE = 0,   /* no body (or a zero Content-Length) */
+	HTTP_BODY_LENGTH,     /* content_length bytes */
+	HTTP_BODY_CHUNKED,    /* chunked transfer coding: use struct http_chunked */
+	HTTP_BODY_CLOSE       /* responses only: until the connection closes */
+};
+
+/* Methods the library knows by name; others are HTTP_M_OTHER (the slice
+ * in http_request.method always holds the exact token). */
+enum http_method {
+	HTTP_M_OTHER = 0,
+	HTTP_M_GET,
+	HTTP_M_HEAD,
+	HTTP_M_POST,
+	HTTP_M_PUT,
+	HTTP_M_DELETE,
+	HTTP_M_CONNECT,
+	HTTP_M_OPTIONS,
+	HTTP_M_TRACE,
+	HTTP_M_PATCH
+};
+
+struct http_request {
+	struct http_str method;
+	struct http_str target;
+	int minor_version;              /* 0 or 1 (a higher minor is reported as is) */
+	enum http_method meth;
+	struct http_header *headers;    /* the caller's table */
+	size_t num_headers;
+	struct http_str host;           /* value of Host, empty when absent */
+	enum http_body body;            /* NONE, LENGTH or CHUNKED */
+	uint64_t content_length;        /* for HTTP_BODY_LENGTH */
+	bool keep_alive;                /* persistence per RFC 9112 9.3 */
+	bool expect_continue;           /* Expect: 100-continue on HTTP/1.1 */
+	size_t head_len;                /* bytes of the head, same as the return */
+};
+
+/* Parse a request head from buf[0..len). headers[0..*num_headers) is the
+ * table; on success *num_headers is the number used. lim may be NULL
+ * (defaults). Return: head length, HTTP_EAGAIN or an error (see above). */
+int http_request_parse(struct http_request *req, const uint8_t *buf, size_t len,
+		struct http_header *headers, size_t *num_headers,
+		const struct http_limits *lim);
+
+struct http_response {
+	int minor_version;
+	int status;                     /* 100..599 */
+	struct http_str reason;
+	struct http_header *headers;
+	size_t num_headers;
+	enum http_body body;            /* NONE, LENGTH, CHUNKED or CLOSE */
+	uint64_t content_length;
+	bool keep_alive;
+	size_t head_len;
+};
+
+/* Flags for http_response_parse: what the request was, because the framing
+ * of a response depends on it (RFC 9112 6.3 items 1 and 2). */
+#define HTTP_RESP_TO_HEAD    1u  /* the request was HEAD: no body */
+#define HTTP_RESP_TO_CONNECT 2u  /* the request was CONNECT: 2xx has no body */
+
+/* Parse a response head. Framing: 1xx, 204, 304 and responses to HEAD have no
+ * body; Transfer-Encoding ending in chunked is HTTP_BODY_CHUNKED, ending in
+ * another coding is HTTP_BODY_CLOSE; Content-Length is HTTP_BODY_LENGTH;
+ * neither is HTTP_BODY_CLOSE. Both is HTTP_ECLTE (RFC 9112 6.3 item 3 allows
+ * this strictness: "ought to be handled as an error"). lim->max_body is not
+ * applied to responses. */
+int http_response_parse(struct http_response *res, const uint8_t *buf, size_t len,
+		struct http_header *headers, size_t *num_headers,
+		const struct http_limits *lim, unsigned flags);
+
+/* Find a header by name (ASCII case-insensitive); NULL when absent. */
+const struct http_header *http_header_find(const struct http_header *h, size_t n,
+		const char *name);
+
+/* ASCII case-insensitive comparison of a slice with a C string. */
+bool http_str_ieq(struct http_str s, const char *lit);
+
+/* ------------------------------------------------------------------------
+ * Chunked decoder (RFC 9112 7.1)
+ *
+ * Incremental: feed any cut of the body; the decoder keeps its position in
+ * the caller-owned struct. Chunk sizes are checked against 64-bit overflow
+ * and against max_body; extensions are checked for syntax (they are skipped)
+ * and bounded by max_chunk_ext per line; the trailer section is parsed with
+ * the field rules above, bounded by max_trailer, and discarded.
+ * ------------------------------------------------------------------------ */
+struct http_chunked {
+	struct {
+		int state;
+		uint64_t left;      /* bytes of the current chunk, or its size being read */
+		uint64_t total;     /* body bytes so far */
+		uint64_t max_body;
+		size_t count;       /* bytes of the current extension or trailer */
+		size_t max_ext;
+		size_t max_trailer;
+		unsigned digits;
+	} priv;
+};
+
+void http_chunked_init(struct http_chunked *c, const struct http_limits *lim);
+
+/* Decode from in[0..len) into out[0..cap); out may equal in (decoding in
+ * place is safe because output never overtakes input). *consumed and
+ * *produced say how far each went. Return 1 when the last chunk and the
+ * trailer section are complete (*consumed then ends right after them),
+ * HTTP_EAGAIN when all input was used before the end, 0 when out is full,
+ * or an error. */
+int http_chunked_decode(struct http_chunked *c, const uint8_t *in, size_t len,
+		size_t *consumed, uint8_t *out, size_t cap, size_t *produced);
+
+/* True once the whole chunked body has been decoded. */
+bool http_chunked_done(const struct http_chunked *c);
 
 #ifdef __cplusplus
 }

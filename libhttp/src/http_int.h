@@ -1,0 +1,81 @@
+/* Private declarations of libhttp: character classes, the bounded cursor,
+ * small inline helpers shared by the parser, the chunked decoder and the
+ * connections. */
+#ifndef CLOUDLET_HTTP_INT_H
+#define CLOUDLET_HTTP_INT_H
+
+#include <cloudlet/http.h>
+#include <string.h>
+
+/* Character classes (RFC 9110 5.6.2 token, 5.5 field-value, RFC 3986). */
+#define HTTP_CT_TCHAR  0x01u /* token character */
+#define HTTP_CT_VCHAR  0x02u /* field-value byte: HTAB, SP, VCHAR, obs-text */
+#define HTTP_CT_TARGET 0x04u /* request-target byte: visible ASCII but '#' */
+#define HTTP_CT_HEX    0x08u
+#define HTTP_CT_DIGIT  0x10u
+#define HTTP_CT_HOST   0x20u /* reg-name: unreserved, sub-delims, '%' */
+
+extern const uint8_t http_ctype[256];
+
+static inline bool http_is(uint8_t c, unsigned cls)
+{
+	return (http_ctype[c] & cls) != 0;
+}
+
+static inline uint8_t http_lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+static inline bool http_ows(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The one bounded cursor for wire reading: p never passes end, every read
+ * is checked against it. */
+struct http_cur {
+	const uint8_t *p;
+	const uint8_t *end;
+};
+
+static inline size_t http_cur_left(const struct http_cur *c)
+{
+	return (size_t)(c->end - c->p);
+}
+
+/* A slice with surrounding OWS removed. */
+static inline struct http_str http_str_trim(struct http_str s)
+{
+	while (s.len && http_ows(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && http_ows(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+/* Iterate the elements of a comma-separated list (RFC 9110 5.6.1): each
+ * call yields the next element, trimmed, possibly empty. Returns false at
+ * the end. *pos is the offset into list. */
+static inline bool http_list_next(struct http_str list, size_t *pos, struct http_str *elem)
+{
+	if (*pos > list.len)
+		return false;
+	const uint8_t *b = list.p + *pos;
+	size_t rest = list.len - *pos;
+	const uint8_t *comma = rest ? memchr(b, ',', rest) : NULL;
+	size_t n = comma ? (size_t)(comma - b) : rest;
+	elem->p = b;
+	elem->len = n;
+	*elem = http_str_trim(*elem);
+	*pos += n + 1;
+	return true;
+}
+
+/* The same as http_list_next but over every line of a named header. */
+
+void http_limits_or_default(const struct http_limits *in, struct http_limits *out);
+
+#endif
