@@ -74,7 +74,55 @@ static inline bool http_list_next(struct http_str list, size_t *pos, struct http
 	return true;
 }
 
-/* The same as http_list_next but over every line of a named header. */
+/* An output buffer that counts what does not fit: with p NULL it only
+ * measures. full is set once anything was dropped. */
+struct http_wbuf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+	bool full;
+};
+
+static inline void http_wb_put(struct http_wbuf *w, const void *s, size_t n)
+{
+	if (w->p && !w->full && n <= w->cap - w->len)
+		memcpy(w->p + w->len, s, n);
+	else
+		w->full = true;
+	w->len += n;
+}
+
+static inline void http_wb_str(struct http_wbuf *w, const char *s)
+{
+	http_wb_put(w, s, strlen(s));
+}
+
+static inline void http_wb_slice(struct http_wbuf *w, struct http_str s)
+{
+	http_wb_put(w, s.p, s.len);
+}
+
+static inline void http_wb_u64(struct http_wbuf *w, uint64_t v)
+{
+	char d[20];
+	int i = 20;
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	http_wb_put(w, d + i, (size_t)(20 - i));
+}
+
+static inline void http_wb_hex(struct http_wbuf *w, uint64_t v)
+{
+	char d[16];
+	int i = 16;
+	do {
+		d[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	http_wb_put(w, d + i, (size_t)(16 - i));
+}
 
 void http_limits_or_default(const struct http_limits *in, struct http_limits *out);
 

@@ -268,6 +268,112 @@ int http_chunked_decode(struct http_chunked *c, const uint8_t *in, size_t len,
 /* True once the whole chunked body has been decoded. */
 bool http_chunked_done(const struct http_chunked *c);
 
+/* ------------------------------------------------------------------------
+ * Dates, media types, negotiation
+ * ------------------------------------------------------------------------ */
+
+#define HTTP_DATE_LEN 29  /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+
+/* Write t (seconds since 1970-01-01 UTC) as an IMF-fixdate (RFC 9110 5.6.7)
+ * and a NUL. Return HTTP_DATE_LEN, or HTTP_EINVAL outside years 0..9999. */
+int http_date_format(int64_t t, char out[HTTP_DATE_LEN + 1]);
+
+/* Parse an HTTP-date in any of the three formats of RFC 9110 5.6.7:
+ * IMF-fixdate, RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT"; the two-digit year
+ * is placed using now, seconds since the epoch, by the 50-year rule) and
+ * asctime ("Sun Nov  6 08:49:37 1994"). Exact syntax, valid calendar dates;
+ * anything else is HTTP_EINVAL. */
+int http_date_parse(struct http_str s, int64_t now, int64_t *out);
+
+/* The media type for a path's extension (case-insensitive), with
+ * "; charset=utf-8" for text types; "application/octet-stream" when
+ * unknown. The slice points to a constant string. */
+struct http_str http_media_type(struct http_str path);
+
+/* True for types worth compressing (text, JSON, XML, JavaScript, ...). */
+bool http_media_compressible(struct http_str type);
+
+/* The q-value (0..1000) a request's Accept-Encoding fields give a content
+ * coding, by RFC 9110 12.5.3 (an explicit entry beats "*", "x-gzip" is
+ * "gzip"). Without any Accept-Encoding this returns 0 for every coding but
+ * "identity": the server then sends content unencoded. */
+int http_accept_encoding_q(const struct http_header *h, size_t n, const char *coding);
+
+/* The reason phrase of a status code ("Not Found"); "" when unknown. */
+const char *http_reason(int status);
+
+/* ------------------------------------------------------------------------
+ * Static responses
+ *
+ * http_static_respond() answers a parsed request for content the caller
+ * describes, by RFC 9110: GET and HEAD (405 with Allow otherwise, OPTIONS
+ * answered 204 with Allow); preconditions in the order of RFC 9110 13.2.2
+ * (If-Match strong, If-Unmodified-Since, If-None-Match weak, If-Modified-
+ * Since) giving 412 or 304; Range (RFC 9110 14) with If-Range, one range as
+ * 206 with Content-Range, several as multipart/byteranges with the caller's
+ * boundary, none satisfiable as 416; gzip chosen by Accept-Encoding, from a
+ * precompressed variant when the caller has one, else compressed on the fly
+ * into a caller buffer (zlib allocating from a caller arena) when the type
+ * is compressible and the size at least gzip_min, with Vary: Accept-Encoding
+ * whenever a gzip variant exists and a weak ETag for the on-the-fly one.
+ * A Range request is never compressed on the fly.
+ *
+ * Output: the head written into the caller's buffer, and the body as a list
+ * of segments, so a connection can send head and body with one gather send.
+ * A segment is memory (p != NULL) or a span of the content to fetch with its
+ * reader (p == NULL). Part headers of a multipart body are written into the
+ * caller's buffer after the head. HEAD gets the same head and no segments.
+ * ------------------------------------------------------------------------ */
+
+#define HTTP_MAX_RANGES 8  /* more ranges than this: Range is ignored (RFC 9110 14.2) */
+#define HTTP_GZIP_ARENA_SIZE (288u * 1024u) /* arena for zlib's deflate at full window */
+
+struct http_content {
+	const uint8_t *data;    /* the bytes in memory, or NULL: use read */
+	/* Copy up to cap bytes from offset off: > 0 bytes copied, < 0 error. */
+	int (*read)(void *ctx, uint64_t off, uint8_t *buf, size_t cap);
+	void *read_ctx;
+	uint64_t size;
+	struct http_str etag;   /* an entity-tag with its quotes: "\"abc\"" or W/"abc"; empty: none */
+	int64_t mtime;          /* seconds since the epoch; < 0 unknown */
+	struct http_str type;   /* media type; empty: application/octet-stream */
+	const struct http_content *gzip; /* the same content gzip-compressed, or NULL */
+};
+
+struct http_static_cfg {
+	int64_t now;            /* wall clock, seconds since the epoch, for Date; < 0: no Date */
+	struct http_str boundary; /* multipart boundary (1..70 bchars, from a random source) */
+	size_t gzip_min;        /* compress on the fly from this size; 0: never */
+	uint8_t *gzip_buf;      /* where on-the-fly output goes */
+	size_t gzip_cap;
+	uint8_t *arena;         /* zlib's memory: HTTP_GZIP_ARENA_SIZE for the full window, */
+	size_t arena_cap;       /* less makes the window smaller; under 16 KiB: no gzip */
+	struct http_str extra;  /* raw field lines added to every head, each ending in CRLF */
+	const char *connection; /* a Connection value ("close"), or NULL */
+};
+
+struct http_seg {
+	const uint8_t *p;       /* bytes in memory, or NULL: content bytes from off */
+	uint64_t off;
+	uint64_t len;
+};
+
+struct http_static {
+	int status;
+	struct http_str head;       /* in the caller's buffer */
+	const struct http_content *src; /* whose reader fetches p == NULL segments */
+	struct http_seg seg[2 * HTTP_MAX_RANGES + 1];
+	int nseg;
+	uint64_t body_len;          /* total of the segments */
+};
+
+/* Build the response. buf/cap receive the head (and multipart part
+ * headers). Return 0, HTTP_ENOMEM when buf is too small (the size needed is
+ * then in out->head.len), or HTTP_EINVAL for a bad boundary. */
+int http_static_respond(struct http_static *out, const struct http_request *req,
+		const struct http_content *content, const struct http_static_cfg *cfg,
+		uint8_t *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif
