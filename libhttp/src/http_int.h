@@ -5,6 +5,7 @@
 #define CLOUDLET_HTTP_INT_H
 
 #include <cloudlet/http.h>
+#include <limits.h>
 #include <string.h>
 
 /* Character classes (RFC 9110 5.6.2 token, 5.5 field-value, RFC 3986). */
@@ -122,6 +123,28 @@ static inline void http_wb_hex(struct http_wbuf *w, uint64_t v)
 		v >>= 4;
 	} while (v);
 	http_wb_put(w, d + i, (size_t)(16 - i));
+}
+
+/* Every call of the stream ops goes through these: one place to trace or
+ * inject faults. Without sendv, the first piece is sent alone. */
+static inline int http_op_recv(const struct http_stream_ops *ops, void *ctx, uint8_t *buf,
+		size_t cap)
+{
+	return ops->recv(ctx, buf, cap);
+}
+
+static inline int http_op_sendv(const struct http_stream_ops *ops, void *ctx,
+		const struct http_iov *iov, int n)
+{
+	if (ops->sendv)
+		return ops->sendv(ctx, iov, n);
+	return ops->send(ctx, iov[0].base, iov[0].len);
+}
+
+static inline void http_op_close(const struct http_stream_ops *ops, void *ctx)
+{
+	if (ops->close)
+		ops->close(ctx);
 }
 
 void http_limits_or_default(const struct http_limits *in, struct http_limits *out);

@@ -484,6 +484,7 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 	}
 	out->head.p = buf;
 	out->head.len = head_len;
+	out->buf_used = w.len;
 	if (w.full) {
 		out->head.len = w.len;
 		out->nseg = 0;
@@ -493,5 +494,6 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 done:
 	out->head.p = buf;
 	out->head.len = w.len;
+	out->buf_used = w.len;
 	return w.full ? HTTP_ENOMEM : 0;
 }

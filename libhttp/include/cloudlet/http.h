@@ -361,6 +361,7 @@ struct http_seg {
 struct http_static {
 	int status;
 	struct http_str head;       /* in the caller's buffer */
+	size_t buf_used;            /* bytes of the buffer used: head and part headers */
 	const struct http_content *src; /* whose reader fetches p == NULL segments */
 	struct http_seg seg[2 * HTTP_MAX_RANGES + 1];
 	int nseg;
@@ -373,6 +374,166 @@ struct http_static {
 int http_static_respond(struct http_static *out, const struct http_request *req,
 		const struct http_content *content, const struct http_static_cfg *cfg,
 		uint8_t *buf, size_t cap);
+
+/* ------------------------------------------------------------------------
+ * Stream ops (the same shape in every cloudlet library)
+ *
+ * recv copies up to cap bytes in; send and sendv copy bytes out. Each
+ * returns > 0 bytes moved (short transfers are normal), 0 when it would
+ * block, -1 for peer EOF (recv only), -2 for any other error. cap and len are
+ * never 0. sendv may be NULL (send is then used per piece). close ends the
+ * stream; the connection calls it once.
+ * ------------------------------------------------------------------------ */
+struct http_iov {
+	const void *base;   /* the layout of struct iovec */
+	size_t len;
+};
+
+struct http_stream_ops {
+	int (*recv)(void *ctx, uint8_t *buf, size_t cap);
+	int (*send)(void *ctx, const uint8_t *buf, size_t len);
+	int (*sendv)(void *ctx, const struct http_iov *iov, int iovcnt);
+	void (*close)(void *ctx);
+};
+
+/* ------------------------------------------------------------------------
+ * Server connection
+ *
+ * One HTTP/1.1 connection over stream ops, driven by http_conn_poll(). The
+ * caller lends an input buffer (request heads and body bytes; a head must
+ * fit), an output buffer (response heads, multipart part headers, chunk
+ * framing, and the bounce space for content readers) and the header table.
+ * HTTP_CONN_BUFSIZE is a good size for each buffer.
+ *
+ * Requests are handed over one at a time: when poll returns
+ * HTTP_CONN_REQUEST, http_conn_request() is the current request, and the
+ * caller answers it with exactly one of http_conn_static(),
+ * http_conn_respond(), or http_conn_respond_start()/_write()/_end(). Pipelined
+ * requests wait in the input buffer, so responses go out strictly in request
+ * order. Poll keeps returning HTTP_CONN_REQUEST while the current request is
+ * the caller's to answer (or to read the body of, or to stream to).
+ *
+ * Bodies: http_conn_body_read() delivers the request body, Content-Length or
+ * chunked, decoded; on the first read of a request with
+ * "Expect: 100-continue" the interim 100 response goes out first (RFC 9110
+ * 10.1.1). A body the caller leaves unread is read and dropped after the
+ * response, except when 100 was never sent: then the connection closes.
+ *
+ * Persistence (RFC 9112 9.3): keep-alive unless the request says close or is
+ * HTTP/1.0 without keep-alive; the response then carries Connection: close
+ * (or keep-alive for HTTP/1.0) and the connection closes after it. A
+ * malformed request is answered with the status of http_err_status() and
+ * "Connection: close", and the connection closes; the error is kept
+ * (http_conn_error()). HEAD responses carry no body whatever the caller
+ * passes. Output of unknown length is chunked on HTTP/1.1 and close-delimited
+ * on HTTP/1.0.
+ *
+ * Time: the header timeout runs from the first byte of a request head to
+ * its end (a client dribbling a head is cut off however steadily it sends);
+ * the idle timeout runs between requests and while a body or response makes
+ * no progress. http_conn_next_deadline() says when poll must next run.
+ * ------------------------------------------------------------------------ */
+
+#define HTTP_CONN_BUFSIZE 16384
+#define HTTP_CONN_MAXSEG (2 * HTTP_MAX_RANGES + 4)
+
+enum {
+	HTTP_CONN_IDLE = 0,     /* nothing to do until I/O or the deadline */
+	HTTP_CONN_REQUEST = 1,  /* a request is the caller's to answer */
+	HTTP_CONN_CLOSED = 2    /* finished; the stream is closed */
+};
+
+struct http_conn_cfg {
+	struct http_limits limits;
+	uint64_t header_timeout_ms; /* default 10000 */
+	uint64_t idle_timeout_ms;   /* default 60000 */
+};
+
+void http_conn_cfg_default(struct http_conn_cfg *cfg);
+
+struct http_conn {
+	struct {
+		const struct http_stream_ops *ops;
+		void *ctx;
+		struct http_conn_cfg cfg;
+		uint8_t *in;
+		size_t in_cap, in_len, in_pos;
+		uint8_t *out;
+		size_t out_cap, out_used;
+		struct http_header *hdr;
+		size_t hdr_cap;
+		struct http_request req;
+		int state;
+		int err;
+		bool close_after;    /* close once the response is sent */
+		bool responded;      /* a response is queued or streaming */
+		bool streaming;      /* respond_start called, not yet ended */
+		bool stream_chunked;
+		bool head_only;      /* HEAD: drop body bytes */
+		bool sent_100;
+		bool body_done;
+		uint64_t body_left;  /* Content-Length bytes still to come */
+		struct http_chunked chunked;
+		uint64_t head_start_ms;
+		uint64_t last_ms;
+		struct http_seg seg[HTTP_CONN_MAXSEG];
+		int nseg, seg_i;
+		uint64_t seg_off;
+		const struct http_content *src;
+		size_t bounce_pos, bounce_len;
+		uint64_t requests;
+		uint64_t now_ms;     /* as of the last poll */
+	} priv;
+};
+
+/* Set up a connection on a stream that has just been accepted at now_ms.
+ * cfg may be NULL (defaults). */
+void http_conn_init(struct http_conn *c, const struct http_stream_ops *ops, void *ctx,
+		uint8_t *in, size_t in_cap, uint8_t *out, size_t out_cap,
+		struct http_header *hdr, size_t hdr_cap, const struct http_conn_cfg *cfg,
+		uint64_t now_ms);
+
+/* Do all the I/O that can be done now. Return HTTP_CONN_IDLE,
+ * HTTP_CONN_REQUEST, HTTP_CONN_CLOSED, or the connection's (first) error
+ * once it has closed because of it. */
+int http_conn_poll(struct http_conn *c, uint64_t now_ms);
+
+/* When poll must run next (monotonic ms); UINT64_MAX for never. */
+uint64_t http_conn_next_deadline(const struct http_conn *c);
+
+/* The current request, or NULL when none is the caller's. */
+const struct http_request *http_conn_request(const struct http_conn *c);
+
+/* Read request body bytes: > 0 bytes, 0 at the end of the body, HTTP_EAGAIN
+ * when more must arrive (poll again), or an error (the connection then
+ * answers 400 or 413 if nothing was sent yet, and closes). */
+int http_conn_body_read(struct http_conn *c, uint8_t *buf, size_t cap);
+
+/* Answer with http_static_respond() into the output buffer; cfg's
+ * connection field is set by the connection. The content (and its reader)
+ * must stay valid until the response is sent. */
+int http_conn_static(struct http_conn *c, const struct http_content *content,
+		const struct http_static_cfg *cfg);
+
+/* Answer with a status, raw field lines (each ending in CRLF; may be empty)
+ * and a body of known length in memory, valid until sent. Content-Length and
+ * Connection are added. */
+int http_conn_respond(struct http_conn *c, int status, struct http_str fields,
+		const uint8_t *body, size_t len);
+
+/* A response whose length is not known: chunked (HTTP/1.1) or up to the
+ * close (HTTP/1.0). _write copies into the output buffer and returns the
+ * bytes taken (HTTP_EAGAIN when it is full: poll, then write again); _end
+ * finishes the body. */
+int http_conn_respond_start(struct http_conn *c, int status, struct http_str fields);
+int http_conn_respond_write(struct http_conn *c, const uint8_t *data, size_t len);
+int http_conn_respond_end(struct http_conn *c);
+
+/* The first error of the connection, 0 if none. */
+int http_conn_error(const struct http_conn *c);
+
+/* Requests answered so far on this connection. */
+uint64_t http_conn_requests(const struct http_conn *c);
 
 #ifdef __cplusplus
 }
