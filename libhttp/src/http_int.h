@@ -86,6 +86,8 @@ struct http_wbuf {
 
 static inline void http_wb_put(struct http_wbuf *w, const void *s, size_t n)
 {
+	if (n == 0)
+		return;
 	if (w->p && !w->full && n <= w->cap - w->len)
 		memcpy(w->p + w->len, s, n);
 	else
