@@ -535,6 +535,93 @@ int http_conn_error(const struct http_conn *c);
 /* Requests answered so far on this connection. */
 uint64_t http_conn_requests(const struct http_conn *c);
 
+/* ------------------------------------------------------------------------
+ * Client connection
+ *
+ * One request at a time over stream ops: http_client_request() (body of
+ * known length, in memory until sent) or _request_start()/_write()/_end()
+ * (chunked request body) queue a request; http_client_poll() sends it and
+ * reads the response head, skipping interim 1xx responses (RFC 9110 15.2),
+ * and returns HTTP_CLIENT_RESPONSE once the final head is in:
+ * http_client_response() is then valid until the body has been read with
+ * http_client_body_read() (Content-Length, chunked, or up to the close).
+ * After the body, a persistent connection is ready for the next request
+ * (poll returns HTTP_CLIENT_READY); otherwise it closes. A response may come
+ * before the request body is all sent (a server refusing an upload): both
+ * directions progress in the same poll. The idle timeout runs while the
+ * client waits on the server. The first error is kept.
+ * ------------------------------------------------------------------------ */
+
+enum {
+	HTTP_CLIENT_IDLE = 0,     /* waiting for I/O or the deadline */
+	HTTP_CLIENT_RESPONSE = 1, /* a final response head is in; read its body */
+	HTTP_CLIENT_CLOSED = 2,   /* finished; the stream is closed */
+	HTTP_CLIENT_READY = 3     /* a request may be sent */
+};
+
+struct http_client {
+	struct {
+		const struct http_stream_ops *ops;
+		void *ctx;
+		struct http_limits limits;
+		uint64_t idle_timeout_ms;
+		uint8_t *in;
+		size_t in_cap, in_len, in_pos;
+		uint8_t *out;
+		size_t out_cap, out_len, out_pos;
+		const uint8_t *body;      /* request body sent after out[] */
+		size_t body_len, body_pos;
+		struct http_header *hdr;
+		size_t hdr_cap;
+		struct http_response res;
+		unsigned resp_flags;
+		int state;
+		int err;
+		bool streaming;
+		bool req_close;           /* the request asked for close */
+		bool body_done;
+		uint64_t body_left;
+		struct http_chunked chunked;
+		uint64_t last_ms, now_ms;
+	} priv;
+};
+
+/* lim may be NULL (defaults); idle_timeout_ms 0 means 60000. */
+void http_client_init(struct http_client *c, const struct http_stream_ops *ops, void *ctx,
+		uint8_t *in, size_t in_cap, uint8_t *out, size_t out_cap,
+		struct http_header *hdr, size_t hdr_cap, const struct http_limits *lim,
+		uint64_t idle_timeout_ms, uint64_t now_ms);
+
+/* Queue a request: "method target HTTP/1.1", Host, the caller's field lines
+ * (each ending in CRLF), and Content-Length when body is not NULL. body must
+ * stay valid until sent. HTTP_ESTATE unless the connection is ready,
+ * HTTP_ENOMEM when the head does not fit the output buffer. */
+int http_client_request(struct http_client *c, const char *method, struct http_str target,
+		struct http_str host, struct http_str fields, const uint8_t *body, size_t len);
+
+/* The same with a chunked body written piece by piece: _write copies and
+ * returns the bytes taken (HTTP_EAGAIN when the buffer is full: poll and
+ * retry); _end sends the last chunk. */
+int http_client_request_start(struct http_client *c, const char *method,
+		struct http_str target, struct http_str host, struct http_str fields);
+int http_client_write(struct http_client *c, const uint8_t *data, size_t len);
+int http_client_end(struct http_client *c);
+
+/* Send and receive what can be now. Return one of HTTP_CLIENT_*, or the
+ * connection's first error once it has closed because of it. */
+int http_client_poll(struct http_client *c, uint64_t now_ms);
+
+uint64_t http_client_next_deadline(const struct http_client *c);
+
+/* The final response head, or NULL before it arrives. */
+const struct http_response *http_client_response(const struct http_client *c);
+
+/* Response body bytes: > 0, 0 at the end, HTTP_EAGAIN (poll again), or an
+ * error. */
+int http_client_body_read(struct http_client *c, uint8_t *buf, size_t cap);
+
+int http_client_error(const struct http_client *c);
+
 #ifdef __cplusplus
 }
 #endif
