@@ -25,6 +25,13 @@ void http_client_init(struct http_client *c, const struct http_stream_ops *ops, 
 	c->priv.now_ms = now_ms;
 }
 
+void http_client_reset(struct http_client *c, void *ctx, uint64_t now_ms)
+{
+	struct http_client k = *c;
+	http_client_init(c, k.priv.ops, ctx, k.priv.in, k.priv.in_cap, k.priv.out, k.priv.out_cap,
+		k.priv.hdr, k.priv.hdr_cap, &k.priv.limits, k.priv.idle_timeout_ms, now_ms);
+}
+
 static int cl_fail(struct http_client *c, int err)
 {
 	if (!c->priv.err)

@@ -38,6 +38,13 @@ void http_conn_init(struct http_conn *c, const struct http_stream_ops *ops, void
 	c->priv.now_ms = now_ms;
 }
 
+void http_conn_reset(struct http_conn *c, void *ctx, uint64_t now_ms)
+{
+	struct http_conn k = *c;
+	http_conn_init(c, k.priv.ops, ctx, k.priv.in, k.priv.in_cap, k.priv.out, k.priv.out_cap,
+		k.priv.hdr, k.priv.hdr_cap, &k.priv.cfg, now_ms);
+}
+
 static void set_err(struct http_conn *c, int err)
 {
 	if (!c->priv.err)

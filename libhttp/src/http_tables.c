@@ -38,6 +38,9 @@ void http_limits_or_default(const struct http_limits *in, struct http_limits *ou
 		*out = *in;
 	else
 		http_limits_default(out);
+	/* a head length is returned as an int */
+	if (out->max_head > INT_MAX)
+		out->max_head = INT_MAX;
 }
 
 bool http_str_ieq(struct http_str s, const char *lit)

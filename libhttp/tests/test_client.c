@@ -249,6 +249,19 @@ static void test_misuse_and_timeout(void **state)
 	http_client_init(&R->c, &ops_v, &R->f, R->in, sizeof R->in, R->out, sizeof R->out, R->h, 16,
 		NULL, 1000, 0);
 	assert_int_equal(http_client_request(&R->c, "GET", S(big), S("a"), S(""), NULL, 0), HTTP_ENOMEM);
+	/* reset: the same buffers, a new stream */
+	memset(&R->f, 0, sizeof R->f);
+	R->f.max_io = 100;
+	static const char resp[] = "HTTP/1.1 204 No Content\r\n\r\n";
+	R->f.in = (const uint8_t *)resp;
+	R->f.in_len = R->f.in_visible = sizeof resp - 1;
+	http_client_reset(&R->c, &R->f, 5);
+	assert_int_equal(http_client_poll(&R->c, 5), HTTP_CLIENT_READY);
+	assert_int_equal(http_client_request(&R->c, "DELETE", S("/x"), S("a"), S(""), NULL, 0), 0);
+	assert_int_equal(http_client_poll(&R->c, 6), HTTP_CLIENT_RESPONSE);
+	assert_int_equal(http_client_response(&R->c)->status, 204);
+	assert_int_equal(http_client_body_read(&R->c, (uint8_t *)R->got, 10), 0);
+	assert_int_equal(http_client_poll(&R->c, 7), HTTP_CLIENT_READY);
 }
 
 int main(void)

@@ -520,6 +520,30 @@ static void test_timeouts(void **state)
 	assert_int_equal(http_conn_poll(&R.c, 5000), HTTP_ETIMEDOUT);
 }
 
+static void test_reset(void **state)
+{
+	(void)state;
+	static const char get[] = "GET /static HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+	drive(&R, 3, 20, 7, true, get, sizeof get - 1, NULL);
+	assert_int_equal(R.result, HTTP_CONN_CLOSED);
+	assert_int_equal(http_conn_requests(&R.c), 1);
+	struct fake *f2 = calloc(1, sizeof *f2);
+	assert_non_null(f2);
+	f2->max_io = 100;
+	f2->in = (const uint8_t *)get;
+	f2->in_len = f2->in_visible = sizeof get - 1;
+	http_conn_reset(&R.c, f2, 50);
+	assert_int_equal(http_conn_requests(&R.c), 0);
+	assert_int_equal(http_conn_error(&R.c), 0);
+	assert_int_equal(http_conn_poll(&R.c, 51), HTTP_CONN_REQUEST);
+	app_init(&R.a);
+	app_step(&R.a, &R.c);
+	assert_int_equal(http_conn_poll(&R.c, 52), HTTP_CONN_CLOSED);
+	assert_int_equal(f2->closes, 1);
+	assert_memory_equal(f2->out, "HTTP/1.1 200 OK\r\n", 17);
+	free(f2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_http10),
 		cmocka_unit_test(test_eof_and_io_errors),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,11 +2,23 @@
  * cloudlet/http.h: libhttp, HTTP/1.1 parser, server and client connections, static responses.
  *
  * libhttp parses HTTP/1.1 messages in place (RFC 9110, RFC 9112), drives server
- * and client connections over stream ops, and builds static responses.
+ * and client connections over stream ops, and builds static responses. The
+ * parts, in the order of this header:
+ *
+ *   parser          http_request_parse, http_response_parse: heads as slices
+ *   chunked         http_chunked_decode: the chunked coding, incrementally
+ *   dates, types    http_date_parse/_format, http_media_type, Accept-Encoding
+ *   static          http_static_respond: conditional, range and gzip responses
+ *   server          http_conn_*: a connection over stream ops, poll-driven
+ *   client          http_client_*: requests out, responses in
+ *
+ * The parser, the chunked decoder and the static responder are pure
+ * functions over buffers; only the two connection types call ops.
  *
  * Ownership. Every object is a struct the caller owns: http_X_init() sets
- * every field, http_X_reset() reuses it, and nothing is ever freed because
- * nothing is ever allocated. Buffers, tables and arenas are lent by the caller
+ * every field, http_X_reset() (where there is one) reuses it with the same
+ * buffers, and nothing is ever freed because nothing is ever allocated.
+ * Members a caller must not touch are inside a nested struct named priv. Buffers, tables and arenas are lent by the caller
  * with their capacity and must outlive the object they are lent to. A full
  * table is an error the caller sees (HTTP_ENOMEM), never a crash.
  *
@@ -237,8 +249,8 @@ bool http_str_ieq(struct http_str s, const char *lit);
  *
  * Incremental: feed any cut of the body; the decoder keeps its position in
  * the caller-owned struct. Chunk sizes are checked against 64-bit overflow
- * and against max_body; extensions are checked for syntax (they are skipped)
- * and bounded by max_chunk_ext per line; the trailer section is parsed with
+ * and against max_body; extensions are skipped, their bytes checked (BWS
+ * then ';' first, no controls) and bounded by max_chunk_ext per line; the trailer section is parsed with
  * the field rules above, bounded by max_trailer, and discarded.
  * ------------------------------------------------------------------------ */
 struct http_chunked {
@@ -493,6 +505,9 @@ void http_conn_init(struct http_conn *c, const struct http_stream_ops *ops, void
 		struct http_header *hdr, size_t hdr_cap, const struct http_conn_cfg *cfg,
 		uint64_t now_ms);
 
+/* Reuse c, its buffers and configuration, for a new stream. */
+void http_conn_reset(struct http_conn *c, void *ctx, uint64_t now_ms);
+
 /* Do all the I/O that can be done now. Return HTTP_CONN_IDLE,
  * HTTP_CONN_REQUEST, HTTP_CONN_CLOSED, or the connection's (first) error
  * once it has closed because of it. */
@@ -591,6 +606,9 @@ void http_client_init(struct http_client *c, const struct http_stream_ops *ops, 
 		uint8_t *in, size_t in_cap, uint8_t *out, size_t out_cap,
 		struct http_header *hdr, size_t hdr_cap, const struct http_limits *lim,
 		uint64_t idle_timeout_ms, uint64_t now_ms);
+
+/* Reuse c, its buffers and configuration, for a new stream. */
+void http_client_reset(struct http_client *c, void *ctx, uint64_t now_ms);
 
 /* Queue a request: "method target HTTP/1.1", Host, the caller's field lines
  * (each ending in CRLF), and Content-Length when body is not NULL. body must
