@@ -36,6 +36,12 @@ void http_conn_init(struct http_conn *c, const struct http_stream_ops *ops, void
 	c->priv.state = ST_HEAD;
 	c->priv.last_ms = now_ms;
 	c->priv.now_ms = now_ms;
+	c->priv.wall_s = -1;
+}
+
+void http_conn_set_wallclock(struct http_conn *c, int64_t now_s)
+{
+	c->priv.wall_s = now_s;
 }
 
 void http_conn_reset(struct http_conn *c, void *ctx, uint64_t now_ms)
@@ -165,13 +171,19 @@ static int flush(struct http_conn *c)
 	return 0;
 }
 
-static void status_head(struct http_wbuf *w, int status)
+static void status_head(struct http_wbuf *w, int status, int64_t wall_s)
 {
 	http_wb_str(w, "HTTP/1.1 ");
 	http_wb_u64(w, (uint64_t)status);
 	http_wb_str(w, " ");
 	http_wb_str(w, http_reason(status));
 	http_wb_str(w, "\r\n");
+	char d[HTTP_DATE_LEN + 1];
+	if (wall_s >= 0 && http_date_format(wall_s, d) > 0) {
+		http_wb_str(w, "Date: ");
+		http_wb_put(w, d, HTTP_DATE_LEN);
+		http_wb_str(w, "\r\n");
+	}
 }
 
 static const char *connection_value(const struct http_conn *c)
@@ -203,7 +215,7 @@ static void fail(struct http_conn *c, int err)
 	if (st && !c->priv.responded) {
 		struct http_wbuf w = { c->priv.out + c->priv.out_used, 0,
 			c->priv.out_cap - c->priv.out_used, false };
-		status_head(&w, st);
+		status_head(&w, st, c->priv.wall_s);
 		http_wb_str(&w, "Content-Length: 0\r\nConnection: close\r\n\r\n");
 		if (!w.full) {
 			queue_mem(c, w.p, w.len, 0);
@@ -543,7 +555,7 @@ static int write_head(struct http_conn *c, int status, struct http_str fields, b
 {
 	struct http_wbuf w = { c->priv.out + c->priv.out_used, 0,
 		c->priv.out_cap - c->priv.out_used, false };
-	status_head(&w, status);
+	status_head(&w, status, c->priv.wall_s);
 	http_wb_slice(&w, fields);
 	if (chunked)
 		http_wb_str(&w, "Transfer-Encoding: chunked\r\n");

@@ -533,6 +533,7 @@ static void test_reset(void **state)
 	f2->in = (const uint8_t *)get;
 	f2->in_len = f2->in_visible = sizeof get - 1;
 	http_conn_reset(&R.c, f2, 50);
+	http_conn_set_wallclock(&R.c, 784111777);
 	assert_int_equal(http_conn_requests(&R.c), 0);
 	assert_int_equal(http_conn_error(&R.c), 0);
 	assert_int_equal(http_conn_poll(&R.c, 51), HTTP_CONN_REQUEST);
@@ -541,6 +542,19 @@ static void test_reset(void **state)
 	assert_int_equal(http_conn_poll(&R.c, 52), HTTP_CONN_CLOSED);
 	assert_int_equal(f2->closes, 1);
 	assert_memory_equal(f2->out, "HTTP/1.1 200 OK\r\n", 17);
+	/* A malformed request gets a Date on the conn's own error response. */
+	static const char bad[] = "GET / HTTP/1.1\r\n\r\n";
+	memset(f2, 0, sizeof *f2);
+	f2->max_io = 100;
+	f2->in = (const uint8_t *)bad;
+	f2->in_len = f2->in_visible = sizeof bad - 1;
+	http_conn_reset(&R.c, f2, 60);
+	http_conn_set_wallclock(&R.c, 784111777);
+	assert_int_equal(http_conn_poll(&R.c, 61), HTTP_ENOHOST);
+	static const char want[] = "HTTP/1.1 400 Bad Request\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		"Content-Length: 0\r\nConnection: close\r\n\r\n";
+	assert_int_equal(f2->out_len, sizeof want - 1);
+	assert_memory_equal(f2->out, want, sizeof want - 1);
 	free(f2);
 }
 

@@ -325,8 +325,8 @@ const char *http_reason(int status);
  * 206 with Content-Range, several as multipart/byteranges with the caller's
  * boundary, none satisfiable as 416; gzip chosen by Accept-Encoding, from a
  * precompressed variant when the caller has one, else compressed on the fly
- * into a caller buffer (zlib allocating from a caller arena) when the type
- * is compressible and the size at least gzip_min, with Vary: Accept-Encoding
+ * into a caller buffer (zlib allocating from a caller arena) when the
+ * content is in memory, its type compressible and its size at least gzip_min, with Vary: Accept-Encoding
  * whenever a gzip variant exists and a weak ETag for the on-the-fly one.
  * A Range request is never compressed on the fly.
  *
@@ -495,6 +495,7 @@ struct http_conn {
 		size_t bounce_pos, bounce_len;
 		uint64_t requests;
 		uint64_t now_ms;     /* as of the last poll */
+		int64_t wall_s;      /* for Date; < 0: unknown */
 	} priv;
 };
 
@@ -507,6 +508,11 @@ void http_conn_init(struct http_conn *c, const struct http_stream_ops *ops, void
 
 /* Reuse c, its buffers and configuration, for a new stream. */
 void http_conn_reset(struct http_conn *c, void *ctx, uint64_t now_ms);
+
+/* Tell the connection the wall-clock time (seconds since the epoch) so the
+ * responses it writes itself (errors, http_conn_respond, _respond_start)
+ * carry a Date (RFC 9110 6.6.1). Until called, they have none. */
+void http_conn_set_wallclock(struct http_conn *c, int64_t now_s);
 
 /* Do all the I/O that can be done now. Return HTTP_CONN_IDLE,
  * HTTP_CONN_REQUEST, HTTP_CONN_CLOSED, or the connection's (first) error
