@@ -317,6 +317,8 @@ static int next_request(struct http_conn *c)
 	c->priv.responded = false;
 	c->priv.streaming = false;
 	c->priv.src = NULL;
+	c->priv.scan_pos = 0;
+	c->priv.seen_lf = false;
 	c->priv.state = ST_HEAD;
 	return STEP_AGAIN;
 }
@@ -342,9 +344,34 @@ static int after_send(struct http_conn *c)
 	return next_request(c);
 }
 
+/* Whether the buffer may now hold a whole head: an empty line ended (LF
+ * after LF, or after LF CR), or a limit is reached. Each byte is looked at
+ * once, so a client sending a byte at a time costs linear, not quadratic,
+ * parsing. */
+static bool worth_parsing(struct http_conn *c)
+{
+	const uint8_t *b = c->priv.in;
+	size_t i = c->priv.scan_pos, len = c->priv.in_len;
+	while (i < len) {
+		const uint8_t *lf = memchr(b + i, '\n', len - i);
+		if (!lf)
+			break;
+		size_t k = (size_t)(lf - b);
+		c->priv.seen_lf = true;
+		i = k + 1;
+		if ((k >= 1 && b[k - 1] == '\n') || (k >= 2 && b[k - 1] == '\r' && b[k - 2] == '\n')) {
+			c->priv.scan_pos = i;
+			return true;
+		}
+	}
+	c->priv.scan_pos = len;
+	return len == c->priv.in_cap || len >= c->priv.cfg.limits.max_head ||
+		(!c->priv.seen_lf && len > c->priv.cfg.limits.max_request_line);
+}
+
 static int step_head(struct http_conn *c)
 {
-	if (c->priv.in_len > 0) {
+	if (c->priv.in_len > 0 && worth_parsing(c)) {
 		size_t nh = c->priv.hdr_cap;
 		int r = http_request_parse(&c->priv.req, c->priv.in, c->priv.in_len, c->priv.hdr,
 			&nh, &c->priv.cfg.limits);

@@ -496,6 +496,8 @@ struct http_conn {
 		uint64_t requests;
 		uint64_t now_ms;     /* as of the last poll */
 		int64_t wall_s;      /* for Date; < 0: unknown */
+		size_t scan_pos;     /* input scanned for the end of a head */
+		bool seen_lf;
 	} priv;
 };
 
