@@ -313,11 +313,12 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 	bool get = req->meth == HTTP_M_GET, head = req->meth == HTTP_M_HEAD;
 
 	if (!get && !head) {
-		/* RFC 9110 15.5.6: 405 lists the methods; OPTIONS gets the same list. */
-		int st = req->meth == HTTP_M_OPTIONS ? 204 : 405;
+		/* RFC 9110 15.5.6: 405 lists the methods; OPTIONS gets the same
+		 * list; a method not known at all is 501 (RFC 9110 9.1). */
+		int st = req->meth == HTTP_M_OPTIONS ? 204 : req->meth == HTTP_M_OTHER ? 501 : 405;
 		status_line(&w, st, cfg);
 		http_wb_str(&w, "Allow: GET, HEAD, OPTIONS\r\n");
-		if (st == 405)
+		if (st != 204)
 			http_wb_str(&w, "Content-Length: 0\r\n");
 		http_wb_str(&w, "\r\n");
 		out->status = st;

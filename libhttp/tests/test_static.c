@@ -140,6 +140,8 @@ static void test_methods(void **state)
 
 	assert_int_equal(respond(e, "POST", "Content-Length: 0\r\n"), 405);
 	assert_string_equal(field(e, "allow"), "GET, HEAD, OPTIONS");
+	assert_int_equal(respond(e, "DELETE", ""), 405);
+	assert_int_equal(respond(e, "BREW", ""), 501);
 	assert_int_equal(respond(e, "OPTIONS", ""), 204);
 	assert_string_equal(field(e, "allow"), "GET, HEAD, OPTIONS");
 

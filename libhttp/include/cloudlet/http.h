@@ -318,8 +318,8 @@ const char *http_reason(int status);
  * Static responses
  *
  * http_static_respond() answers a parsed request for content the caller
- * describes, by RFC 9110: GET and HEAD (405 with Allow otherwise, OPTIONS
- * answered 204 with Allow); preconditions in the order of RFC 9110 13.2.2
+ * describes, by RFC 9110: GET and HEAD (405 with Allow for other known
+ * methods, 501 for unknown ones, OPTIONS answered 204 with Allow); preconditions in the order of RFC 9110 13.2.2
  * (If-Match strong, If-Unmodified-Since, If-None-Match weak, If-Modified-
  * Since) giving 412 or 304; Range (RFC 9110 14) with If-Range, one range as
  * 206 with Content-Range, several as multipart/byteranges with the caller's
