@@ -558,6 +558,55 @@ static void test_reset(void **state)
 	free(f2);
 }
 
+/* A content reader that fails, and an output buffer too small for a head. */
+static int bad_read(void *ctx, uint64_t off, uint8_t *buf, size_t cap)
+{
+	(void)ctx;
+	(void)off;
+	(void)buf;
+	(void)cap;
+	return -1;
+}
+
+static void test_resource_errors(void **state)
+{
+	(void)state;
+	static const char get[] = "GET /x HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1,3-4,6-7\r\n\r\n";
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 100;
+	R.f.in = (const uint8_t *)get;
+	R.f.in_len = R.f.in_visible = sizeof get - 1;
+	app_init(&R.a);
+	uint8_t small[160];
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, small, sizeof small, R.h, 32, NULL, 0);
+	assert_int_equal(http_conn_poll(&R.c, 1), HTTP_CONN_REQUEST);
+	/* the multipart head and part headers do not fit: the caller learns
+	 * it and can still answer otherwise */
+	assert_int_equal(http_conn_static(&R.c, &R.a.mem, &R.a.cfg), HTTP_ENOMEM);
+	assert_int_equal(http_conn_respond(&R.c, 500, S(""), NULL, 0), 0);
+	assert_int_equal(http_conn_poll(&R.c, 2), HTTP_CONN_IDLE);
+	assert_memory_equal(R.f.out, "HTTP/1.1 500 ", 13);
+
+	/* A reader that fails mid-response: the connection closes with EIO. */
+	static const char get2[] = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 100;
+	R.f.in = (const uint8_t *)get2;
+	R.f.in_len = R.f.in_visible = sizeof get2 - 1;
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, NULL, 0);
+	assert_int_equal(http_conn_poll(&R.c, 1), HTTP_CONN_REQUEST);
+	struct http_content broken = R.a.rd;
+	broken.read = bad_read;
+	assert_int_equal(http_conn_static(&R.c, &broken, &R.a.cfg), 0);
+	assert_int_equal(http_conn_poll(&R.c, 2), HTTP_EIO);
+	assert_int_equal(R.f.closes, 1);
+	/* calls after the end are refused */
+	assert_int_equal(http_conn_respond(&R.c, 200, S(""), NULL, 0), HTTP_ESTATE);
+	assert_null(http_conn_request(&R.c));
+	uint8_t b[4];
+	assert_int_equal(http_conn_body_read(&R.c, b, sizeof b), HTTP_ESTATE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_eof_and_io_errors),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_resource_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
