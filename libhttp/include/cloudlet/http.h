@@ -606,6 +606,7 @@ struct http_client {
 		uint64_t body_left;
 		struct http_chunked chunked;
 		uint64_t last_ms, now_ms;
+		size_t scan_pos;          /* input scanned for the end of a head */
 	} priv;
 };
 
