@@ -532,6 +532,7 @@ static void test_reset(void **state)
 	f2->max_io = 100;
 	f2->in = (const uint8_t *)get;
 	f2->in_len = f2->in_visible = sizeof get - 1;
+	f2->eof = true;
 	http_conn_reset(&R.c, f2, 50);
 	http_conn_set_wallclock(&R.c, 784111777);
 	assert_int_equal(http_conn_requests(&R.c), 0);
@@ -548,6 +549,7 @@ static void test_reset(void **state)
 	f2->max_io = 100;
 	f2->in = (const uint8_t *)bad;
 	f2->in_len = f2->in_visible = sizeof bad - 1;
+	f2->eof = true;
 	http_conn_reset(&R.c, f2, 60);
 	http_conn_set_wallclock(&R.c, 784111777);
 	assert_int_equal(http_conn_poll(&R.c, 61), HTTP_ENOHOST);
@@ -607,6 +609,48 @@ static void test_resource_errors(void **state)
 	assert_int_equal(http_conn_body_read(&R.c, b, sizeof b), HTTP_ESTATE);
 }
 
+/* After a closing response the connection reads and drops the rest until
+ * the client closes, the linger time passes, or 64 KiB went by. */
+static void test_linger(void **state)
+{
+	(void)state;
+	static const char in[] = "GET / HTTP/1.1\r\nHost : a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 10;
+	R.f.in = (const uint8_t *)in;
+	R.f.in_len = R.f.in_visible = sizeof in - 1;
+	struct http_conn_cfg cfg;
+	http_conn_cfg_default(&cfg);
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, &cfg, 0);
+	assert_int_equal(http_conn_poll(&R.c, 5), HTTP_CONN_IDLE); /* 400 sent, lingering */
+	assert_memory_equal(R.f.out, "HTTP/1.1 400 ", 13);
+	assert_int_equal(R.f.closes, 0);
+	assert_int_equal(R.f.in_pos, R.f.in_len); /* the pipelined rest was read */
+	assert_int_equal(http_conn_next_deadline(&R.c), 1005);
+	assert_int_equal(http_conn_poll(&R.c, 1004), HTTP_CONN_IDLE);
+	assert_int_equal(http_conn_poll(&R.c, 1005), HTTP_EHDRSPACE);
+	assert_int_equal(R.f.closes, 1);
+	/* the client closing ends it at once */
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 10;
+	R.f.in = (const uint8_t *)in;
+	R.f.in_len = R.f.in_visible = sizeof in - 1;
+	R.f.eof = true;
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, &cfg, 0);
+	assert_int_equal(http_conn_poll(&R.c, 5), HTTP_EHDRSPACE);
+	assert_int_equal(R.f.closes, 1);
+	/* linger 0: closed right after the response */
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 10;
+	R.f.in = (const uint8_t *)in;
+	R.f.in_len = R.f.in_visible = sizeof in - 1;
+	cfg.linger_ms = 0;
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, &cfg, 0);
+	assert_int_equal(http_conn_poll(&R.c, 5), HTTP_EHDRSPACE);
+	assert_int_equal(R.f.closes, 1);
+	assert_true(R.f.in_pos < R.f.in_len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_resource_errors),
+		cmocka_unit_test(test_linger),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -459,6 +459,14 @@ struct http_conn_cfg {
 	struct http_limits limits;
 	uint64_t header_timeout_ms; /* default 10000 */
 	uint64_t idle_timeout_ms;   /* default 60000 */
+	/* After a response that ends the connection while more input may be
+	 * on its way (after an error, or with unread request bytes), go on
+	 * reading and dropping it, up to this long or 64 KiB, until the client
+	 * closes: closing a socket with unread input sends a reset, which can
+	 * destroy the response before the client reads it (a client that
+	 * pipelined after a bad request). Never after a close-delimited body,
+	 * whose end is the close. Default 1000; 0 closes at once. */
+	uint64_t linger_ms;
 };
 
 void http_conn_cfg_default(struct http_conn_cfg *cfg);
@@ -498,6 +506,9 @@ struct http_conn {
 		int64_t wall_s;      /* for Date; < 0: unknown */
 		size_t scan_pos;     /* input scanned for the end of a head */
 		bool seen_lf;
+		bool close_delimited; /* the response body ends with the close */
+		uint64_t linger_until;
+		size_t linger_bytes;
 	} priv;
 };
 
