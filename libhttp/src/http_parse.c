@@ -31,7 +31,8 @@ static inline size_t first_flag(uint64_t m)
 /* First byte in [p, end) that is not a field-value byte. Eight bytes at a
  * time: a control or DEL ends the scan where it is; HTAB (a control that
  * is allowed) is stepped over. */
-static const uint8_t *scan_value(const uint8_t *p, const uint8_t *end)
+static inline __attribute__((always_inline)) const uint8_t *scan_value(const uint8_t *p,
+		const uint8_t *end)
 {
 	while (end - p >= 8) {
 		uint64_t x;
@@ -391,12 +392,14 @@ static bool host_valid(struct http_str h)
 			return false;
 		return (class_all(h.p + i + 1, h.len - i - 1) & HTTP_CT_DIGIT) != 0;
 	}
-	/* reg-name [ ":" *DIGIT ], each part checked without a branch per byte */
-	const uint8_t *colon = h.len ? memchr(h.p, ':', h.len) : NULL;
-	size_t n = colon ? (size_t)(colon - h.p) : h.len;
-	if (!(class_all(h.p, n) & HTTP_CT_HOST))
-		return false;
-	return !colon || (class_all(colon + 1, h.len - n - 1) & HTTP_CT_DIGIT) != 0;
+	/* reg-name [ ":" *DIGIT ]: the port is the digits at the end after a
+	 * colon; everything before must be reg-name bytes (a stray colon is
+	 * not one), checked without a branch per byte. */
+	size_t n = h.len;
+	while (n > 0 && http_is(h.p[n - 1], HTTP_CT_DIGIT))
+		n--;
+	n = n > 0 && h.p[n - 1] == ':' ? n - 1 : h.len;
+	return (class_all(h.p, n) & HTTP_CT_HOST) != 0;
 }
 
 static enum http_method method_id(struct http_str m)
