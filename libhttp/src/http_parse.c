@@ -43,10 +43,10 @@ static inline __attribute__((always_inline)) const uint8_t *scan_value(const uin
 			continue;
 		}
 #ifdef HTTP_SWAR_LE
-		const uint8_t *hit = p + first_flag(m);
-		if (*hit != '\t')
-			return hit;
-		p = hit + 1;
+		size_t at = first_flag(m);
+		if ((uint8_t)(x >> (at * 8)) != '\t') /* from the register, not memory */
+			return p + at;
+		p += at + 1;
 #else
 		for (const uint8_t *stop = p + 8; p < stop; p++)
 			if (!http_is(*p, HTTP_CT_VCHAR))
