@@ -441,9 +441,14 @@ struct http_stream_ops {
  * on HTTP/1.0.
  *
  * Time: the header timeout runs from the first byte of a request head to
- * its end (a client dribbling a head is cut off however steadily it sends);
- * the idle timeout runs between requests and while a body or response makes
- * no progress. http_conn_next_deadline() says when poll must next run.
+ * its end (a client dribbling a head is cut off, with a 408, however
+ * steadily it sends); the idle timeout runs between requests (a quiet
+ * close) and while a body or response makes no progress (HTTP_ETIMEDOUT).
+ * The caller's own time answering is not timed. http_conn_next_deadline()
+ * says when poll must next run. Received bytes are scanned once for the end
+ * of a head before the parser runs, so a head sent a byte at a time costs
+ * linear work. See http_conn_cfg.linger_ms for how a closing connection
+ * avoids resetting its last response.
  * ------------------------------------------------------------------------ */
 
 #define HTTP_CONN_BUFSIZE 16384
