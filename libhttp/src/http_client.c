@@ -85,8 +85,10 @@ static int flush_out(struct http_client *c)
 		c->priv.out_pos += a;
 		c->priv.body_pos += k - a;
 	}
-	if (out_pending(c))
+	if (out_pending(c)) {
+		c->priv.again = true; /* stopped by the bound, not the stream */
 		return HTTP_EAGAIN;
+	}
 	c->priv.out_pos = c->priv.out_len = 0;
 	return 0;
 }
@@ -247,6 +249,8 @@ int http_client_end(struct http_client *c)
 
 uint64_t http_client_next_deadline(const struct http_client *c)
 {
+	if (c->priv.again && c->priv.state != CS_CLOSED)
+		return c->priv.now_ms;
 	if (c->priv.state == CS_READY || c->priv.state == CS_CLOSED)
 		return UINT64_MAX;
 	uint64_t t = c->priv.idle_timeout_ms;
@@ -341,12 +345,14 @@ static int read_head(struct http_client *c)
 		if (n < 0)
 			return cl_fail(c, n);
 	}
+	c->priv.again = true;
 	return HTTP_CLIENT_IDLE;
 }
 
 int http_client_poll(struct http_client *c, uint64_t now_ms)
 {
 	c->priv.now_ms = now_ms;
+	c->priv.again = false;
 	if (c->priv.state == CS_CLOSED)
 		return c->priv.err ? c->priv.err : HTTP_CLIENT_CLOSED;
 	if (now_ms >= http_client_next_deadline(c))
