@@ -329,8 +329,13 @@ static int read_head(struct http_client *c)
 				c->priv.in_pos = (size_t)r;
 				c->priv.body_left = res->content_length;
 				c->priv.body_done = res->body == HTTP_BODY_NONE;
-				if (res->body == HTTP_BODY_CHUNKED)
-					http_chunked_init(&c->priv.chunked, NULL);
+				if (res->body == HTTP_BODY_CHUNKED) {
+					/* no body limit on responses (a Git pack may be
+					 * large); extensions and trailers stay bounded */
+					struct http_limits lim = c->priv.limits;
+					lim.max_body = UINT64_MAX;
+					http_chunked_init(&c->priv.chunked, &lim);
+				}
 				c->priv.state = CS_BODY;
 				return HTTP_CLIENT_RESPONSE;
 			}
