@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "testutil.h"
+#include "signed_zone.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -100,6 +101,19 @@ static const struct { const char *name; uint16_t type; int edns; bool dobit; } q
 	{ "www.example.", DNS_T_A, 4096, true },
 };
 
+/* Against the NSEC-signed zone, all with DO: the denial proofs of RFC 4035
+ * 3.1.3 and the signed and unsigned referrals of 3.1.4. */
+static const struct { const char *name; uint16_t type; } signed_queries[] = {
+	{ "www.example.", DNS_T_A }, { "nothere.example.", DNS_T_A }, { "www.example.", DNS_T_TXT },
+	{ "c.ent.example.", DNS_T_A }, { "b.c.ent.example.", DNS_T_TXT }, { "x.b.c.ent.example.", DNS_T_A },
+	{ "foo.wild.example.", DNS_T_A }, { "foo.wild.example.", DNS_T_MX },
+	{ "exists.wild.example.", DNS_T_A }, { "sub.exists.wild.example.", DNS_T_A },
+	{ "x.wcname.example.", DNS_T_A }, { "host.sub.example.", DNS_T_A },
+	{ "host.insecure.example.", DNS_T_A }, { "sub.example.", DNS_T_DS },
+	{ "insecure.example.", DNS_T_DS }, { "example.", DNS_T_DNSKEY }, { "alias.example.", DNS_T_A },
+	{ "aaa.example.", DNS_T_A }, { "zzz.example.", DNS_T_A }, { "example.", DNS_T_ANY },
+};
+
 static char dir[64];
 static pid_t knot = -1;
 static int port;
@@ -163,9 +177,10 @@ static size_t make_query(uint8_t *q, const char *name, uint16_t type, int edns, 
 	return (size_t)dns_msgw_finish(&w);
 }
 
-static int setup(void **st)
+static int start(const char *ztext)
 {
-	(void)st;
+	knot = -1;
+	dir[0] = 0;
 	if (getenv("CLOUDLET_NO_INTEROP") || access(KNOTD, X_OK) != 0)
 		return 0;
 	strcpy(dir, "/tmp/cloudlet-dns-interop-XXXXXX");
@@ -183,7 +198,7 @@ static int setup(void **st)
 			"zone:\n  - domain: example.\n    file: %s/example.zone\n"
 			"    journal-content: none\n    zonefile-sync: -1\n", port, dir, dir, dir);
 		write_file("knot.conf", conf);
-		write_file("example.zone", zone_text);
+		write_file("example.zone", ztext);
 		knot = fork();
 		if (knot == 0) {
 			char cpath[128];
@@ -214,10 +229,22 @@ static int setup(void **st)
 		return 0; /* the test skips */
 	struct dns_zone_err ze;
 	char msg[256];
-	int rc = load_zone(&zone, &parser, "example.", zone_text, arena, sizeof arena, &ze, msg, sizeof msg);
+	int rc = load_zone(&zone, &parser, "example.", ztext, arena, sizeof arena, &ze, msg, sizeof msg);
 	if (rc)
 		fail_msg("zone: %s %s", dns_strerror(rc), msg);
 	return 0;
+}
+
+static int setup_plain(void **st)
+{
+	(void)st;
+	return start(zone_text);
+}
+
+static int setup_signed(void **st)
+{
+	(void)st;
+	return start(signed_zone_text());
 }
 
 static int teardown(void **st)
@@ -233,7 +260,33 @@ static int teardown(void **st)
 		if (system(cmd) != 0)
 			return 0;
 	}
+	knot = -1;
 	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts the lines after the first: the order of records inside a section
+ * is free (Knot puts all RRSIGs last, libdns each after its RRset). */
+static void sort_records(char *buf)
+{
+	char *rest = strchr(buf, '\n');
+	if (!rest)
+		return;
+	rest++;
+	static char copy[16384];
+	strcpy(copy, rest);
+	char *lines[256];
+	int n = 0;
+	for (char *t = strtok(copy, "\n"); t && n < 256; t = strtok(NULL, "\n"))
+		lines[n++] = t;
+	qsort(lines, (size_t)n, sizeof *lines, cmp_line);
+	size_t o = 0;
+	for (int i = 0; i < n; i++)
+		o += (size_t)sprintf(rest + o, "%s\n", lines[i]);
 }
 
 /* rcode, AA, TC, then each record as text (OPT as its size and DO). */
@@ -263,6 +316,26 @@ static void summary(const uint8_t *b, int n, char *out, size_t cap)
 			strcpy(t, "(bad record)");
 		o += (size_t)snprintf(out + o, cap - o, "%d %s\n", rr.section, t);
 	}
+	sort_records(out);
+}
+
+static int compare(const char *name, uint16_t type, int edns, bool dobit)
+{
+	const struct dns_zone *zones[1] = { &zone };
+	uint8_t q[512];
+	static uint8_t kb[65535], mb[65535];
+	size_t ql = make_query(q, name, type, edns, dobit);
+	int kn = exchange(q, ql, kb, sizeof kb);
+	uint16_t ctab[64];
+	struct dns_answer_opts ao = { false, 1232 };
+	int mn = dns_answer(zones, 1, q, ql, mb, sizeof mb, ctab, 64, &ao);
+	static char ks[16384], ms[16384];
+	summary(kb, kn, ks, sizeof ks);
+	summary(mb, mn, ms, sizeof ms);
+	if (strcmp(ks, ms) == 0)
+		return 0;
+	print_message("%s %u:\n-- knot\n%s-- libdns\n%s", name, type, ks, ms);
+	return 1;
 }
 
 static void test_same_as_knot(void **st)
@@ -270,30 +343,33 @@ static void test_same_as_knot(void **st)
 	(void)st;
 	if (knot <= 0)
 		skip();
-	const struct dns_zone *zones[1] = { &zone };
 	int diffs = 0;
-	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
-		uint8_t q[512], kb[65535], mb[65535];
-		size_t ql = make_query(q, queries[i].name, queries[i].type, queries[i].edns, queries[i].dobit);
-		int kn = exchange(q, ql, kb, sizeof kb);
-		uint16_t ctab[64];
-		struct dns_answer_opts ao = { false, 1232 };
-		int mn = dns_answer(zones, 1, q, ql, mb, sizeof mb, ctab, 64, &ao);
-		static char ks[16384], ms[16384];
-		summary(kb, kn, ks, sizeof ks);
-		summary(mb, mn, ms, sizeof ms);
-		if (strcmp(ks, ms) != 0) {
-			diffs++;
-			print_message("%s %u:\n-- knot\n%s-- libdns\n%s", queries[i].name, queries[i].type, ks, ms);
-		}
+	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
+		diffs += compare(queries[i].name, queries[i].type, queries[i].edns, queries[i].dobit);
+	assert_int_equal(diffs, 0);
+}
+
+static void test_signed_same_as_knot(void **st)
+{
+	(void)st;
+	if (knot <= 0)
+		skip();
+	int diffs = 0;
+	for (size_t i = 0; i < sizeof signed_queries / sizeof signed_queries[0]; i++) {
+		diffs += compare(signed_queries[i].name, signed_queries[i].type, 1232, true);
+		diffs += compare(signed_queries[i].name, signed_queries[i].type, 0, false);
 	}
 	assert_int_equal(diffs, 0);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_same_as_knot),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	const struct CMUnitTest sign[] = {
+		cmocka_unit_test(test_signed_same_as_knot),
+	};
+	int r = cmocka_run_group_tests_name("plain zone", plain, setup_plain, teardown);
+	return r | cmocka_run_group_tests_name("signed zone", sign, setup_signed, teardown);
 }
