@@ -175,7 +175,7 @@ static int join_rest(struct dns_zctx *z, size_t *len, const char *what, bool all
 	return 0;
 }
 
-/* RFC 3597 5: \\# LENGTH HEX..., for any type. */
+/* RFC 3597 5: "\# LENGTH HEX...", for any type. */
 static int generic(struct dns_zctx *z, struct dns_wr *w)
 {
 	struct dns_ztok t, lt;
