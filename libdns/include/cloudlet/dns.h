@@ -507,6 +507,7 @@ int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
  * The finished zone is read-only: any number of threads may answer from it.
  */
 #define DNS_ZONE_NONE 0xffffffffu
+#define DNS_ZONE_FILES 16   /* files named in zone errors; later ones show as NULL */
 
 struct dns_zone {
 	struct {
@@ -521,6 +522,8 @@ struct dns_zone {
 		uint8_t origin[DNS_NAME_MAX];
 		int state;           /* 0 loading, 1 finished, <0 failed */
 		bool full;           /* a record did not fit: only counting now */
+		const char *files[DNS_ZONE_FILES]; /* where records came from, for errors */
+		uint8_t nfiles;
 	} priv;
 };
 
@@ -529,9 +532,12 @@ struct dns_zone_err {
 	int code;
 	uint8_t name[DNS_NAME_MAX]; /* the owner at fault */
 	uint16_t type;
+	const char *file;           /* the record's file (struct dns_zrr.file), or NULL */
 	unsigned line;              /* the record's line in its file, 0 if none */
 };
 
+/* File names given with the records (struct dns_zrr.file) must stay valid
+ * until dns_zone_finish() returns: its errors point at them. */
 int dns_zone_init(struct dns_zone *z, const uint8_t *origin, void *arena, size_t cap);
 /* 0, or DNS_EZONE_OUTSIDE / DNS_EZONE_STATE / DNS_EINVAL (fills *err if given). */
 int dns_zone_add(struct dns_zone *z, const struct dns_zrr *rr, struct dns_zone_err *err);
@@ -579,11 +585,17 @@ struct dns_answer_opts {
 };
 
 /*
- * The authoritative algorithm (RFC 1034 4.3.2, RFC 2308, RFC 4592, RFC 8482)
- * as a pure function: a query in, the response written to out (cap octets,
- * at least 512) with ctab as compression table. Returns the response length,
- * 0 when the query must be dropped (QR set, shorter than a header), or a
- * negative DNS_E* code for a caller error.
+ * The authoritative algorithm (RFC 1034 4.3.2, RFC 2308, RFC 4592, RFC 6672
+ * DNAME, RFC 8482 ANY) as a pure function: a query in, the response written
+ * to out (cap octets, at least 512) with ctab as compression table. The zone
+ * with the longest origin containing the name answers; none: REFUSED.
+ * Pre-signed zones: with DO, RRSIGs follow the RRsets they cover and
+ * NSEC-signed zones give the denial proofs of RFC 4035 3.1.3 (NSEC3 proofs
+ * are not made). UDP answers fit 512 octets without EDNS, else
+ * min(client, udp_max); a cut never splits an RRset and sets TC when the
+ * answer or authority lost data. Returns the response length, 0 when the
+ * query must be dropped (QR set, shorter than a header), or a negative
+ * DNS_E* code for a caller error (cap < 512).
  */
 int dns_answer(const struct dns_zone *const *zones, size_t nzones,
 	const uint8_t *query, size_t qlen, uint8_t *out, size_t cap,
