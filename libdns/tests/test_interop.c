@@ -11,7 +11,9 @@
  * names here (Knot keeps them in a separate tree); an RRSIG keeps its own
  * TTL from the zone file (Knot may print the original TTL).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "testutil.h"
 #include "signed_zone.h"
 #include <arpa/inet.h>
