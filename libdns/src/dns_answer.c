@@ -214,8 +214,14 @@ static void resolve(struct ans *a, const uint8_t *qname)
 		/* Below or at a cut the data is the child's, except the DS at the
 		 * cut itself, which is the parent's (RFC 4035 3.1.4.1). */
 		if (cut != DNS_ZONE_NONE && !(node == cut && a->qtype == DNS_T_DS && chain == 0)) {
-			if (chain == 0)
-				referral(a, cut);
+			/* RFC 1034 4.3.2 step 3b, also after a CNAME (step 3a
+			 * restarts there): the referral follows the chain. The
+			 * answer's CNAMEs are ours, so AA stays as it was (Knot and
+			 * BIND agree). */
+			bool aa = a->aa;
+			referral(a, cut);
+			if (chain > 0)
+				a->aa = aa;
 			return;
 		}
 		/* RFC 6672 3.3: below a DNAME, the DNAME and a CNAME made from it. */

@@ -30,6 +30,7 @@ static const char ztext[] =
 	"loop2 CNAME loop1\n"
 	"out CNAME www.elsewhere.test.\n"
 	"dangling CNAME nothere\n"
+	"tosub CNAME host.sub\n"
 	"*.wild A 192.0.2.5\n"
 	"*.wild TXT \"wild\"\n"
 	"exists.wild MX 5 mail\n"
@@ -249,6 +250,17 @@ static void test_cname(void **st)
 	ask("alias.example.", DNS_T_MX);
 	assert_int_equal(R.rcode, DNS_RC_NOERROR);
 	COUNTS(1, 1, 0);
+
+	/* To a name below a delegation: the CNAME, then the referral (RFC 1034
+	 * 4.3.2 step 3a restarts at step 1, which meets the cut); the CNAME is
+	 * ours, so AA stays. */
+	ask("tosub.example.", DNS_T_A);
+	assert_int_equal(R.rcode, DNS_RC_NOERROR);
+	AA(1);
+	COUNTS(1, 2, 2);
+	assert_string_equal(R.rr[1][0], "tosub.example.\t3600\tIN\tCNAME\thost.sub.example.");
+	assert_string_equal(R.rr[2][0], "sub.example.\t3600\tIN\tNS\tns.sub.example.");
+	assert_string_equal(R.rr[3][0], "ns.sub.example.\t3600\tIN\tA\t192.0.2.7");
 }
 
 static void test_wildcard(void **st)
