@@ -26,7 +26,7 @@ STRING_H = {
     'strlen', 'strnlen', 'strcmp', 'strncmp', 'strchr', 'strrchr',
 }
 # Symbols the compiler itself may reference in freestanding code.
-COMPILER = {'__stack_chk_fail', '__stack_chk_guard'}
+COMPILER = {'__stack_chk_fail', '__stack_chk_guard', '_GLOBAL_OFFSET_TABLE_'}
 
 ZLIB = re.compile(r'^(inflate\w*|deflate\w*|crc32\w*|adler32\w*|zlibVersion|zError)$')
 SODIUM = re.compile(r'^(crypto_\w+|sodium_(memcmp|memzero|bin2base64|base642bin|bin2hex|hex2bin|increment|compare|is_zero|init)|randombytes_buf_deterministic)$')
