@@ -678,10 +678,12 @@ int dns_tsig_rr_parse(const struct dns_msg *m, struct dns_tsig_rr *t);
  * Data included): what a message must leave free. */
 size_t dns_tsig_size(const struct dns_tsig_key *k);
 
-/* One transaction's TSIG state; caller-owned, about 600 octets. */
+/* One transaction's TSIG state; caller-owned, about 1100 octets. */
 struct dns_tsig {
 	struct {
 		const struct dns_tsig_key *key;
+		uint8_t kname[DNS_NAME_MAX];   /* the key and algorithm names the */
+		uint8_t aname[DNS_NAME_MAX];   /* TSIG records carry, lowercased */
 		uint8_t mac[DNS_TSIG_MAC_MAX]; /* request or prior MAC */
 		uint16_t mac_len;
 		uint64_t hst[56];     /* running HMAC over unsigned messages */
@@ -695,6 +697,7 @@ struct dns_tsig {
 		uint64_t req_time;    /* the request's Time Signed */
 		uint16_t peer_error;
 		bool last_signed;
+		bool verified;
 	} priv;
 };
 
