@@ -73,4 +73,90 @@ static XU_UNUSED uint8_t *xu_name(const char *text, uint8_t out[DNS_NAME_MAX])
 				dns_strerror(want));                                             \
 	} while (0)
 
+#ifndef XU_NO_ZONE
+/* ---- Building zones by hand (the zone-file parser lives elsewhere). */
+
+static XU_UNUSED size_t xu_soa_rdata(uint8_t *out, uint32_t serial, uint32_t refresh, uint32_t retry,
+	uint32_t expire)
+{
+	uint8_t n[DNS_NAME_MAX];
+	size_t k = 0, l;
+	l = dns_name_len(xu_name("ns.example.test.", n));
+	memcpy(out + k, n, l);
+	k += l;
+	l = dns_name_len(xu_name("admin.example.test.", n));
+	memcpy(out + k, n, l);
+	k += l;
+	uint32_t v[5] = { serial, refresh, retry, expire, 300 };
+	for (int i = 0; i < 5; i++) {
+		out[k++] = (uint8_t)(v[i] >> 24);
+		out[k++] = (uint8_t)(v[i] >> 16);
+		out[k++] = (uint8_t)(v[i] >> 8);
+		out[k++] = (uint8_t)v[i];
+	}
+	return k;
+}
+
+static XU_UNUSED void xu_add(struct dns_zset *z, const char *owner, uint16_t type, uint32_t ttl,
+	const void *rdata, size_t rdlen)
+{
+	uint8_t n[DNS_NAME_MAX];
+	struct dns_xrr rr = { xu_name(owner, n), type, DNS_C_IN, ttl, (uint16_t)rdlen, rdata };
+	xu_expect(dns_zset_add(z, &rr), 0);
+}
+
+static XU_UNUSED void xu_add_soa(struct dns_zset *z, uint32_t serial, uint32_t refresh,
+	uint32_t retry, uint32_t expire)
+{
+	uint8_t rd[DNS_SOA_RDATA_MAX];
+	size_t n = xu_soa_rdata(rd, serial, refresh, retry, expire);
+	xu_add(z, "example.test.", DNS_T_SOA, 3600, rd, n);
+}
+
+/* A zone: SOA, NS, MX, then `hosts` names with an A and a TXT each; the
+ * TXT grows with `fat` so messages fill quickly. `variant` changes some
+ * addresses, so two variants differ in a known way. */
+static XU_UNUSED void xu_zone(struct dns_zset *z, uint32_t serial, unsigned hosts, unsigned fat,
+	unsigned variant)
+{
+	dns_zset_reset(z);
+	xu_add_soa(z, serial, 3600, 600, 86400);
+	uint8_t n[DNS_NAME_MAX];
+	size_t l = dns_name_len(xu_name("ns.example.test.", n));
+	xu_add(z, "example.test.", DNS_T_NS, 3600, n, l);
+	uint8_t mx[DNS_NAME_MAX + 2] = { 0, 10 };
+	l = dns_name_len(xu_name("mail.example.test.", mx + 2));
+	xu_add(z, "example.test.", DNS_T_MX, 3600, mx, l + 2);
+	xu_add(z, "ns.example.test.", DNS_T_A, 3600, "\xc0\x00\x02\x01", 4);
+	for (unsigned i = 0; i < hosts; i++) {
+		char owner[64];
+		snprintf(owner, sizeof owner, "h%u.example.test.", i);
+		uint8_t a[4] = { 192, 0, 2, (uint8_t)(i + (i % 7 == 0 ? variant : 0)) };
+		xu_add(z, owner, DNS_T_A, 300, a, 4);
+		uint8_t txt[256];
+		size_t tl = 1 + (fat + i) % 200;
+		txt[0] = (uint8_t)(tl - 1);
+		memset(txt + 1, 'a' + (int)(i % 26), tl - 1);
+		xu_add(z, owner, DNS_T_TXT, 300, txt, tl);
+	}
+	assert_true(dns_zset_sort(z) > 0);
+}
+
+/* Two sets hold the same records (TTL included). */
+static XU_UNUSED bool xu_same(const struct dns_zset *a, const struct dns_zset *b)
+{
+	if (dns_zset_count(a) != dns_zset_count(b))
+		return false;
+	struct dns_zset_iter ia, ib;
+	struct dns_xrr x, y;
+	dns_zset_iter_init(&ia, a);
+	dns_zset_iter_init(&ib, b);
+	while (dns_zset_next(&ia, &x) == 1) {
+		if (dns_zset_next(&ib, &y) != 1 || dns_xrr_cmp(&x, &y) != 0 || x.ttl != y.ttl)
+			return false;
+	}
+	return true;
+}
 #endif
+
+#endif /* DNS_XFRUTIL_H */

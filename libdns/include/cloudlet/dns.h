@@ -576,6 +576,8 @@ int dns_zset_soa(const struct dns_zset *z, struct dns_xrr *soa);
 struct dns_zset_iter {
 	const struct dns_zset *z;
 	uint32_t i;
+	bool soa_first;  /* dns_zset_axfr_src(): the SOA, then the rest */
+	bool soa_done;
 };
 void dns_zset_iter_init(struct dns_zset_iter *it, const struct dns_zset *z);
 int dns_zset_next(void *it, struct dns_xrr *rr);
