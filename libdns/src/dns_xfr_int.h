@@ -38,4 +38,15 @@ int dns_xfr_msg_end(struct dns_msgw *w, struct dns_axfr *x, uint8_t *buf, size_t
 /* The zone's SOA as read by dns_axfr_init(). */
 void dns_axfr_soa(const struct dns_axfr *x, struct dns_xrr *soa);
 
+/* One journal delta, as offsets into the journal's arena. */
+struct dns_jdelta {
+	uint32_t len, from, to, nrec;
+	size_t changes;  /* first change record */
+	size_t soas;     /* the old SOA, then the new one; changes end here */
+};
+void dns_journal_delta(const struct dns_journal *j, size_t off, struct dns_jdelta *d);
+/* 1 and the chain from serial to the newest version (first delta's offset
+ * and the number of deltas), or 0. */
+int dns_journal_find(const struct dns_journal *j, uint32_t serial, size_t *first, unsigned *k);
+
 #endif

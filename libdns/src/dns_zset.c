@@ -266,12 +266,26 @@ int dns_zset_next(void *ctx, struct dns_xrr *rr)
 	return 0;
 }
 
-void dns_zset_axfr_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src)
+int dns_zset_rewind(void *ctx)
+{
+	struct dns_zset_iter *it = ctx;
+	it->i = 0;
+	it->soa_done = false;
+	return 0;
+}
+
+void dns_zset_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src)
 {
 	dns_zset_iter_init(it, z);
-	it->soa_first = true;
 	src->next = dns_zset_next;
+	src->rewind = dns_zset_rewind;
 	src->ctx = it;
+}
+
+void dns_zset_axfr_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src)
+{
+	dns_zset_src(it, z, src);
+	it->soa_first = true;
 }
 
 int dns_zset_add_wire(struct dns_zset *z, const struct dns_msg *m, const struct dns_rr *rr, uint8_t op)

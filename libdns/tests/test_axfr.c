@@ -253,6 +253,7 @@ static void test_axfr_messages(void **st)
 	struct dns_rr_src src;
 	dns_zset_iter_init(&it, &za);
 	src.next = dns_zset_next;
+	src.rewind = NULL;
 	src.ctx = &it;
 	it.i = 0; /* NS sorts before SOA */
 	struct dns_msg *m = query(buf, DNS_T_AXFR, NULL, NULL);

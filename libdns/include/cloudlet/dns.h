@@ -518,9 +518,12 @@ struct dns_xrr {
 };
 
 /* A record source. next() returns 1 with *rr filled (valid until the next
- * call), 0 at the end, or a negative DNS_E* code that stops the consumer. */
+ * call), 0 at the end, or a negative DNS_E* code that stops the consumer.
+ * rewind() (NULL when the source cannot) starts it over: the journal walks
+ * its two sets twice, once to measure the delta and once to store it. */
 struct dns_rr_src {
 	int (*next)(void *ctx, struct dns_xrr *rr);
+	int (*rewind)(void *ctx);
 	void *ctx;
 };
 
@@ -581,8 +584,11 @@ struct dns_zset_iter {
 };
 void dns_zset_iter_init(struct dns_zset_iter *it, const struct dns_zset *z);
 int dns_zset_next(void *it, struct dns_xrr *rr);
-/* src = { dns_zset_next, it } with the iterator reset: the SOA first (the
- * order AXFR needs: RFC 5936 2.2), then every other record in order. */
+int dns_zset_rewind(void *it);
+/* A source over the set in order (what dns_journal_add() wants). */
+void dns_zset_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src);
+/* A source with the SOA first (the order AXFR needs: RFC 5936 2.2), then
+ * every other record in order. */
 void dns_zset_axfr_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src);
 
 /* ---------------------------------------------------------------- TSIG */
@@ -818,12 +824,14 @@ int dns_axfr_next(struct dns_axfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, 
 /*
  * The differences between a zone's last versions (RFC 1995 s4), kept in a
  * caller-lent arena. dns_journal_add() computes the delta between two
- * sorted record sets (dns_xrr_cmp order, e.g. two sorted struct dns_zset)
- * by one merge walk: records only in the old set are deleted, records only
- * in the new set added, a changed TTL is a deletion and an addition. The
- * oldest deltas are dropped when the arena is full or more than max_deltas
- * are kept. A set whose serial does not follow the last delta starts the
- * journal afresh.
+ * sorted record sets (dns_xrr_cmp order, e.g. two sorted struct dns_zset;
+ * both sources must rewind) by a merge walk: records only in the old set
+ * are deleted, records only in the new set added, a changed TTL is a
+ * deletion and an addition. The oldest deltas are dropped when the arena
+ * is full or more than max_deltas are kept. A set whose serial does not
+ * follow the last delta starts the journal afresh. An IXFR generator reads
+ * the journal in place: a change to the journal makes a running one fail
+ * (DNS_EINVAL) rather than send a mix of versions.
  */
 #define DNS_JOURNAL_MAX_DELTAS 64
 
@@ -832,15 +840,16 @@ struct dns_journal {
 		uint8_t *mem;
 		size_t cap, used;
 		unsigned n, max;
+		uint32_t gen;     /* changes with every add */
 	} priv;
 };
 
 void dns_journal_init(struct dns_journal *j, uint8_t *mem, size_t cap, unsigned max_deltas);
 /* Returns the number of records changed (SOAs not counted), DNS_ESERIAL
  * (the new serial is not greater: journal unchanged), DNS_EXFR_SOA (a set
- * without SOA), DNS_EINVAL (a set out of order), or DNS_ENOMEM with *need
- * set (the delta alone is larger than the arena: the journal is now empty,
- * so IXFR falls back to AXFR). */
+ * without SOA), DNS_EINVAL (a source that cannot rewind), or DNS_ENOMEM
+ * with *need set (the delta alone is larger than the arena: the journal is
+ * now empty, so IXFR falls back to AXFR). */
 int dns_journal_add(struct dns_journal *j, const struct dns_rr_src *old_set,
 	const struct dns_rr_src *new_set, size_t *need);
 unsigned dns_journal_count(const struct dns_journal *j);
@@ -873,6 +882,7 @@ struct dns_ixfr {
 		uint32_t from;
 		size_t first;        /* offset of the first delta used */
 		unsigned k;          /* deltas used */
+		uint32_t gen;        /* the journal's, when the transfer began */
 		uint32_t cur[DNS_JOURNAL_MAX_DELTAS]; /* merge cursors, offsets */
 	} priv;
 };
