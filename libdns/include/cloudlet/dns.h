@@ -1045,6 +1045,8 @@ struct dns_sec {
 		uint64_t refresh_at, expire_at, timeout_at;
 		uint8_t state;
 		uint16_t id;
+		bool notified;    /* a NOTIFY came during a check: check again */
+		bool xfr_ixfr;    /* the running transfer is an IXFR */
 		unsigned fails;
 		int last_err;
 	} priv;
@@ -1060,23 +1062,30 @@ void dns_sec_init(struct dns_sec *s, const uint8_t *zone, const struct dns_tsig_
 void dns_sec_loaded(struct dns_sec *s, const struct dns_xrr *soa, uint64_t now_ms);
 int dns_sec_poll(struct dns_sec *s, uint64_t now_ms);
 int dns_sec_soa_query(struct dns_sec *s, uint8_t *buf, size_t cap, uint64_t now_ms, uint64_t now_s);
-/* DNS_SEC_TRANSFER (the primary is newer), 0 (confirmed: timers reset), or
- * an error: DNS_EXFR_MISMATCH and TSIG errors leave the query pending (a
- * forgery must not cancel it), others count as a failed refresh. */
+/* DNS_SEC_TRANSFER (the primary is newer), 0 (confirmed: timers reset),
+ * DNS_ESERIAL (the primary is older, RFC 1982: our copy stays, the timers
+ * reset; worth a log line), or an error: DNS_EXFR_MISMATCH, malformed
+ * messages and TSIG errors leave the query pending (a forgery must not
+ * cancel it), the others (DNS_EXFR_RCODE, DNS_EXFR_SOA,
+ * DNS_ETSIG_REJECTED) count as a failed refresh (retry timer). */
 int dns_sec_soa_input(struct dns_sec *s, const uint8_t *msg, size_t len, uint64_t now_ms,
 	uint64_t now_s);
 /* Sets up rx (into out, on top of cur if held) and writes the query. */
 int dns_sec_xfr_begin(struct dns_sec *s, struct dns_xfr_rx *rx, const struct dns_zset *cur,
 	struct dns_zset *out, uint8_t *buf, size_t cap, uint64_t now_ms, uint64_t now_s);
 /* result: dns_xfr_rx_input()'s or _end()'s final return, or any error
- * (connection lost, timeout). For DNS_XFR_NEW soa is the new copy's SOA
- * (the caller has made `out` its copy). */
+ * (connection lost, timeout: the caller bounds a transfer's time). For
+ * DNS_XFR_NEW soa is the new copy's SOA (the caller has made `out` its
+ * copy). A failed IXFR the primary botched (DNS_EXFR_CHAIN, _DELETE,
+ * _RCODE, _SOA, _INCOMPLETE) is followed at once by an AXFR (poll says
+ * DNS_SEC_TRANSFER); other failures wait for the retry timer. */
 void dns_sec_xfr_done(struct dns_sec *s, int result, const struct dns_xrr *soa, uint64_t now_ms);
-/* A NOTIFY from the primary. Writes the response into resp (*resp_len, 0:
- * send nothing) and returns 0 if it triggered a refresh, or why not:
- * DNS_ENOTIFY (another zone or not a NOTIFY; answered NOTAUTH), a TSIG
- * error (answered as RFC 8945 5.3.2 says; DNS_ETSIG_NONE when a key is set
- * and the NOTIFY is unsigned, answered NOTAUTH). */
+/* A NOTIFY from the primary (the caller checks it came from the primary's
+ * address). Writes the response into resp (*resp_len, 0: send nothing)
+ * and returns 0 if it triggered a refresh, or why not: DNS_ENOTIFY
+ * (another zone: NOTAUTH; not a NOTIFY: FORMERR), a TSIG error (answered
+ * as RFC 8945 5.3.2 says), DNS_ETSIG_NONE (a key is set and the NOTIFY is
+ * unsigned: REFUSED). */
 int dns_sec_notify(struct dns_sec *s, const struct dns_msg *m, uint64_t now_ms, uint64_t now_s,
 	uint8_t *resp, size_t cap, size_t *resp_len);
 bool dns_sec_expired(const struct dns_sec *s, uint64_t now_ms);
