@@ -84,7 +84,7 @@ const char *dns_strerror(int err)
 	case DNS_EXFR_CHAIN: return "DNS_EXFR_CHAIN: IXFR serials that do not chain from ours to the final one";
 	case DNS_EXFR_DELETE: return "DNS_EXFR_DELETE: IXFR deletes a record the zone does not hold";
 	case DNS_EXFR_RR_SIZE: return "DNS_EXFR_RR_SIZE: a record that does not fit in one message";
-	case DNS_EXFR_SOA: return "DNS_EXFR_SOA: SOA RDATA malformed, or an AXFR's last SOA differs from its first";
+	case DNS_EXFR_SOA: return "DNS_EXFR_SOA: SOA missing or malformed, or an AXFR's last SOA differs from its first";
 	case DNS_EXFR_INCOMPLETE: return "DNS_EXFR_INCOMPLETE: the transfer ended before its final SOA";
 	case DNS_ENOTIFY: return "DNS_ENOTIFY: not a NOTIFY for one zone (RFC 1996 3.7)";
 	default: break;

@@ -131,4 +131,5 @@ def main():
     open(OUT, 'w').write('\n'.join(out) + '\n')
 
 
-main()
+if __name__ == '__main__':
+    main()

@@ -155,7 +155,7 @@ enum dns_err {
 	DNS_EXFR_CHAIN = -77,   /* IXFR serials that do not chain from ours to the final one */
 	DNS_EXFR_DELETE = -78,  /* IXFR deletes a record the zone does not hold */
 	DNS_EXFR_RR_SIZE = -79, /* a record that does not fit in one message */
-	DNS_EXFR_SOA = -80,     /* SOA RDATA malformed, or an AXFR's last SOA differs from its first */
+	DNS_EXFR_SOA = -80,     /* SOA missing or malformed, or an AXFR's last SOA differs from its first */
 	DNS_EXFR_INCOMPLETE = -81, /* the transfer ended before its final SOA */
 	DNS_ENOTIFY = -82,      /* not a NOTIFY for one zone (RFC 1996 3.7) */
 	DNS_ERR_MIN_ = -83      /* one below the lowest code */
