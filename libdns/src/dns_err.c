@@ -17,7 +17,6 @@ const char *dns_strerror(int err)
 	case DNS_ELABEL_LEN: return "DNS_ELABEL_LEN: a label longer than 63 octets (length octet 64..127)";
 	case DNS_ELABEL_TYPE: return "DNS_ELABEL_TYPE: label type 10 (reserved, RFC 1035 4.1.4)";
 	case DNS_ENAME_LEN: return "DNS_ENAME_LEN: a name longer than 255 octets";
-	case DNS_ENAME_LABELS: return "DNS_ENAME_LABELS: a name with more than 127 labels";
 	case DNS_EPTR_FORWARD: return "DNS_EPTR_FORWARD: a compression pointer to itself or further on";
 	case DNS_EPTR_LOOP: return "DNS_EPTR_LOOP: a pointer back into the name it is part of (a loop)";
 	case DNS_EPTR_HEADER: return "DNS_EPTR_HEADER: a pointer into the 12-octet header";
@@ -34,7 +33,6 @@ const char *dns_strerror(int err)
 	case DNS_ETSIG_POS: return "DNS_ETSIG_POS: TSIG not the last record (RFC 8945 5.1)";
 	case DNS_ESECTION: return "DNS_ESECTION: writer: a section written after a later one";
 	case DNS_ESTR_LEN: return "DNS_ESTR_LEN: a character-string longer than 255 octets";
-	case DNS_EZ_SYNTAX: return "DNS_EZ_SYNTAX: unexpected token";
 	case DNS_EZ_NAME: return "DNS_EZ_NAME: malformed domain name";
 	case DNS_EZ_TTL: return "DNS_EZ_TTL: malformed or out of range TTL";
 	case DNS_EZ_TYPE: return "DNS_EZ_TYPE: unknown type mnemonic";
@@ -56,8 +54,15 @@ const char *dns_strerror(int err)
 	case DNS_EZ_SVC: return "DNS_EZ_SVC: malformed SVCB parameter";
 	case DNS_EZ_CLASS: return "DNS_EZ_CLASS: class other than the zone's";
 	case DNS_EZ_RDLEN: return "DNS_EZ_RDLEN: RDATA longer than 65535 octets";
-	case DNS_EZ_CALLBACK: return "DNS_EZ_CALLBACK: the record callback refused a record";
 	case DNS_ECAA_TAG: return "DNS_ECAA_TAG: CAA tag empty or not letters and digits (RFC 8659 4.1)";
+	case DNS_EZONE_OUTSIDE: return "DNS_EZONE_OUTSIDE: a record outside the zone's origin";
+	case DNS_EZONE_NO_SOA: return "DNS_EZONE_NO_SOA: no SOA at the apex";
+	case DNS_EZONE_SOA: return "DNS_EZONE_SOA: more than one SOA, or an SOA below the apex";
+	case DNS_EZONE_NO_NS: return "DNS_EZONE_NO_NS: no NS at the apex";
+	case DNS_EZONE_CNAME: return "DNS_EZONE_CNAME: CNAME beside other data, or more than one CNAME";
+	case DNS_EZONE_BELOW_CUT: return "DNS_EZONE_BELOW_CUT: data below a delegation other than glue";
+	case DNS_EZONE_STATE: return "DNS_EZONE_STATE: the zone is not finished, or finished twice";
+	case DNS_EZONE_DNAME: return "DNS_EZONE_DNAME: names below a DNAME, two DNAMEs, or DNAME with CNAME";
 	case DNS_ESERIAL: return "DNS_ESERIAL: a serial not greater than the one it must follow (RFC 1982)";
 	case DNS_ETSIG_NONE: return "DNS_ETSIG_NONE: no TSIG record where one is required";
 	case DNS_ETSIG_FORMERR: return "DNS_ETSIG_FORMERR: TSIG record malformed: class not ANY, TTL not 0, bad fields";

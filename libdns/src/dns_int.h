@@ -179,6 +179,11 @@ enum dns_name_mode {
  * length, or 0 with c->err set. */
 size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode);
 
+/* Label offsets of a name (at most 127); and canonical comparison of a
+ * name whose offsets are known with another, for repeated searches. */
+int dns_name_offsets(const uint8_t *name, uint8_t *off);
+int dns_name_cmp_off(const uint8_t *a, const uint8_t *oa, int na, const uint8_t *b);
+
 /* Kinds of RDATA fields. */
 enum dns_fk {
 	DNS_FK_END = 0,
@@ -236,5 +241,91 @@ void dns_time_to_text(uint32_t t, char out[15]);
 /* SVCB key names (RFC 9460 14.3.2). */
 const char *dns_svc_key_name(uint16_t key);
 int dns_svc_key_from_text(const char *s, size_t len, uint16_t *key);
+
+/* Zone-file parsing, shared by dns_zone.c (lines, entries, directives)
+ * and dns_zrdata.c (RDATA fields). */
+enum dns_ztk { DNS_ZTK_WORD, DNS_ZTK_EOL, DNS_ZTK_EOF, DNS_ZTK_NONE /* a position only */ };
+
+struct dns_ztok {
+	const char *s;   /* raw text, quotes and escapes as written */
+	size_t len;
+	unsigned line, col;
+	uint8_t kind;    /* enum dns_ztk */
+};
+
+struct dns_zctx {
+	struct dns_zparser *p;
+	const struct dns_zopts *o;
+	struct dns_zerror *err;
+};
+
+/* The next token of the current entry (EOL at its end); 0 or an error. */
+int dns_z_next(struct dns_zctx *z, struct dns_ztok *t);
+/* The next token without taking it. */
+int dns_z_peek(struct dns_zctx *z, struct dns_ztok *t);
+/* Records an error at t (or at the current position if t is NULL):
+ * "FILE:LINE:COL: WHAT, got \"TOKEN\"". Returns code. */
+int dns_z_fail(struct dns_zctx *z, int code, const struct dns_ztok *t, const char *what);
+/* The origin of the file being read, or NULL. */
+const uint8_t *dns_z_origin(struct dns_zctx *z);
+/* Parses the RDATA of `type` from the tokens of the current entry into
+ * z->p->priv.rdata; returns its length or an error. */
+int dns_z_rdata(struct dns_zctx *z, uint16_t type);
+/* A TTL with optional units (1w2d3h4m5s), at most 2^31-1 (RFC 2181 8). */
+int dns_z_ttl(const char *s, size_t len, uint32_t *out);
+
+/* Zone database layout in the arena (dns_zonedb.c). A record is stored
+ * as rdlen u16, type u16, ttl u32, line u32, owner length u8, owner, RDATA,
+ * padded to 4; the sorted index of record offsets sits at the arena's end. */
+#define DNS_REC_RDLEN 0
+#define DNS_REC_TYPE 2
+#define DNS_REC_TTL 4
+#define DNS_REC_LINE 8
+#define DNS_REC_OWNLEN 12
+#define DNS_REC_OWNER 13
+
+enum { DNS_ZN_APEX = 1, DNS_ZN_DELEG = 2, DNS_ZN_WILD = 4 };
+
+struct dns_znode {
+	uint32_t name;        /* arena offset of the name (a suffix of some owner) */
+	uint32_t set_first;   /* first RRset, sorted by type */
+	uint16_t set_n;
+	uint16_t flags;       /* DNS_ZN_* */
+	uint32_t parent;      /* DNS_ZONE_NONE for the apex */
+	uint32_t wild;        /* the node "*.this", or DNS_ZONE_NONE */
+	uint32_t cut;         /* the delegation at or above this node, or NONE */
+	uint32_t dname;       /* the DNAME at or above this node, or NONE */
+};
+
+struct dns_zset {
+	uint16_t type;
+	uint16_t n;
+	uint32_t ttl;
+	uint32_t first;       /* position in the sorted record index */
+};
+
+static inline const struct dns_znode *dns_zn(const struct dns_zone *z, uint32_t i)
+{
+	return (const struct dns_znode *)(const void *)(z->priv.arena + z->priv.nodes) + i;
+}
+
+static inline const struct dns_zset *dns_zs(const struct dns_zone *z, uint32_t i)
+{
+	return (const struct dns_zset *)(const void *)(z->priv.arena + z->priv.rrsets) + i;
+}
+
+static inline const uint8_t *dns_zname(const struct dns_zone *z, uint32_t node)
+{
+	return z->priv.arena + dns_zn(z, node)->name;
+}
+
+/* Node index of name, or DNS_ZONE_NONE with *pred the last node before it
+ * in canonical order. */
+uint32_t dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pred);
+/* The RRset of type at node, or NULL. */
+const struct dns_zset *dns_zone_set(const struct dns_zone *z, uint32_t node, uint16_t type);
+/* The i-th record's RDATA of set s. */
+const uint8_t *dns_zone_rdata(const struct dns_zone *z, const struct dns_zset *s, uint16_t i,
+	uint16_t *rdlen);
 
 #endif /* DNS_INT_H */

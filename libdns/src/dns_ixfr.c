@@ -129,7 +129,7 @@ static int next_change(struct dns_ixfr *x, const size_t *ends, bool dels, struct
 				x->priv.cur[i] += (uint32_t)n;
 			}
 		}
-		bool before = first_op == DNS_ZOP_DEL, after = last_op == DNS_ZOP_ADD;
+		bool before = first_op == DNS_XOP_DEL, after = last_op == DNS_XOP_ADD;
 		bool same = before && after && first.ttl == last.ttl;
 		if (dels && before && !same) {
 			*out = first;

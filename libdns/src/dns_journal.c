@@ -83,15 +83,15 @@ static int walk(const struct dns_rr_src *old, const struct dns_rr_src *neu, stru
 	while (ra > 0 || rb > 0) {
 		int c = ra <= 0 ? 1 : rb <= 0 ? -1 : dns_xrr_cmp(&a, &b);
 		if (c < 0) {
-			emit(w, dst, &a, DNS_ZOP_DEL);
+			emit(w, dst, &a, DNS_XOP_DEL);
 			ra = pull(old, w, 0, &a);
 		} else if (c > 0) {
-			emit(w, dst, &b, DNS_ZOP_ADD);
+			emit(w, dst, &b, DNS_XOP_ADD);
 			rb = pull(neu, w, 1, &b);
 		} else {
 			if (a.ttl != b.ttl) {
-				emit(w, dst, &a, DNS_ZOP_DEL);
-				emit(w, dst, &b, DNS_ZOP_ADD);
+				emit(w, dst, &a, DNS_XOP_DEL);
+				emit(w, dst, &b, DNS_XOP_ADD);
 			}
 			ra = pull(old, w, 0, &a);
 			rb = pull(neu, w, 1, &b);
@@ -106,7 +106,7 @@ static int walk(const struct dns_rr_src *old, const struct dns_rr_src *neu, stru
 	size_t soas = w->size;
 	for (int s = 0; s < 2; s++) {
 		if (dst)
-			dns_xrr_encode(dst + w->size, &w->soa[s], s ? DNS_ZOP_ADD : DNS_ZOP_DEL);
+			dns_xrr_encode(dst + w->size, &w->soa[s], s ? DNS_XOP_ADD : DNS_XOP_DEL);
 		w->size += dns_xrr_size(&w->soa[s]);
 	}
 	if (dst) {

@@ -10,8 +10,8 @@ int dns_msgw_init(struct dns_msgw *w, uint8_t *buf, size_t cap, uint16_t *ctab,
 	memset(w, 0, sizeof *w);
 	w->buf = buf;
 	w->cap = cap > 65535 ? 65535 : cap;
-	w->ctab = ctab;
-	w->ctab_cap = ctab ? ctab_cap : 0;
+	w->priv.ctab = ctab;
+	w->priv.ctab_cap = ctab ? ctab_cap : 0;
 	if (cap < DNS_HDR_LEN) {
 		w->err = DNS_ENOMEM;
 		return DNS_ENOMEM;
@@ -56,17 +56,17 @@ static void wr_name(struct dns_msgw *w, struct dns_wr *o, const uint8_t *name, b
 	const uint8_t *s = name;
 	/* Only names complete before this one are targets: the entries this
 	 * name adds point at labels whose rest is not written yet. */
-	size_t known = w->ctab_n;
+	size_t known = w->priv.ctab_n;
 	while (*s) {
 		if (compress) {
 			for (size_t e = 0; e < known; e++) {
-				if (written_eq(w->buf, w->ctab[e], s)) {
-					dns_wr_u16(o, (uint16_t)(0xc000u | w->ctab[e]));
+				if (written_eq(w->buf, w->priv.ctab[e], s)) {
+					dns_wr_u16(o, (uint16_t)(0xc000u | w->priv.ctab[e]));
 					return;
 				}
 			}
-			if (!o->err && o->pos <= PTR_MAX && w->ctab_n < w->ctab_cap)
-				w->ctab[w->ctab_n++] = (uint16_t)o->pos;
+			if (!o->err && o->pos <= PTR_MAX && w->priv.ctab_n < w->priv.ctab_cap)
+				w->priv.ctab[w->priv.ctab_n++] = (uint16_t)o->pos;
 		}
 		dns_wr_bytes(o, s, (size_t)s[0] + 1);
 		s += s[0] + 1;
@@ -77,7 +77,7 @@ static void wr_name(struct dns_msgw *w, struct dns_wr *o, const uint8_t *name, b
 static int fail(struct dns_msgw *w, size_t len, size_t ctab_n, int err)
 {
 	w->len = len;
-	w->ctab_n = ctab_n;
+	w->priv.ctab_n = ctab_n;
 	if (!w->err)
 		w->err = err;
 	return err;
@@ -87,11 +87,11 @@ static int enter(struct dns_msgw *w, uint8_t section)
 {
 	if (w->err)
 		return w->err;
-	if (section < w->section || section > DNS_S_ADDITIONAL)
+	if (section < w->priv.section || section > DNS_S_ADDITIONAL)
 		return DNS_ESECTION;
-	if (w->count[section] == 0xffff)
+	if (w->priv.count[section] == 0xffff)
 		return DNS_ENOMEM;
-	w->section = section;
+	w->priv.section = section;
 	return 0;
 }
 
@@ -100,7 +100,7 @@ int dns_msgw_question(struct dns_msgw *w, const uint8_t *name, uint16_t type, ui
 	int r = enter(w, DNS_S_QUESTION);
 	if (r)
 		return r;
-	size_t len0 = w->len, n0 = w->ctab_n;
+	size_t len0 = w->len, n0 = w->priv.ctab_n;
 	struct dns_wr o = { w->buf, w->cap, w->len, 0 };
 	wr_name(w, &o, name, true);
 	dns_wr_u16(&o, type);
@@ -108,7 +108,7 @@ int dns_msgw_question(struct dns_msgw *w, const uint8_t *name, uint16_t type, ui
 	if (o.err)
 		return fail(w, len0, n0, o.err);
 	w->len = o.pos;
-	w->count[DNS_S_QUESTION]++;
+	w->priv.count[DNS_S_QUESTION]++;
 	return 0;
 }
 
@@ -118,7 +118,7 @@ int dns_msgw_rr(struct dns_msgw *w, uint8_t section, const uint8_t *owner, uint1
 	int r = section == DNS_S_QUESTION ? DNS_ESECTION : enter(w, section);
 	if (r)
 		return r;
-	size_t len0 = w->len, n0 = w->ctab_n;
+	size_t len0 = w->len, n0 = w->priv.ctab_n;
 	struct dns_wr o = { w->buf, w->cap, w->len, 0 };
 	wr_name(w, &o, owner, true);
 	dns_wr_u16(&o, type);
@@ -158,7 +158,7 @@ int dns_msgw_rr(struct dns_msgw *w, uint8_t section, const uint8_t *owner, uint1
 		return fail(w, len0, n0, DNS_ENOMEM);
 	dns_put16(w->buf + lenpos, (uint16_t)n);
 	w->len = o.pos;
-	w->count[section]++;
+	w->priv.count[section]++;
 	return 0;
 }
 
@@ -172,18 +172,18 @@ int dns_msgw_opt(struct dns_msgw *w, uint16_t udp_size, uint8_t ext_rcode, uint8
 
 void dns_msgw_mark(const struct dns_msgw *w, struct dns_msgw_mark *mark)
 {
-	mark->len = w->len;
-	mark->ctab_n = w->ctab_n;
-	memcpy(mark->count, w->count, sizeof mark->count);
-	mark->section = w->section;
+	mark->priv.len = w->len;
+	mark->priv.ctab_n = w->priv.ctab_n;
+	memcpy(mark->priv.count, w->priv.count, sizeof mark->priv.count);
+	mark->priv.section = w->priv.section;
 }
 
 void dns_msgw_rewind(struct dns_msgw *w, const struct dns_msgw_mark *mark)
 {
-	w->len = mark->len;
-	w->ctab_n = mark->ctab_n;
-	memcpy(w->count, mark->count, sizeof w->count);
-	w->section = mark->section;
+	w->len = mark->priv.len;
+	w->priv.ctab_n = mark->priv.ctab_n;
+	memcpy(w->priv.count, mark->priv.count, sizeof w->priv.count);
+	w->priv.section = mark->priv.section;
 	w->err = 0;
 }
 
@@ -192,6 +192,6 @@ int dns_msgw_finish(struct dns_msgw *w)
 	if (w->err)
 		return w->err;
 	for (int s = 0; s < 4; s++)
-		dns_put16(w->buf + 4 + 2 * s, w->count[s]);
+		dns_put16(w->buf + 4 + 2 * s, w->priv.count[s]);
 	return (int)w->len;
 }

@@ -2,10 +2,10 @@
 #include "dns_int.h"
 
 /*
- * RFC 1035 4.1.4 allows a pointer to any earlier octet; to make loops
- * impossible (libknot does the same) each pointer must point strictly
- * before the start of the run of labels it ends, so successive targets
- * strictly decrease and the walk ends. A pointer at or after itself is
+ * RFC 1035 4.1.4 lets a pointer name any octet. libknot insists on
+ * backward pointers; here each pointer must point strictly before the
+ * start of the run of labels it ends, so successive targets strictly
+ * decrease and the walk ends without a hop counter. A pointer at or after itself is
  * "forward"; one into its own run is a loop.
  */
 size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode)
@@ -18,7 +18,6 @@ size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode)
 	size_t after = 0;           /* cursor position after the name, once a pointer is taken */
 	bool jumped = false;
 	size_t n = 0;
-	int labels = 0;
 	for (;;) {
 		if (pos >= limit) {
 			dns_rd_fail(c, jumped ? DNS_ETRUNC : c->trunc);
@@ -78,10 +77,7 @@ size_t dns_rd_name(struct dns_rd *c, uint8_t *out, enum dns_name_mode mode)
 		pos += (size_t)b + 1;
 		if (b == 0)
 			break;
-		if (++labels > DNS_LABELS_MAX) {
-			dns_rd_fail(c, DNS_ENAME_LABELS);
-			return 0;
-		}
+		/* 255 octets hold at most 127 labels: the length check bounds both. */
 	}
 	c->pos = jumped ? after : pos;
 	return n;
@@ -118,7 +114,7 @@ bool dns_name_equal(const uint8_t *a, const uint8_t *b)
 	}
 }
 
-static int label_offsets(const uint8_t *name, uint8_t *off)
+int dns_name_offsets(const uint8_t *name, uint8_t *off)
 {
 	int k = 0;
 	for (size_t n = 0; name[n]; n += (size_t)name[n] + 1)
@@ -126,10 +122,10 @@ static int label_offsets(const uint8_t *name, uint8_t *off)
 	return k;
 }
 
-int dns_name_cmp(const uint8_t *a, const uint8_t *b)
+int dns_name_cmp_off(const uint8_t *a, const uint8_t *oa, int na, const uint8_t *b)
 {
-	uint8_t oa[DNS_LABELS_MAX + 1], ob[DNS_LABELS_MAX + 1];
-	int na = label_offsets(a, oa), nb = label_offsets(b, ob);
+	uint8_t ob[DNS_LABELS_MAX + 1];
+	int nb = dns_name_offsets(b, ob);
 	while (na > 0 && nb > 0) {
 		const uint8_t *la = a + oa[--na], *lb = b + ob[--nb];
 		size_t m = la[0] < lb[0] ? la[0] : lb[0];
@@ -142,6 +138,13 @@ int dns_name_cmp(const uint8_t *a, const uint8_t *b)
 			return la[0] < lb[0] ? -1 : 1;
 	}
 	return na > 0 ? 1 : nb > 0 ? -1 : 0;
+}
+
+int dns_name_cmp(const uint8_t *a, const uint8_t *b)
+{
+	uint8_t oa[DNS_LABELS_MAX + 1];
+	int na = dns_name_offsets(a, oa);
+	return dns_name_cmp_off(a, oa, na, b);
 }
 
 bool dns_name_is_sub(const uint8_t *name, const uint8_t *parent)
@@ -247,8 +250,6 @@ int dns_name_from_text(uint8_t *out, const char *text, size_t len, const uint8_t
 			return DNS_ENAME_LEN;
 		out[n++] = 0;
 	}
-	if (dns_name_labels(out) > DNS_LABELS_MAX)
-		return DNS_ENAME_LABELS;
 	return (int)n;
 }
 

@@ -183,11 +183,11 @@ int dns_sec_soa_input(struct dns_sec *s, const uint8_t *msg, size_t len, uint64_
 	return DNS_EXFR_SOA;
 }
 
-int dns_sec_xfr_begin(struct dns_sec *s, struct dns_xfr_rx *rx, const struct dns_zset *cur,
-	struct dns_zset *out, uint8_t *buf, size_t cap, uint64_t now_ms, uint64_t now_s)
+int dns_sec_xfr_begin(struct dns_sec *s, struct dns_xfr_rx *rx, const struct dns_xset *cur,
+	struct dns_xset *out, uint8_t *buf, size_t cap, uint64_t now_ms, uint64_t now_s)
 {
 	struct dns_xrr soa;
-	bool ixfr = s->priv.have_zone && cur && !s->priv.force_axfr && dns_zset_soa(cur, &soa) == 0;
+	bool ixfr = s->priv.have_zone && cur && !s->priv.force_axfr && dns_xset_soa(cur, &soa) == 0;
 	uint16_t qtype = ixfr ? DNS_T_IXFR : DNS_T_AXFR;
 	s->priv.id = new_id(s);
 	dns_tsig_client_init(&s->priv.tsig, s->priv.key, 0);

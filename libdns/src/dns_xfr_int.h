@@ -5,7 +5,7 @@
 #include "dns_int.h"
 
 /* What a record in a zset or journal stands for. */
-enum dns_zop { DNS_ZOP_BASE = 0, DNS_ZOP_DEL = 1, DNS_ZOP_ADD = 2 };
+enum dns_xop { DNS_XOP_BASE = 0, DNS_XOP_DEL = 1, DNS_XOP_ADD = 2 };
 
 /* The flat record encoding of zsets and journals: op, owner, type, class,
  * TTL, RDLENGTH, RDATA. */
@@ -14,9 +14,9 @@ void dns_xrr_encode(uint8_t *p, const struct dns_xrr *rr, uint8_t op);
 /* Returns the encoded size. */
 size_t dns_xrr_decode(const uint8_t *p, struct dns_xrr *rr, uint8_t *op);
 
-int dns_zset_add_op(struct dns_zset *z, const struct dns_xrr *rr, uint8_t op);
+int dns_xset_add_op(struct dns_xset *z, const struct dns_xrr *rr, uint8_t op);
 /* Adds a record of a parsed message, unpacking its RDATA into the arena. */
-int dns_zset_add_wire(struct dns_zset *z, const struct dns_msg *m, const struct dns_rr *rr, uint8_t op);
+int dns_xset_add_wire(struct dns_xset *z, const struct dns_msg *m, const struct dns_rr *rr, uint8_t op);
 
 /* Writes one record of a zone transfer; DNS_ENOMEM when it does not fit. */
 static inline int dns_msgw_xrr(struct dns_msgw *w, const struct dns_xrr *rr)

@@ -27,7 +27,7 @@ int dns_xfr_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *zone, ui
 enum { ST_START = 0, ST_FIRST, ST_AXFR, ST_DEL, ST_ADD, ST_DONE, ST_UPTODATE };
 
 void dns_xfr_rx_init(struct dns_xfr_rx *r, const uint8_t *zone, uint16_t id, uint16_t qtype,
-	const struct dns_zset *cur, struct dns_zset *out, struct dns_tsig *tsig)
+	const struct dns_xset *cur, struct dns_xset *out, struct dns_tsig *tsig)
 {
 	memset(r, 0, sizeof *r);
 	r->priv.out = out;
@@ -38,11 +38,11 @@ void dns_xfr_rx_init(struct dns_xfr_rx *r, const uint8_t *zone, uint16_t id, uin
 	r->priv.qtype = qtype;
 	struct dns_xrr soa;
 	struct dns_soa s;
-	if (cur && dns_zset_soa(cur, &soa) == 0 && dns_soa_parse(soa.rdata, soa.rdlen, &s) == 0) {
+	if (cur && dns_xset_soa(cur, &soa) == 0 && dns_soa_parse(soa.rdata, soa.rdlen, &s) == 0) {
 		r->priv.have_ours = true;
 		r->priv.ours = s.serial;
 	}
-	dns_zset_reset(out);
+	dns_xset_reset(out);
 }
 
 static int fail(struct dns_xfr_rx *r, int err)
@@ -55,13 +55,13 @@ static int fail(struct dns_xfr_rx *r, int err)
 /* RFC 1995 s4: an incremental answer is applied on top of our copy. */
 static int copy_cur(struct dns_xfr_rx *r)
 {
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_xrr rr;
-	dns_zset_iter_init(&it, r->priv.cur);
-	while (dns_zset_next(&it, &rr) == 1) {
+	dns_xset_iter_init(&it, r->priv.cur);
+	while (dns_xset_next(&it, &rr) == 1) {
 		if (rr.type == DNS_T_SOA)
 			continue;
-		int e = dns_zset_add(r->priv.out, &rr);
+		int e = dns_xset_add(r->priv.out, &rr);
 		if (e)
 			return e;
 	}
@@ -90,7 +90,7 @@ static int record(struct dns_xfr_rx *r, const struct dns_msg *m, const struct dn
 		if (!dns_name_equal(rr->owner, r->priv.zone))
 			return DNS_EXFR_OUT_OF_ZONE;
 	}
-	struct dns_zset *out = r->priv.out;
+	struct dns_xset *out = r->priv.out;
 	switch (r->priv.state) {
 	case ST_START:
 		if (!is_soa)
@@ -104,7 +104,7 @@ static int record(struct dns_xfr_rx *r, const struct dns_msg *m, const struct dn
 	case ST_FIRST:
 		if (!is_soa) {
 			r->priv.state = ST_AXFR;
-			return dns_zset_add_wire(out, m, rr, DNS_ZOP_BASE);
+			return dns_xset_add_wire(out, m, rr, DNS_XOP_BASE);
 		}
 		if (serial == r->priv.final) {
 			/* SOA, SOA: a zone of nothing but its SOA. */
@@ -117,7 +117,7 @@ static int record(struct dns_xfr_rx *r, const struct dns_msg *m, const struct dn
 		return copy_cur(r);
 	case ST_AXFR:
 		if (!is_soa)
-			return dns_zset_add_wire(out, m, rr, DNS_ZOP_BASE);
+			return dns_xset_add_wire(out, m, rr, DNS_XOP_BASE);
 		/* RFC 5936 2.2: the last record is the first SOA again. */
 		if (serial != r->priv.final || (size_t)n != r->priv.soa_rdlen ||
 		    memcmp(rd, r->priv.soa_rdata, (size_t)n) != 0)
@@ -126,13 +126,13 @@ static int record(struct dns_xfr_rx *r, const struct dns_msg *m, const struct dn
 		return 0;
 	case ST_DEL:
 		if (!is_soa)
-			return dns_zset_add_wire(out, m, rr, DNS_ZOP_DEL);
+			return dns_xset_add_wire(out, m, rr, DNS_XOP_DEL);
 		r->priv.delta_to = serial;
 		r->priv.state = ST_ADD;
 		return 0;
 	case ST_ADD:
 		if (!is_soa)
-			return dns_zset_add_wire(out, m, rr, DNS_ZOP_ADD);
+			return dns_xset_add_wire(out, m, rr, DNS_XOP_ADD);
 		if (serial == r->priv.final && r->priv.delta_to == r->priv.final) {
 			r->priv.state = ST_DONE;
 			return 0;
@@ -151,9 +151,9 @@ static int finish(struct dns_xfr_rx *r)
 {
 	struct dns_xrr soa = { r->priv.zone, DNS_T_SOA, DNS_C_IN, r->priv.soa_ttl, r->priv.soa_rdlen,
 		r->priv.soa_rdata };
-	int e = dns_zset_add(r->priv.out, &soa);
+	int e = dns_xset_add(r->priv.out, &soa);
 	if (!e) {
-		e = dns_zset_sort(r->priv.out);
+		e = dns_xset_sort(r->priv.out);
 		e = e < 0 ? e : 0;
 	}
 	if (e)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of fuzz/fuzz_dns_msg.c (run from the repo root)."""
+"""Writes the seed corpora of fuzz/fuzz_dns_msg.c and fuzz/fuzz_dns_answer.c (run from the repo root)."""
 import os
 import struct
 
@@ -60,7 +60,35 @@ seeds = {
     'update_delete': hdr(17, 0x2800, 1, 0, 1, 0) + name('example.com') + struct.pack('>HH', 6, 1)
         + rr(name('old.example.com'), 1, 255, 0, b''),
 }
-os.makedirs(OUT, exist_ok=True)
-for k, v in seeds.items():
-    with open(os.path.join(OUT, k), 'wb') as f:
-        f.write(v)
+
+
+def query(id_, qn, qt, flags=0x0100, edns=None, ver=0, do=False, ar=None):
+    nar = (1 if edns else 0) if ar is None else ar
+    m = hdr(id_, flags, 1, 0, 0, nar) + name(qn) + struct.pack('>HH', qt, 1)
+    if edns:
+        m += rr(b'\0', 41, edns, (ver << 16) | (0x8000 if do else 0), b'')
+    return m
+
+
+# Queries against the zone inside fuzz_dns_answer.c, one per branch.
+answers = {
+    'www_a': query(1, 'www.example', 1), 'www_any': query(2, 'WWW.Example', 255),
+    'nx': query(3, 'nothere.example', 1), 'nodata': query(4, 'www.example', 16),
+    'ent': query(5, 'c.ent.example', 1), 'cname': query(6, 'alias.example', 1),
+    'loop': query(7, 'loop1.example', 1), 'wild': query(8, 'foo.wild.example', 1),
+    'wild_block': query(9, 'exists.wild.example', 1), 'referral': query(10, 'host.sub.example', 1),
+    'ds': query(11, 'sub.example', 43, edns=1232, do=True), 'big_tc': query(12, 'big.example', 16),
+    'big_edns': query(13, 'big.example', 16, edns=4096),
+    'badvers': query(14, 'www.example', 1, edns=1232, ver=1),
+    'refused': query(15, 'www.example.org', 1), 'notimp': query(16, 'example', 6, flags=0x2800),
+    'srv': query(17, '_sip._udp.example', 33), 'mx': query(18, 'example', 15),
+    'resp': query(19, 'www.example', 1, flags=0x8000),
+    'formerr_loop': hdr(20, 0, 1, 0, 0, 0) + b'\x01a\xc0\x0c\x00\x01\x00\x01',
+    'opt_twice': query(21, 'www.example', 1, edns=512, ar=2) + rr(b'\0', 41, 512, 0, b''),
+}
+
+for out, corpus in ((OUT, seeds), ('fuzz/corpus/dns_answer', answers)):
+    os.makedirs(out, exist_ok=True)
+    for k, v in corpus.items():
+        with open(os.path.join(out, k), 'wb') as f:
+            f.write(v)

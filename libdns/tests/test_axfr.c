@@ -3,54 +3,54 @@
 
 #define ARENA (1 << 20)
 static uint8_t mem_a[ARENA], mem_b[ARENA], mem_c[ARENA];
-static struct dns_zset za, zb, zc;
+static struct dns_xset za, zb, zc;
 static struct dns_tsig_key key;
 
 static int setup(void **st)
 {
 	(void)st;
-	dns_zset_init(&za, mem_a, ARENA);
-	dns_zset_init(&zb, mem_b, ARENA);
-	dns_zset_init(&zc, mem_c, ARENA);
+	dns_xset_init(&za, mem_a, ARENA);
+	dns_xset_init(&zb, mem_b, ARENA);
+	dns_xset_init(&zc, mem_c, ARENA);
 	static const char t[] = "xfr-key:hmac-sha256:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 	return dns_tsig_key_from_text(&key, t, strlen(t));
 }
 
-static void test_zset(void **st)
+static void test_xset(void **st)
 {
 	(void)st;
 	uint8_t small[200];
-	struct dns_zset z;
-	dns_zset_init(&z, small, sizeof small);
+	struct dns_xset z;
+	dns_xset_init(&z, small, sizeof small);
 	xu_add(&z, "b.example.test.", DNS_T_A, 60, "\x01\x02\x03\x04", 4);
 	xu_add(&z, "A.example.test.", DNS_T_A, 60, "\x01\x02\x03\x05", 4);
 	xu_add(&z, "a.example.test.", DNS_T_A, 60, "\x01\x02\x03\x04", 4);
 	xu_add(&z, "b.example.test.", DNS_T_A, 99, "\x01\x02\x03\x04", 4); /* TTL change */
-	assert_int_equal(dns_zset_sort(&z), 3);
-	struct dns_zset_iter it;
+	assert_int_equal(dns_xset_sort(&z), 3);
+	struct dns_xset_iter it;
 	struct dns_xrr rr;
-	dns_zset_iter_init(&it, &z);
-	assert_int_equal(dns_zset_next(&it, &rr), 1);
+	dns_xset_iter_init(&it, &z);
+	assert_int_equal(dns_xset_next(&it, &rr), 1);
 	assert_int_equal(rr.rdata[3], 4); /* a: ...4 before ...5 */
-	assert_int_equal(dns_zset_next(&it, &rr), 1);
+	assert_int_equal(dns_xset_next(&it, &rr), 1);
 	assert_int_equal(rr.rdata[3], 5);
-	assert_int_equal(dns_zset_next(&it, &rr), 1);
+	assert_int_equal(dns_xset_next(&it, &rr), 1);
 	assert_int_equal(rr.ttl, 99); /* the later one wins */
-	assert_int_equal(dns_zset_next(&it, &rr), 0);
-	xu_expect(dns_zset_soa(&z, &rr), DNS_EXFR_SOA);
+	assert_int_equal(dns_xset_next(&it, &rr), 0);
+	xu_expect(dns_xset_soa(&z, &rr), DNS_EXFR_SOA);
 	/* Full: the error sticks until a reset. */
 	for (int i = 0; i < 20; i++)
-		(void)dns_zset_add(&z, &rr);
+		(void)dns_xset_add(&z, &rr);
 	uint8_t n[DNS_NAME_MAX];
 	struct dns_xrr x = { xu_name("c.example.test.", n), DNS_T_A, DNS_C_IN, 1, 4, (const uint8_t *)"abcd" };
-	xu_expect(dns_zset_add(&z, &x), DNS_ENOMEM);
-	xu_expect(dns_zset_sort(&z), DNS_ENOMEM);
-	dns_zset_reset(&z);
-	xu_expect(dns_zset_add(&z, &x), 0);
+	xu_expect(dns_xset_add(&z, &x), DNS_ENOMEM);
+	xu_expect(dns_xset_sort(&z), DNS_ENOMEM);
+	dns_xset_reset(&z);
+	xu_expect(dns_xset_add(&z, &x), 0);
 	/* The AXFR order: SOA first, then the rest in order without it. */
 	xu_zone(&za, 7, 3, 0, 0);
 	struct dns_rr_src src;
-	dns_zset_axfr_src(&it, &za, &src);
+	dns_xset_axfr_src(&it, &za, &src);
 	assert_int_equal(src.next(src.ctx, &rr), 1);
 	assert_int_equal(rr.type, DNS_T_SOA);
 	int k = 0;
@@ -58,9 +58,9 @@ static void test_zset(void **st)
 		assert_int_not_equal(rr.type, DNS_T_SOA);
 		k++;
 	}
-	assert_int_equal(k + 1, (int)dns_zset_count(&za));
+	assert_int_equal(k + 1, (int)dns_xset_count(&za));
 	struct dns_soa s;
-	assert_int_equal(dns_zset_soa(&za, &rr), 0);
+	assert_int_equal(dns_xset_soa(&za, &rr), 0);
 	assert_int_equal(dns_soa_parse(rr.rdata, rr.rdlen, &s), 0);
 	assert_int_equal(s.serial, 7);
 	assert_int_equal(s.refresh, 3600);
@@ -185,19 +185,19 @@ static struct gen g;
 static struct take tk;
 
 /* Sets up a transfer of za: server tsig s (may be inactive), client c. */
-static void start(uint16_t qtype, struct dns_tsig *s, struct dns_tsig *c, const struct dns_zset *cur,
+static void start(uint16_t qtype, struct dns_tsig *s, struct dns_tsig *c, const struct dns_xset *cur,
 	size_t limit)
 {
 	uint8_t q[4096];
 	struct dns_xrr soa;
 	if (cur)
-		assert_int_equal(dns_zset_soa(cur, &soa), 0);
+		assert_int_equal(dns_xset_soa(cur, &soa), 0);
 	struct dns_msg *m = query(q, qtype, cur ? &soa : NULL, c);
 	if (s)
 		xu_expect(dns_tsig_server_verify(s, &key, 1, m, 1000), c && c->priv.active ? 0 : DNS_ETSIG_NONE);
-	static struct dns_zset_iter it;
+	static struct dns_xset_iter it;
 	struct dns_rr_src src;
-	dns_zset_axfr_src(&it, &za, &src);
+	dns_xset_axfr_src(&it, &za, &src);
 	memset(&g, 0, sizeof g);
 	xu_expect(dns_axfr_init(&g.ax, m, &src, s, limit), 0);
 	uint8_t zone[DNS_NAME_MAX];
@@ -234,7 +234,7 @@ static void test_axfr_messages(void **st)
 				break;
 		}
 		/* SOA twice, the rest once. */
-		assert_int_equal(records, dns_zset_count(&za) + 1);
+		assert_int_equal(records, dns_xset_count(&za) + 1);
 		assert_true(msgs >= (limits[li] == 512 ? 20 : 1));
 		assert_true(xu_same(&za, &zb));
 		xu_expect(dns_axfr_next(&g.ax, buf, sizeof buf, g.ctab, 256, 1000), 0);
@@ -249,10 +249,10 @@ static void test_axfr_messages(void **st)
 	xu_expect(n, DNS_EXFR_RR_SIZE);
 	xu_expect(dns_axfr_next(&g.ax, buf, sizeof buf, g.ctab, 256, 1000), DNS_EXFR_RR_SIZE);
 	/* A source that does not start with the SOA. */
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_rr_src src;
-	dns_zset_iter_init(&it, &za);
-	src.next = dns_zset_next;
+	dns_xset_iter_init(&it, &za);
+	src.next = dns_xset_next;
 	src.rewind = NULL;
 	src.ctx = &it;
 	it.i = 0; /* NS sorts before SOA */
@@ -271,7 +271,7 @@ static void test_axfr_rx_errors(void **st)
 	struct dns_msgw w;
 	uint16_t ctab[64];
 	struct dns_xrr soa, rr;
-	assert_int_equal(dns_zset_soa(&za, &soa), 0);
+	assert_int_equal(dns_xset_soa(&za, &soa), 0);
 	uint8_t on[DNS_NAME_MAX], in_n[DNS_NAME_MAX];
 	struct dns_xrr outside = { xu_name("example.org.", on), DNS_T_A, DNS_C_IN, 1, 4, (const uint8_t *)"abcd" };
 	struct dns_xrr inside = { xu_name("x.example.test.", in_n), DNS_T_A, DNS_C_IN, 1, 4, (const uint8_t *)"abcd" };
@@ -326,8 +326,8 @@ static void test_axfr_rx_errors(void **st)
 	xu_expect(dns_xfr_rx_input(&rx, buf, 5, 0), DNS_ETRUNC);
 	/* Out of room in the arena. */
 	uint8_t tiny[64];
-	struct dns_zset zt;
-	dns_zset_init(&zt, tiny, sizeof tiny);
+	struct dns_xset zt;
+	dns_xset_init(&zt, tiny, sizeof tiny);
 	dns_xfr_rx_init(&rx, zone, 1, DNS_T_AXFR, NULL, &zt, NULL);
 	dns_msgw_init(&w, buf, sizeof buf, ctab, 64, 1, DNS_F_QR);
 	dns_msgw_rr(&w, DNS_S_ANSWER, soa.owner, DNS_T_SOA, DNS_C_IN, 1, soa.rdata, soa.rdlen);
@@ -398,7 +398,7 @@ static void test_axfr_cuts(void **st)
 	xu_zone(&za, 9, 150, 10, 0);
 	xu_zone(&zc, 8, 150, 10, 1);
 	uint8_t before[ARENA / 16];
-	size_t used = dns_zset_used(&zc);
+	size_t used = dns_xset_used(&zc);
 	assert_true(used < sizeof before);
 	memcpy(before, mem_c, used);
 	/* Learn the message boundaries of the whole transfer. */
@@ -442,7 +442,7 @@ static void test_axfr_cuts(void **st)
 	}
 	assert_true(runs > 50);
 	assert_memory_equal(before, mem_c, used);
-	assert_int_equal(dns_zset_used(&zc), used);
+	assert_int_equal(dns_xset_used(&zc), used);
 	/* Cut after the last octet: complete. */
 	cfg.cut[1].kind = CL_SIM_CUT_EOF;
 	cfg.cut[1].at = total;
@@ -454,7 +454,7 @@ static void test_axfr_cuts(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_zset),
+		cmocka_unit_test(test_xset),
 		cmocka_unit_test(test_acl),
 		cmocka_unit_test(test_axfr_messages),
 		cmocka_unit_test(test_axfr_rx_errors),

@@ -197,8 +197,8 @@ static int send_framed(int fd, const uint8_t *m, size_t n)
 }
 
 /* A transfer from Knot into out; returns the receiver's result. */
-static int fetch(uint16_t qtype, const struct dns_tsig_key *k, const struct dns_zset *cur,
-	struct dns_zset *out, unsigned *msgs)
+static int fetch(uint16_t qtype, const struct dns_tsig_key *k, const struct dns_xset *cur,
+	struct dns_xset *out, unsigned *msgs)
 {
 	int fd = tcp_connect(knot_port);
 	assert_true(fd >= 0);
@@ -207,7 +207,7 @@ static int fetch(uint16_t qtype, const struct dns_tsig_key *k, const struct dns_
 	uint8_t q[1024];
 	struct dns_xrr soa;
 	if (cur)
-		assert_int_equal(dns_zset_soa(cur, &soa), 0);
+		assert_int_equal(dns_xset_soa(cur, &soa), 0);
 	int n = dns_xfr_query(q, sizeof q, 0x5151, zone, qtype, cur ? &soa : NULL, &t, wall());
 	assert_true(n > 0);
 	assert_int_equal(send_framed(fd, q, (size_t)n), 0);
@@ -233,12 +233,12 @@ static int fetch(uint16_t qtype, const struct dns_tsig_key *k, const struct dns_
 
 static uint8_t m1[1 << 20], m2[1 << 20], m3[1 << 20];
 
-static void add(struct dns_zset *z, const char *owner, uint16_t type, uint32_t ttl, const void *rd, size_t n)
+static void add(struct dns_xset *z, const char *owner, uint16_t type, uint32_t ttl, const void *rd, size_t n)
 {
 	uint8_t o[DNS_NAME_MAX];
 	dns_name_from_text(o, owner, strlen(owner), NULL);
 	struct dns_xrr rr = { o, type, DNS_C_IN, ttl, (uint16_t)n, rd };
-	xu_expect(dns_zset_add(z, &rr), 0);
+	xu_expect(dns_xset_add(z, &rr), 0);
 }
 
 static size_t soa_rd(uint8_t *b, uint32_t serial)
@@ -273,9 +273,9 @@ static const char *zone_text(int v)
 	return t;
 }
 
-static void zone_set(struct dns_zset *z, int v)
+static void zone_set(struct dns_xset *z, int v)
 {
-	dns_zset_reset(z);
+	dns_xset_reset(z);
 	uint8_t rd[DNS_SOA_RDATA_MAX];
 	add(z, "example.test.", DNS_T_SOA, 300, rd, soa_rd(rd, (uint32_t)v));
 	add(z, "example.test.", DNS_T_NS, 300, "\x02ns\x07" "example\x04test", 17);
@@ -293,19 +293,19 @@ static void zone_set(struct dns_zset *z, int v)
 		uint8_t a[4] = { 10, (uint8_t)v, (uint8_t)(i / 256), (uint8_t)(i % 256) };
 		add(z, o, DNS_T_A, 300, a, 4);
 	}
-	assert_true(dns_zset_sort(z) > 0);
+	assert_true(dns_xset_sort(z) > 0);
 }
 
-static bool same(const struct dns_zset *a, const struct dns_zset *b)
+static bool same(const struct dns_xset *a, const struct dns_xset *b)
 {
-	if (dns_zset_count(a) != dns_zset_count(b))
+	if (dns_xset_count(a) != dns_xset_count(b))
 		return false;
-	struct dns_zset_iter ia, ib;
+	struct dns_xset_iter ia, ib;
 	struct dns_xrr x, y;
-	dns_zset_iter_init(&ia, a);
-	dns_zset_iter_init(&ib, b);
-	while (dns_zset_next(&ia, &x) == 1)
-		if (dns_zset_next(&ib, &y) != 1 || dns_xrr_cmp(&x, &y) || x.ttl != y.ttl)
+	dns_xset_iter_init(&ia, a);
+	dns_xset_iter_init(&ib, b);
+	while (dns_xset_next(&ia, &x) == 1)
+		if (dns_xset_next(&ib, &y) != 1 || dns_xrr_cmp(&x, &y) || x.ttl != y.ttl)
 			return false;
 	return true;
 }
@@ -321,10 +321,10 @@ static void test_knot_primary(void **st)
 		"  - domain: example.test\n    file: %s/example.test.zone\n    acl: xfr\n"
 		"    zonefile-load: difference\n    journal-content: changes\n", dir);
 	start_knot(zones);
-	struct dns_zset cur, out, want;
-	dns_zset_init(&cur, m1, sizeof m1);
-	dns_zset_init(&out, m2, sizeof m2);
-	dns_zset_init(&want, m3, sizeof m3);
+	struct dns_xset cur, out, want;
+	dns_xset_init(&cur, m1, sizeof m1);
+	dns_xset_init(&out, m2, sizeof m2);
+	dns_xset_init(&want, m3, sizeof m3);
 	unsigned msgs;
 	/* A wrong secret: Knot answers NOTAUTH with BADSIG, nothing applied. */
 	xu_expect(fetch(DNS_T_AXFR, &wrong, NULL, &out, &msgs), DNS_ETSIG_REJECTED);
@@ -360,7 +360,7 @@ static void test_knot_primary(void **st)
 
 /* ---- A primary built from libdns, for a Knot secondary. */
 
-static struct dns_zset pz[2];
+static struct dns_xset pz[2];
 static struct dns_journal pj;
 static uint8_t pjm[1 << 19];
 static atomic_int pver, stop_srv, ixfr_served, axfr_served, refused;
@@ -382,9 +382,9 @@ static void serve_tcp(int fd)
 		dns_acl_rule_parse(&rule, "example.test=key=xfr-key", 24);
 		uint8_t ip[16] = { 127, 0, 0, 1 };
 		int cur = atomic_load(&pver);
-		struct dns_zset_iter it;
+		struct dns_xset_iter it;
 		struct dns_rr_src src;
-		dns_zset_axfr_src(&it, &pz[cur], &src);
+		dns_xset_axfr_src(&it, &pz[cur], &src);
 		uint16_t ctab[256];
 		if (v != 0 || !dns_acl_check(&rule, 1, m.q.name, 4, ip, dns_tsig_key_name(&t))) {
 			atomic_fetch_add(&refused, 1);
@@ -399,7 +399,7 @@ static void serve_tcp(int fd)
 		if (m.q.type == DNS_T_SOA) {
 			struct dns_msgw w;
 			struct dns_xrr soa;
-			dns_zset_soa(&pz[cur], &soa);
+			dns_xset_soa(&pz[cur], &soa);
 			dns_msgw_init(&w, buf, 1024, ctab, 256, m.hdr.id, DNS_F_QR | DNS_F_AA);
 			dns_msgw_question(&w, m.q.name, m.q.type, m.q.qclass);
 			dns_msgw_rr(&w, DNS_S_ANSWER, soa.owner, DNS_T_SOA, DNS_C_IN, soa.ttl, soa.rdata, soa.rdlen);
@@ -445,7 +445,7 @@ static void serve_udp(void)
 	int v = dns_tsig_server_verify(&t, &key, 1, &m, wall());
 	struct dns_msgw w;
 	struct dns_xrr soa;
-	dns_zset_soa(&pz[atomic_load(&pver)], &soa);
+	dns_xset_soa(&pz[atomic_load(&pver)], &soa);
 	dns_msgw_init(&w, out, 1024, NULL, 0, m.hdr.id,
 		(uint16_t)(DNS_F_QR | DNS_F_AA | (v ? dns_tsig_error_rcode(v) : 0)));
 	dns_msgw_question(&w, m.q.name, m.q.type, m.q.qclass);
@@ -516,7 +516,7 @@ static void test_knot_secondary(void **st)
 	SKIP_WITHOUT_KNOT();
 	static uint8_t pm[2][1 << 19];
 	for (int i = 0; i < 2; i++) {
-		dns_zset_init(&pz[i], pm[i], sizeof pm[i]);
+		dns_xset_init(&pz[i], pm[i], sizeof pm[i]);
 		zone_set(&pz[i], i + 1);
 	}
 	dns_journal_init(&pj, pjm, sizeof pjm, 4);
@@ -546,15 +546,15 @@ static void test_knot_secondary(void **st)
 	assert_int_equal(s, 1);
 	assert_true(atomic_load(&axfr_served) >= 1);
 	/* Version 2: journal it, NOTIFY Knot (signed), it comes for an IXFR. */
-	struct dns_zset_iter i1, i2;
+	struct dns_xset_iter i1, i2;
 	struct dns_rr_src s1, s2;
-	dns_zset_src(&i1, &pz[0], &s1);
-	dns_zset_src(&i2, &pz[1], &s2);
+	dns_xset_src(&i1, &pz[0], &s1);
+	dns_xset_src(&i2, &pz[1], &s2);
 	assert_true(dns_journal_add(&pj, &s1, &s2, NULL) > 0);
 	atomic_store(&pver, 1);
 	struct dns_notify_tx tx;
 	struct dns_xrr soa;
-	dns_zset_soa(&pz[1], &soa);
+	dns_xset_soa(&pz[1], &soa);
 	uint64_t rs = 3;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -586,9 +586,9 @@ static void test_knot_secondary(void **st)
 	assert_int_equal(s, 2);
 	assert_true(atomic_load(&ixfr_served) >= 1);
 	/* Knot's copy, fetched back, is ours. */
-	struct dns_zset out;
+	struct dns_xset out;
 	static uint8_t om[1 << 20];
-	dns_zset_init(&out, om, sizeof om);
+	dns_xset_init(&out, om, sizeof om);
 	unsigned msgs;
 	char zones2[8];
 	(void)zones2;

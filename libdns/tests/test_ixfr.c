@@ -5,7 +5,7 @@
 #define NV 6
 #define ZMEM (1 << 16)
 static uint8_t vmem[NV][ZMEM], jmem[1 << 18], outmem[ZMEM];
-static struct dns_zset v[NV], out;
+static struct dns_xset v[NV], out;
 static struct dns_journal j;
 
 /* Version i: serial base+i; each changes some addresses, grows, and gives
@@ -13,21 +13,21 @@ static struct dns_journal j;
 static void versions(uint32_t base)
 {
 	for (int i = 0; i < NV; i++) {
-		dns_zset_init(&v[i], vmem[i], ZMEM);
+		dns_xset_init(&v[i], vmem[i], ZMEM);
 		xu_zone(&v[i], base + (uint32_t)i, 40 + (unsigned)i, 3, (unsigned)i);
 		if (i >= 3) {
 			xu_add(&v[i], "ns.example.test.", DNS_T_A, 77, "\xc0\x00\x02\x01", 4);
-			assert_true(dns_zset_sort(&v[i]) > 0);
+			assert_true(dns_xset_sort(&v[i]) > 0);
 		}
 	}
 }
 
 static int journal_add(int a, int b)
 {
-	struct dns_zset_iter ia, ib;
+	struct dns_xset_iter ia, ib;
 	struct dns_rr_src sa, sb;
-	dns_zset_src(&ia, &v[a], &sa);
-	dns_zset_src(&ib, &v[b], &sb);
+	dns_xset_src(&ia, &v[a], &sa);
+	dns_xset_src(&ib, &v[b], &sb);
 	size_t need;
 	return dns_journal_add(&j, &sa, &sb, &need);
 }
@@ -72,10 +72,10 @@ static void test_journal(void **st)
 	/* A delta larger than the arena empties the journal and says so. */
 	static uint8_t tiny[100];
 	dns_journal_init(&j, tiny, sizeof tiny, 10);
-	struct dns_zset_iter ia, ib;
+	struct dns_xset_iter ia, ib;
 	struct dns_rr_src sa, sb;
-	dns_zset_src(&ia, &v[0], &sa);
-	dns_zset_src(&ib, &v[1], &sb);
+	dns_xset_src(&ia, &v[0], &sa);
+	dns_xset_src(&ib, &v[1], &sb);
 	size_t need = 0;
 	xu_expect(dns_journal_add(&j, &sa, &sb, &need), DNS_ENOMEM);
 	assert_true(need > 100);
@@ -84,11 +84,11 @@ static void test_journal(void **st)
 	sa.rewind = NULL;
 	xu_expect(dns_journal_add(&j, &sa, &sb, &need), DNS_EINVAL);
 	uint8_t m[256];
-	struct dns_zset e;
-	dns_zset_init(&e, m, sizeof m);
+	struct dns_xset e;
+	dns_xset_init(&e, m, sizeof m);
 	xu_add(&e, "x.example.test.", DNS_T_A, 1, "abcd", 4);
-	dns_zset_sort(&e);
-	dns_zset_src(&ia, &e, &sa);
+	dns_xset_sort(&e);
+	dns_xset_src(&ia, &e, &sa);
 	dns_journal_init(&j, jmem, sizeof jmem, 3);
 	xu_expect(dns_journal_add(&j, &sa, &sb, &need), DNS_EXFR_SOA);
 }
@@ -114,7 +114,7 @@ static struct dns_msg *ixfr_query(uint8_t *buf, int have)
 {
 	static struct dns_msg m;
 	struct dns_xrr soa;
-	assert_int_equal(dns_zset_soa(&v[have], &soa), 0);
+	assert_int_equal(dns_xset_soa(&v[have], &soa), 0);
 	uint8_t zone[DNS_NAME_MAX];
 	int n = dns_xfr_query(buf, 4096, 7, xu_name("example.test.", zone), DNS_T_IXFR, &soa, NULL, 0);
 	assert_true(n > 0);
@@ -128,9 +128,9 @@ static int serve(int have, int cur, size_t limit, bool udp, unsigned *records, i
 {
 	uint8_t q[4096], buf[65535];
 	struct dns_msg *m = ixfr_query(q, have);
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_rr_src src;
-	dns_zset_axfr_src(&it, &v[cur], &src);
+	dns_xset_axfr_src(&it, &v[cur], &src);
 	static struct dns_ixfr x;
 	xu_expect(dns_ixfr_init(&x, m, &j, &src, NULL, limit, udp), 0);
 	*kind = dns_ixfr_kind(&x);
@@ -162,7 +162,7 @@ static void test_ixfr_out(void **st)
 	size_t limits[] = { 0, 300, 512 };
 	for (size_t li = 0; li < 3; li++) {
 		for (int have = 0; have < NV; have++) {
-			dns_zset_init(&out, outmem, sizeof outmem);
+			dns_xset_init(&out, outmem, sizeof outmem);
 			unsigned recs;
 			int kind;
 			int r = serve(have, NV - 1, limits[li], false, &recs, &kind);
@@ -177,7 +177,7 @@ static void test_ixfr_out(void **st)
 				fail_msg("have %d limit %zu: %s", have, limits[li], dns_strerror(r));
 			assert_true(xu_same(&out, &v[NV - 1]));
 			if (kind == DNS_IXFR_INCREMENTAL)
-				assert_true(recs < dns_zset_count(&v[NV - 1]) / 2);
+				assert_true(recs < dns_xset_count(&v[NV - 1]) / 2);
 		}
 	}
 	/* A client newer than us (a stale primary): one SOA, and the client
@@ -195,9 +195,9 @@ static void test_ixfr_out(void **st)
 	int n = dns_xfr_query(q, sizeof q, 1, xu_name("example.test.", zone), DNS_T_IXFR, NULL, NULL, 0);
 	struct dns_msg m;
 	xu_expect(dns_msg_parse(&m, q, (size_t)n), 0);
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_rr_src src;
-	dns_zset_axfr_src(&it, &v[2], &src);
+	dns_xset_axfr_src(&it, &v[2], &src);
 	struct dns_ixfr x;
 	xu_expect(dns_ixfr_init(&x, &m, &j, &src, NULL, 0, false), DNS_EXFR_SOA);
 }
@@ -208,7 +208,7 @@ static void test_ixfr_condensed(void **st)
 {
 	(void)st;
 	for (int i = 0; i < 3; i++)
-		dns_zset_init(&v[i], vmem[i], ZMEM);
+		dns_xset_init(&v[i], vmem[i], ZMEM);
 	xu_add_soa(&v[0], 1, 60, 60, 600);
 	xu_add(&v[0], "a.example.test.", DNS_T_A, 60, "\x01\x01\x01\x01", 4);
 	xu_add(&v[0], "t.example.test.", DNS_T_A, 60, "\x02\x02\x02\x02", 4);
@@ -220,11 +220,11 @@ static void test_ixfr_condensed(void **st)
 	xu_add(&v[2], "b.example.test.", DNS_T_A, 60, "\x03\x03\x03\x03", 4); /* a gone, b new */
 	xu_add(&v[2], "t.example.test.", DNS_T_A, 60, "\x02\x02\x02\x02", 4); /* TTL back */
 	for (int i = 0; i < 3; i++)
-		assert_true(dns_zset_sort(&v[i]) > 0);
+		assert_true(dns_xset_sort(&v[i]) > 0);
 	dns_journal_init(&j, jmem, sizeof jmem, 4);
 	xu_expect(journal_add(0, 1), 3);
 	xu_expect(journal_add(1, 2), 5);
-	dns_zset_init(&out, outmem, sizeof outmem);
+	dns_xset_init(&out, outmem, sizeof outmem);
 	unsigned recs;
 	int kind;
 	xu_expect(serve(0, 2, 0, false, &recs, &kind), DNS_XFR_NEW);
@@ -247,7 +247,7 @@ static void test_ixfr_udp(void **st)
 	unsigned recs;
 	int kind;
 	/* One delta fits in 4096 octets; the whole zone does not fit in 512. */
-	dns_zset_init(&out, outmem, sizeof outmem);
+	dns_xset_init(&out, outmem, sizeof outmem);
 	xu_expect(serve(4, 5, 4096, true, &recs, &kind), DNS_XFR_NEW);
 	assert_true(xu_same(&out, &v[5]));
 	/* Too big: one SOA, which tells the client to come over TCP. */
@@ -261,15 +261,15 @@ static void test_ixfr_udp(void **st)
 	dns_tsig_client_init(&c, &k, 0);
 	uint8_t q[4096], buf[4096];
 	struct dns_xrr soa;
-	assert_int_equal(dns_zset_soa(&v[0], &soa), 0);
+	assert_int_equal(dns_xset_soa(&v[0], &soa), 0);
 	uint8_t zone[DNS_NAME_MAX];
 	int n = dns_xfr_query(q, sizeof q, 9, xu_name("example.test.", zone), DNS_T_IXFR, &soa, &c, 5);
 	struct dns_msg m;
 	xu_expect(dns_msg_parse(&m, q, (size_t)n), 0);
 	xu_expect(dns_tsig_server_verify(&s, &k, 1, &m, 5), 0);
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_rr_src src;
-	dns_zset_axfr_src(&it, &v[5], &src);
+	dns_xset_axfr_src(&it, &v[5], &src);
 	struct dns_ixfr x;
 	xu_expect(dns_ixfr_init(&x, &m, &j, &src, &s, 512, true), 0);
 	n = dns_ixfr_next(&x, buf, 512, ctab, 512, 5);
@@ -293,17 +293,17 @@ static void test_ixfr_rx_errors(void **st)
 	 * its content: a deletion of an absent record. */
 	uint8_t q[4096], buf[65535];
 	struct dns_msg *m = ixfr_query(q, 2);
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_rr_src src;
-	dns_zset_axfr_src(&it, &v[5], &src);
+	dns_xset_axfr_src(&it, &v[5], &src);
 	struct dns_ixfr x;
 	xu_expect(dns_ixfr_init(&x, m, &j, &src, NULL, 0, false), 0);
 	int n = dns_ixfr_next(&x, buf, sizeof buf, ctab, 512, 0);
 	assert_true(n > 0);
 	/* A copy with v2's SOA but v4's records (and without h0's address). */
 	static uint8_t fm[ZMEM];
-	struct dns_zset fake;
-	dns_zset_init(&fake, fm, sizeof fm);
+	struct dns_xset fake;
+	dns_xset_init(&fake, fm, sizeof fm);
 	xu_zone(&fake, 12, 40, 3, 9);
 	struct dns_xfr_rx rx;
 	uint8_t zone[DNS_NAME_MAX];
@@ -317,7 +317,7 @@ static void test_ixfr_rx_errors(void **st)
 	xu_expect(dns_xfr_rx_input(&rx, buf, (size_t)n, 0), DNS_EXFR_CHAIN);
 	/* The journal changes under a running transfer. */
 	m = ixfr_query(q, 1);
-	dns_zset_axfr_src(&it, &v[5], &src);
+	dns_xset_axfr_src(&it, &v[5], &src);
 	xu_expect(dns_ixfr_init(&x, m, &j, &src, NULL, 200, false), 0);
 	assert_true(dns_ixfr_next(&x, buf, sizeof buf, ctab, 512, 0) > 0);
 	assert_true(journal_add(0, 1) > 0);
@@ -348,10 +348,10 @@ static int end(void *c)
 static void start(int have, size_t limit)
 {
 	static uint8_t q[4096];
-	static struct dns_zset_iter it;
+	static struct dns_xset_iter it;
 	struct dns_rr_src src;
 	struct dns_msg *m = ixfr_query(q, have);
-	dns_zset_axfr_src(&it, &v[NV - 1], &src);
+	dns_xset_axfr_src(&it, &v[NV - 1], &src);
 	xu_expect(dns_ixfr_init(&cx.x, m, &j, &src, NULL, limit, false), 0);
 	uint8_t zone[DNS_NAME_MAX];
 	dns_xfr_rx_init(&cx.rx, xu_name("example.test.", zone), 7, DNS_T_IXFR, &v[have], &out, NULL);
@@ -368,7 +368,7 @@ static void test_ixfr_sim_cuts(void **st)
 	struct cl_sim_stream_cfg cfg = { .short_read = 0.4, .short_write = 0.4, .block_read = 0.1,
 		.latency_ms = 1 };
 	static uint8_t before[ZMEM];
-	size_t used = dns_zset_used(&v[1]);
+	size_t used = dns_xset_used(&v[1]);
 	memcpy(before, vmem[1], ZMEM);
 	start(1, 120);
 	xu_expect(xs_run(&world, 1, &cfg, &peers), DNS_XFR_NEW);
@@ -388,7 +388,7 @@ static void test_ixfr_sim_cuts(void **st)
 	}
 	assert_true(runs > 100);
 	assert_memory_equal(before, vmem[1], ZMEM);
-	assert_int_equal(dns_zset_used(&v[1]), used);
+	assert_int_equal(dns_xset_used(&v[1]), used);
 	for (uint64_t seed = 1; seed <= 20; seed++) {
 		struct cl_sim_stream_cfg c2 = { .short_read = 0.5, .short_write = 0.5, .jitter_ms = 2 };
 		start((int)(seed % (NV - 1)), seed % 3 ? 200 : 0);

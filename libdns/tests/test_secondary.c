@@ -5,8 +5,8 @@
 
 #define ZMEM (1 << 16)
 static uint8_t pm[3][ZMEM], cm[2][ZMEM], jm[1 << 17];
-static struct dns_zset pv[3];   /* the primary's versions */
-static struct dns_zset copy[2]; /* the secondary's copy and the one being received */
+static struct dns_xset pv[3];   /* the primary's versions */
+static struct dns_xset copy[2]; /* the secondary's copy and the one being received */
 static int live;                /* which of copy[] is served */
 static struct dns_journal j;
 static struct dns_tsig_key key;
@@ -19,8 +19,8 @@ static uint16_t ctab[256];
 static void primary(uint32_t s)
 {
 	for (int i = 0; i < 3; i++) {
-		dns_zset_init(&pv[i], pm[i], ZMEM);
-		dns_zset_reset(&pv[i]);
+		dns_xset_init(&pv[i], pm[i], ZMEM);
+		dns_xset_reset(&pv[i]);
 		xu_add_soa(&pv[i], s + (uint32_t)i, 100, 10, 60);
 		for (int h = 0; h < 30 + i; h++) {
 			char o[32];
@@ -28,14 +28,14 @@ static void primary(uint32_t s)
 			uint8_t a[4] = { 10, 0, (uint8_t)i, (uint8_t)h };
 			xu_add(&pv[i], o, DNS_T_A, 60, h % 5 ? "\x0a\x00\x00\x01" : (const char *)a, 4);
 		}
-		assert_true(dns_zset_sort(&pv[i]) > 0);
+		assert_true(dns_xset_sort(&pv[i]) > 0);
 	}
 	dns_journal_init(&j, jm, sizeof jm, 8);
 	for (int i = 0; i < 2; i++) {
-		struct dns_zset_iter a, b;
+		struct dns_xset_iter a, b;
 		struct dns_rr_src sa, sb;
-		dns_zset_src(&a, &pv[i], &sa);
-		dns_zset_src(&b, &pv[i + 1], &sb);
+		dns_xset_src(&a, &pv[i], &sa);
+		dns_xset_src(&b, &pv[i + 1], &sb);
 		assert_true(dns_journal_add(&j, &sa, &sb, NULL) > 0);
 	}
 }
@@ -48,7 +48,7 @@ static int setup(void **st)
 		return -1;
 	xu_name("example.test.", zone);
 	for (int i = 0; i < 2; i++)
-		dns_zset_init(&copy[i], cm[i], ZMEM);
+		dns_xset_init(&copy[i], cm[i], ZMEM);
 	return 0;
 }
 
@@ -66,7 +66,7 @@ static int soa_answer(const uint8_t *q, size_t n, int v, uint8_t *out, bool sign
 	dns_msgw_init(&w, out, 400, NULL, 0, m.hdr.id, DNS_F_QR | DNS_F_AA);
 	dns_msgw_question(&w, m.q.name, m.q.type, m.q.qclass);
 	struct dns_xrr soa;
-	assert_int_equal(dns_zset_soa(&pv[v], &soa), 0);
+	assert_int_equal(dns_xset_soa(&pv[v], &soa), 0);
 	dns_msgw_rr(&w, DNS_S_ANSWER, soa.owner, DNS_T_SOA, DNS_C_IN, soa.ttl, soa.rdata, soa.rdlen);
 	int k = dns_msgw_finish(&w);
 	return dns_tsig_sign(&t, out, (size_t)k, 1024, 1000);
@@ -83,9 +83,9 @@ static int transfer(struct dns_xfr_rx *rx, const uint8_t *q, size_t n, int v, bo
 		xu_expect(dns_tsig_server_verify(&t, &key, 1, &m, 1000), 0);
 	else
 		dns_tsig_client_init(&t, NULL, 0);
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_rr_src src;
-	dns_zset_axfr_src(&it, &pv[v], &src);
+	dns_xset_axfr_src(&it, &pv[v], &src);
 	static struct dns_ixfr x;
 	static struct dns_axfr ax;
 	bool ixfr = m.q.type == DNS_T_IXFR;
@@ -116,7 +116,7 @@ static int fetch(struct dns_sec *s, int v, uint64_t now, bool sign, uint16_t *qt
 	struct dns_xrr soa;
 	if (r == DNS_XFR_NEW) {
 		live = 1 - live;
-		assert_int_equal(dns_zset_soa(&copy[live], &soa), 0);
+		assert_int_equal(dns_xset_soa(&copy[live], &soa), 0);
 	}
 	dns_sec_xfr_done(s, r, r == DNS_XFR_NEW ? &soa : NULL, now);
 	return r;
@@ -272,14 +272,14 @@ static void test_wrap_and_fallback(void **st)
 	xu_expect(check(&s, 2, 0, false), DNS_SEC_TRANSFER);
 	/* ...but our copy is not what the primary had at 0: the deletions do
 	 * not apply. The copy stays, and AXFR follows at once. */
-	dns_zset_reset(&copy[live]);
+	dns_xset_reset(&copy[live]);
 	xu_add_soa(&copy[live], 0, 100, 10, 60);
 	xu_add(&copy[live], "other.example.test.", DNS_T_A, 60, "abcd", 4);
-	dns_zset_sort(&copy[live]);
-	size_t used = dns_zset_used(&copy[live]);
+	dns_xset_sort(&copy[live]);
+	size_t used = dns_xset_used(&copy[live]);
 	xu_expect(fetch(&s, 2, 0, false, &qt), DNS_EXFR_DELETE);
 	assert_int_equal(qt, DNS_T_IXFR);
-	assert_int_equal(dns_zset_used(&copy[live]), used);
+	assert_int_equal(dns_xset_used(&copy[live]), used);
 	assert_int_equal(dns_sec_poll(&s, 0), DNS_SEC_TRANSFER);
 	xu_expect(fetch(&s, 2, 0, false, &qt), DNS_XFR_NEW);
 	assert_int_equal(qt, DNS_T_AXFR);
@@ -297,7 +297,7 @@ static void test_notify_rules(void **st)
 	struct dns_sec s;
 	dns_sec_init(&s, zone, &key, xu_random, &rs, 2000, 1000, 0);
 	struct dns_xrr soa;
-	assert_int_equal(dns_zset_soa(&pv[0], &soa), 0);
+	assert_int_equal(dns_xset_soa(&pv[0], &soa), 0);
 	dns_sec_loaded(&s, &soa, 0);
 	s.priv.refresh_at = 50000;
 	uint8_t b[512], r[512];
@@ -399,9 +399,9 @@ static int sys_fetch(struct sys *y, uint64_t now, uint64_t seed, uint64_t cut)
 	struct dns_msg m;
 	xu_expect(dns_msg_parse(&m, q, (size_t)n), 0);
 	xu_expect(dns_tsig_server_verify(&y->t, &key, 1, &m, 1000), 0);
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_rr_src src;
-	dns_zset_axfr_src(&it, &pv[y->v], &src);
+	dns_xset_axfr_src(&it, &pv[y->v], &src);
 	y->ixfr = m.q.type == DNS_T_IXFR;
 	if (y->ixfr)
 		xu_expect(dns_ixfr_init(&y->x, &m, y->v == 2 ? &j : NULL, &src, &y->t, 400, false), 0);
@@ -417,7 +417,7 @@ static int sys_fetch(struct sys *y, uint64_t now, uint64_t seed, uint64_t cut)
 	struct dns_xrr soa;
 	if (r == DNS_XFR_NEW) {
 		live = 1 - live;
-		assert_int_equal(dns_zset_soa(&copy[live], &soa), 0);
+		assert_int_equal(dns_xset_soa(&copy[live], &soa), 0);
 	}
 	dns_sec_xfr_done(&y->s, r, r == DNS_XFR_NEW ? &soa : NULL, now);
 	return r;
@@ -436,7 +436,7 @@ static void test_primary_dies(void **st)
 	/* Version 2 appears; every cut of the IXFR (and of the AXFR a failed
 	 * IXFR falls back to) leaves version 0 served, unexpired. */
 	y->v = 2;
-	struct dns_zset_iter it;
+	struct dns_xset_iter it;
 	struct dns_rr_src src;
 	(void)it;
 	(void)src;

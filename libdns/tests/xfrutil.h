@@ -97,15 +97,15 @@ static XU_UNUSED size_t xu_soa_rdata(uint8_t *out, uint32_t serial, uint32_t ref
 	return k;
 }
 
-static XU_UNUSED void xu_add(struct dns_zset *z, const char *owner, uint16_t type, uint32_t ttl,
+static XU_UNUSED void xu_add(struct dns_xset *z, const char *owner, uint16_t type, uint32_t ttl,
 	const void *rdata, size_t rdlen)
 {
 	uint8_t n[DNS_NAME_MAX];
 	struct dns_xrr rr = { xu_name(owner, n), type, DNS_C_IN, ttl, (uint16_t)rdlen, rdata };
-	xu_expect(dns_zset_add(z, &rr), 0);
+	xu_expect(dns_xset_add(z, &rr), 0);
 }
 
-static XU_UNUSED void xu_add_soa(struct dns_zset *z, uint32_t serial, uint32_t refresh,
+static XU_UNUSED void xu_add_soa(struct dns_xset *z, uint32_t serial, uint32_t refresh,
 	uint32_t retry, uint32_t expire)
 {
 	uint8_t rd[DNS_SOA_RDATA_MAX];
@@ -116,10 +116,10 @@ static XU_UNUSED void xu_add_soa(struct dns_zset *z, uint32_t serial, uint32_t r
 /* A zone: SOA, NS, MX, then `hosts` names with an A and a TXT each; the
  * TXT grows with `fat` so messages fill quickly. `variant` changes some
  * addresses, so two variants differ in a known way. */
-static XU_UNUSED void xu_zone(struct dns_zset *z, uint32_t serial, unsigned hosts, unsigned fat,
+static XU_UNUSED void xu_zone(struct dns_xset *z, uint32_t serial, unsigned hosts, unsigned fat,
 	unsigned variant)
 {
-	dns_zset_reset(z);
+	dns_xset_reset(z);
 	xu_add_soa(z, serial, 3600, 600, 86400);
 	uint8_t n[DNS_NAME_MAX];
 	size_t l = dns_name_len(xu_name("ns.example.test.", n));
@@ -139,20 +139,20 @@ static XU_UNUSED void xu_zone(struct dns_zset *z, uint32_t serial, unsigned host
 		memset(txt + 1, 'a' + (int)(i % 26), tl - 1);
 		xu_add(z, owner, DNS_T_TXT, 300, txt, tl);
 	}
-	assert_true(dns_zset_sort(z) > 0);
+	assert_true(dns_xset_sort(z) > 0);
 }
 
 /* Two sets hold the same records (TTL included). */
-static XU_UNUSED bool xu_same(const struct dns_zset *a, const struct dns_zset *b)
+static XU_UNUSED bool xu_same(const struct dns_xset *a, const struct dns_xset *b)
 {
-	if (dns_zset_count(a) != dns_zset_count(b))
+	if (dns_xset_count(a) != dns_xset_count(b))
 		return false;
-	struct dns_zset_iter ia, ib;
+	struct dns_xset_iter ia, ib;
 	struct dns_xrr x, y;
-	dns_zset_iter_init(&ia, a);
-	dns_zset_iter_init(&ib, b);
-	while (dns_zset_next(&ia, &x) == 1) {
-		if (dns_zset_next(&ib, &y) != 1 || dns_xrr_cmp(&x, &y) != 0 || x.ttl != y.ttl)
+	dns_xset_iter_init(&ia, a);
+	dns_xset_iter_init(&ib, b);
+	while (dns_xset_next(&ia, &x) == 1) {
+		if (dns_xset_next(&ib, &y) != 1 || dns_xrr_cmp(&x, &y) != 0 || x.ttl != y.ttl)
 			return false;
 	}
 	return true;

@@ -56,6 +56,25 @@
  *
  * Text. dns_rr_to_text() and dns_rdata_to_text() write the presentation
  * format that dns_zone_parse() reads, so text -> wire -> text round trips.
+ *
+ * Zones. A zone is built in an arena the caller lends (struct dns_zone):
+ * records are added (straight from the zone-file parser), then
+ * dns_zone_finish() sorts them once in canonical order, adds the empty
+ * non-terminals, precomputes parents, wildcards and delegations, and runs
+ * the zone checks; a zone that fails them serves nothing. A short arena is
+ * DNS_ENOMEM with dns_zone_needed() telling the size that will do. A
+ * finished zone is read-only, so any number of threads answer from it.
+ *
+ * Answers. dns_answer() is the authoritative server as a pure function:
+ * query bytes in, response bytes out (or 0: drop), never failing on what a
+ * client sends. Transport (UDP sockets, TCP framing, timeouts) lives above
+ * it, in the daemon or a later part of this library.
+ *
+ * Room for later parts. TSIG (RFC 8945) needs the 48-bit time field kind
+ * and the position of the TSIG record, which dns_msg_parse() records
+ * (tsig_off, and DNS_ETSIG_POS when it is not last); AXFR walks a zone with
+ * dns_zone_next() and writes several messages with struct dns_msgw; IXFR and
+ * NOTIFY compare serials with dns_serial_cmp().
  */
 #ifndef CLOUDLET_DNS_H
 #define CLOUDLET_DNS_H
@@ -86,79 +105,85 @@ enum dns_err {
 	DNS_ELABEL_LEN = -10,   /* a label longer than 63 octets (length octet 64..127) */
 	DNS_ELABEL_TYPE = -11,  /* label type 10 (reserved, RFC 1035 4.1.4) */
 	DNS_ENAME_LEN = -12,    /* a name longer than 255 octets */
-	DNS_ENAME_LABELS = -13, /* a name with more than 127 labels */
-	DNS_EPTR_FORWARD = -14, /* a compression pointer to itself or further on */
-	DNS_EPTR_LOOP = -15,    /* a pointer back into the name it is part of (a loop) */
-	DNS_EPTR_HEADER = -16,  /* a pointer into the 12-octet header */
-	DNS_EPTR_FORBIDDEN = -17, /* a pointer where compression is not allowed */
-	DNS_ERDATA_SHORT = -18, /* the RDATA fields need more octets than RDLENGTH */
-	DNS_ERDATA_LONG = -19,  /* octets left in RDATA after its last field */
-	DNS_EBITMAP = -20,      /* malformed type bitmap (RFC 4034 4.1.2) */
-	DNS_ESVC_ORDER = -21,   /* SvcParamKeys not strictly increasing (RFC 9460 2.2) */
-	DNS_ESVC_VALUE = -22,   /* a SvcParamValue of the wrong size or form */
-	DNS_EOPT_DUP = -23,     /* two OPT records (RFC 6891 6.1.1) */
-	DNS_EOPT_SECTION = -24, /* OPT outside the additional section */
-	DNS_EOPT_OWNER = -25,   /* OPT with an owner other than the root */
-	DNS_EOPT_LEN = -26,     /* an EDNS option runs past the OPT RDATA */
-	DNS_ETSIG_POS = -27,    /* TSIG not the last record (RFC 8945 5.1) */
-	DNS_ESECTION = -28,     /* writer: a section written after a later one */
-	DNS_ESTR_LEN = -29,     /* a character-string longer than 255 octets */
+	DNS_EPTR_FORWARD = -13, /* a compression pointer to itself or further on */
+	DNS_EPTR_LOOP = -14,    /* a pointer back into the name it is part of (a loop) */
+	DNS_EPTR_HEADER = -15,  /* a pointer into the 12-octet header */
+	DNS_EPTR_FORBIDDEN = -16, /* a pointer where compression is not allowed */
+	DNS_ERDATA_SHORT = -17, /* the RDATA fields need more octets than RDLENGTH */
+	DNS_ERDATA_LONG = -18,  /* octets left in RDATA after its last field */
+	DNS_EBITMAP = -19,      /* malformed type bitmap (RFC 4034 4.1.2) */
+	DNS_ESVC_ORDER = -20,   /* SvcParamKeys not strictly increasing (RFC 9460 2.2) */
+	DNS_ESVC_VALUE = -21,   /* a SvcParamValue of the wrong size or form */
+	DNS_EOPT_DUP = -22,     /* two OPT records (RFC 6891 6.1.1) */
+	DNS_EOPT_SECTION = -23, /* OPT outside the additional section */
+	DNS_EOPT_OWNER = -24,   /* OPT with an owner other than the root */
+	DNS_EOPT_LEN = -25,     /* an EDNS option runs past the OPT RDATA */
+	DNS_ETSIG_POS = -26,    /* TSIG not the last record (RFC 8945 5.1) */
+	DNS_ESECTION = -27,     /* writer: a section written after a later one */
+	DNS_ESTR_LEN = -28,     /* a character-string longer than 255 octets */
 	/* Zone files (text): what the parser found instead of what it expected. */
-	DNS_EZ_SYNTAX = -30,    /* unexpected token */
-	DNS_EZ_NAME = -31,      /* malformed domain name */
-	DNS_EZ_TTL = -32,       /* malformed or out of range TTL */
-	DNS_EZ_TYPE = -33,      /* unknown type mnemonic */
-	DNS_EZ_NUMBER = -34,    /* malformed or out of range number */
-	DNS_EZ_QUOTE = -35,     /* unterminated quoted string */
-	DNS_EZ_ESCAPE = -36,    /* malformed \DDD escape */
-	DNS_EZ_PAREN = -37,     /* unbalanced parentheses */
-	DNS_EZ_MISSING = -38,   /* the record ends before its RDATA is complete */
-	DNS_EZ_EXTRA = -39,     /* tokens left after the RDATA */
-	DNS_EZ_NO_OWNER = -40,  /* a record without owner and no previous owner */
-	DNS_EZ_NO_TTL = -41,    /* a record without TTL, no $TTL and no previous TTL */
-	DNS_EZ_DIRECTIVE = -42, /* unknown $ directive */
-	DNS_EZ_INCLUDE = -43,   /* $INCLUDE disabled, failed, or nested too deep */
-	DNS_EZ_GENERIC = -44,   /* \# length does not match its hex data */
-	DNS_EZ_ADDR = -45,      /* malformed IPv4 or IPv6 address */
-	DNS_EZ_BASE64 = -46,    /* malformed base64 */
-	DNS_EZ_HEX = -47,       /* malformed hex (or base32hex) */
-	DNS_EZ_TIME = -48,      /* malformed YYYYMMDDHHmmSS time */
-	DNS_EZ_SVC = -49,       /* malformed SVCB parameter */
-	DNS_EZ_CLASS = -50,     /* class other than the zone's */
-	DNS_EZ_RDLEN = -51,     /* RDATA longer than 65535 octets */
-	DNS_EZ_CALLBACK = -52,  /* the record callback refused a record */
-	DNS_ECAA_TAG = -53,     /* CAA tag empty or not letters and digits (RFC 8659 4.1) */
+	DNS_EZ_NAME = -29,      /* malformed domain name */
+	DNS_EZ_TTL = -30,       /* malformed or out of range TTL */
+	DNS_EZ_TYPE = -31,      /* unknown type mnemonic */
+	DNS_EZ_NUMBER = -32,    /* malformed or out of range number */
+	DNS_EZ_QUOTE = -33,     /* unterminated quoted string */
+	DNS_EZ_ESCAPE = -34,    /* malformed \DDD escape */
+	DNS_EZ_PAREN = -35,     /* unbalanced parentheses */
+	DNS_EZ_MISSING = -36,   /* the record ends before its RDATA is complete */
+	DNS_EZ_EXTRA = -37,     /* tokens left after the RDATA */
+	DNS_EZ_NO_OWNER = -38,  /* a record without owner and no previous owner */
+	DNS_EZ_NO_TTL = -39,    /* a record without TTL, no $TTL and no previous TTL */
+	DNS_EZ_DIRECTIVE = -40, /* unknown $ directive */
+	DNS_EZ_INCLUDE = -41,   /* $INCLUDE disabled, failed, or nested too deep */
+	DNS_EZ_GENERIC = -42,   /* \# length does not match its hex data */
+	DNS_EZ_ADDR = -43,      /* malformed IPv4 or IPv6 address */
+	DNS_EZ_BASE64 = -44,    /* malformed base64 */
+	DNS_EZ_HEX = -45,       /* malformed hex (or base32hex) */
+	DNS_EZ_TIME = -46,      /* malformed YYYYMMDDHHmmSS time */
+	DNS_EZ_SVC = -47,       /* malformed SVCB parameter */
+	DNS_EZ_CLASS = -48,     /* class other than the zone's */
+	DNS_EZ_RDLEN = -49,     /* RDATA longer than 65535 octets */
+	DNS_ECAA_TAG = -50,     /* CAA tag empty or not letters and digits (RFC 8659 4.1) */
+	/* Zone checks (a zone failing any of them is not loaded). */
+	DNS_EZONE_OUTSIDE = -51,  /* a record outside the zone's origin */
+	DNS_EZONE_NO_SOA = -52,   /* no SOA at the apex */
+	DNS_EZONE_SOA = -53,      /* more than one SOA, or an SOA below the apex */
+	DNS_EZONE_NO_NS = -54,    /* no NS at the apex */
+	DNS_EZONE_CNAME = -55,    /* CNAME beside other data, or more than one CNAME */
+	DNS_EZONE_BELOW_CUT = -56,/* data below a delegation other than glue */
+	DNS_EZONE_STATE = -57,    /* the zone is not finished (or finished twice) */
+	DNS_EZONE_DNAME = -58,    /* names below a DNAME, two DNAMEs, or DNAME with CNAME */
 	/* Zone transfers, TSIG, NOTIFY (the xfr section below). */
-	DNS_ESERIAL = -54,      /* a serial not greater than the one it must follow (RFC 1982) */
-	DNS_ETSIG_NONE = -55,   /* no TSIG record where one is required */
-	DNS_ETSIG_FORMERR = -56,/* TSIG record malformed: class not ANY, TTL not 0, bad fields */
-	DNS_ETSIG_MACSIZE = -57,/* MAC size above the hash length or below RFC 8945 5.2.2.1's floor */
-	DNS_ETSIG_BADKEY = -58, /* TSIG key or algorithm unknown (RFC 8945 5.2.1) */
-	DNS_ETSIG_BADSIG = -59, /* TSIG MAC does not verify (RFC 8945 5.2.2) */
-	DNS_ETSIG_BADTIME = -60,/* TSIG time signed outside the fudge (RFC 8945 5.2.3) */
-	DNS_ETSIG_BADTRUNC = -61,/* TSIG MAC truncated below local policy (RFC 8945 5.2.4) */
-	DNS_ETSIG_REJECTED = -62,/* the peer answered with a TSIG error */
-	DNS_ETSIG_UNSIGNED = -63,/* over 99 unsigned messages, or a stream ends unsigned (RFC 8945 5.3.1) */
-	DNS_EKEY_SYNTAX = -64,  /* key text malformed (expected NAME:ALG:BASE64 or a key clause) */
-	DNS_EKEY_NAME = -65,    /* key name malformed */
-	DNS_EKEY_ALG = -66,     /* unknown TSIG algorithm name */
-	DNS_EKEY_UNSUPPORTED = -67, /* TSIG algorithm known but not supported (MD5, SHA-1, 224, 384) */
-	DNS_EKEY_SECRET = -68,  /* key secret empty or not base64 */
-	DNS_EKEY_SECRET_LEN = -69, /* key secret longer than DNS_TSIG_SECRET_MAX */
-	DNS_EKEY_DUP = -70,     /* the same key name defined twice */
-	DNS_EACL_SYNTAX = -71,  /* malformed access rule (ZONE=key=NAME or ZONE=ADDR[/LEN]) */
-	DNS_EXFR_RCODE = -72,   /* a transfer or SOA response with an rcode other than NOERROR */
-	DNS_EXFR_MISMATCH = -73,/* a response whose id, flags or question do not match the query */
-	DNS_EXFR_FIRST = -74,   /* a transfer that does not start with the zone's SOA */
-	DNS_EXFR_OUT_OF_ZONE = -75, /* a transferred record outside the zone */
-	DNS_EXFR_TRAILING = -76,/* records after a transfer's final SOA */
-	DNS_EXFR_CHAIN = -77,   /* IXFR serials that do not chain from ours to the final one */
-	DNS_EXFR_DELETE = -78,  /* IXFR deletes a record the zone does not hold */
-	DNS_EXFR_RR_SIZE = -79, /* a record that does not fit in one message */
-	DNS_EXFR_SOA = -80,     /* SOA missing or malformed, or an AXFR's last SOA differs from its first */
-	DNS_EXFR_INCOMPLETE = -81, /* the transfer ended before its final SOA */
-	DNS_ENOTIFY = -82,      /* not a NOTIFY for one zone (RFC 1996 3.7) */
-	DNS_ERR_MIN_ = -83      /* one below the lowest code */
+	DNS_ESERIAL = -59,      /* a serial not greater than the one it must follow (RFC 1982) */
+	DNS_ETSIG_NONE = -60,   /* no TSIG record where one is required */
+	DNS_ETSIG_FORMERR = -61,/* TSIG record malformed: class not ANY, TTL not 0, bad fields */
+	DNS_ETSIG_MACSIZE = -62,/* MAC size above the hash length or below RFC 8945 5.2.2.1's floor */
+	DNS_ETSIG_BADKEY = -63, /* TSIG key or algorithm unknown (RFC 8945 5.2.1) */
+	DNS_ETSIG_BADSIG = -64, /* TSIG MAC does not verify (RFC 8945 5.2.2) */
+	DNS_ETSIG_BADTIME = -65,/* TSIG time signed outside the fudge (RFC 8945 5.2.3) */
+	DNS_ETSIG_BADTRUNC = -66,/* TSIG MAC truncated below local policy (RFC 8945 5.2.4) */
+	DNS_ETSIG_REJECTED = -67,/* the peer answered with a TSIG error */
+	DNS_ETSIG_UNSIGNED = -68,/* over 99 unsigned messages, or a stream ends unsigned (RFC 8945 5.3.1) */
+	DNS_EKEY_SYNTAX = -69,  /* key text malformed (expected NAME:ALG:BASE64 or a key clause) */
+	DNS_EKEY_NAME = -70,    /* key name malformed */
+	DNS_EKEY_ALG = -71,     /* unknown TSIG algorithm name */
+	DNS_EKEY_UNSUPPORTED = -72, /* TSIG algorithm known but not supported (MD5, SHA-1, 224, 384) */
+	DNS_EKEY_SECRET = -73,  /* key secret empty or not base64 */
+	DNS_EKEY_SECRET_LEN = -74, /* key secret longer than DNS_TSIG_SECRET_MAX */
+	DNS_EKEY_DUP = -75,     /* the same key name defined twice */
+	DNS_EACL_SYNTAX = -76,  /* malformed access rule (ZONE=key=NAME or ZONE=ADDR[/LEN]) */
+	DNS_EXFR_RCODE = -77,   /* a transfer or SOA response with an rcode other than NOERROR */
+	DNS_EXFR_MISMATCH = -78,/* a response whose id, flags or question do not match the query */
+	DNS_EXFR_FIRST = -79,   /* a transfer that does not start with the zone's SOA */
+	DNS_EXFR_OUT_OF_ZONE = -80, /* a transferred record outside the zone */
+	DNS_EXFR_TRAILING = -81,/* records after a transfer's final SOA */
+	DNS_EXFR_CHAIN = -82,   /* IXFR serials that do not chain from ours to the final one */
+	DNS_EXFR_DELETE = -83,  /* IXFR deletes a record the zone does not hold */
+	DNS_EXFR_RR_SIZE = -84, /* a record that does not fit in one message */
+	DNS_EXFR_SOA = -85,     /* SOA missing or malformed, or an AXFR's last SOA differs from its first */
+	DNS_EXFR_INCOMPLETE = -86, /* the transfer ended before its final SOA */
+	DNS_ENOTIFY = -87,      /* not a NOTIFY for one zone (RFC 1996 3.7) */
+	DNS_ERR_MIN_ = -88      /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "DNS_ENOMEM: buffer full". Never NULL. */
@@ -351,22 +376,25 @@ int dns_msg_next(const struct dns_msg *m, struct dns_msg_iter *it, struct dns_rr
 int dns_edns_next(const struct dns_edns *e, size_t *pos, uint16_t *code,
 	const uint8_t **data, uint16_t *len);
 
-/* The message writer. */
+/* The message writer. buf, cap, len and err may be read (cap lowered to
+ * keep room, e.g. for an OPT record); priv is the writer's own. */
 struct dns_msgw {
 	uint8_t *buf;
 	size_t cap;        /* writes beyond cap fail with DNS_ENOMEM */
 	size_t len;
-	uint16_t *ctab;    /* compression table: offsets of names written */
-	size_t ctab_cap;
-	size_t ctab_n;
-	uint16_t count[4];
-	uint8_t section;   /* the section being written */
 	int err;           /* first error, sticky until a rewind */
+	struct {
+		uint16_t *ctab;    /* compression table: offsets of names written */
+		size_t ctab_cap;
+		size_t ctab_n;
+		uint16_t count[4];
+		uint8_t section;   /* the section being written */
+	} priv;
 };
 
 /* A point to come back to: dns_msgw_mark() takes it, dns_msgw_rewind()
  * restores the message, counts and compression table as they were. */
-struct dns_msgw_mark { size_t len; size_t ctab_n; uint16_t count[4]; uint8_t section; };
+struct dns_msgw_mark { struct { size_t len; size_t ctab_n; uint16_t count[4]; uint8_t section; } priv; };
 
 /* Starts a message in buf (cap octets, at least DNS_HDR_LEN) with the given
  * id and flags; ctab (ctab_cap entries, may be 0) is the compression table.
@@ -449,29 +477,219 @@ struct dns_zopts {
 
 #define DNS_ZONE_INCLUDE_DEPTH 8
 
-struct dns_zinput { const uint8_t *text; size_t len; size_t pos; const char *file;
-	unsigned line; size_t line_start; uint8_t origin[DNS_NAME_MAX]; bool have_origin; };
+/* One file being read: the top-level text or an $INCLUDEd one. */
+struct dns_zinput {
+	const uint8_t *text;
+	size_t len;
+	size_t pos;
+	size_t line_start;
+	unsigned line;
+	int paren;                   /* open parentheses (RFC 1035 5.1) */
+	const char *file;
+	uint8_t origin[DNS_NAME_MAX]; /* $ORIGIN is per file (RFC 1035 5.1) */
+	bool have_origin;
+};
 
-/* The parser's state: large (it holds a full RDATA buffer); caller-owned. */
+/* The parser's state: large (a full RDATA buffer and a token buffer), so
+ * keep it static or in an arena; caller-owned, no pointers into itself. */
 struct dns_zparser {
 	struct {
 		struct dns_zinput in[DNS_ZONE_INCLUDE_DEPTH + 1];
 		int depth;
 		uint8_t owner[DNS_NAME_MAX];
 		bool have_owner;
-		uint32_t ttl, last_ttl;
+		uint32_t ttl;                /* $TTL */
+		uint32_t last_ttl;           /* the last explicit TTL (RFC 1035 5.1) */
 		bool have_ttl, have_last_ttl;
+		bool have_peek;
+		struct { const char *s; size_t len; unsigned line, col; uint8_t kind; } peek;
 		uint8_t rdata[DNS_RDATA_MAX];
-		char tok[DNS_RDATA_MAX + 1]; /* one token, unescaped only where needed */
+		char buf[DNS_RDATA_MAX * 2 + 8]; /* hex, base64 and strings joined from tokens */
+		uint8_t bits[8192];              /* one bit per type for NSEC bitmaps */
 		size_t count;
 	} priv;
 };
 
-/* Parses a zone file held in text[0, len), calling opts->rr for each record.
- * Returns the number of records, or a DNS_E* code with *err filled. */
+/* Parses a zone file held in text[0, len) (the whole file: mapped or read
+ * by the caller), calling opts->rr for each record. Returns the number of
+ * records, or a DNS_E* code with *err filled. The parser walks the text
+ * line by line without recursion and keeps no pointer into itself. */
 int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
 	const uint8_t *text, size_t len, struct dns_zerror *err);
 
+/* ---------------------------------------------------------------- zones */
+
+/*
+ * A zone lives in an arena the caller lends. Loading takes three calls:
+ * dns_zone_init(), dns_zone_add() for every record (dns_zone_add_cb fits
+ * dns_zopts.rr, so the zone-file parser feeds it directly), and
+ * dns_zone_finish(), which sorts the records in canonical order, merges
+ * RRsets, adds the empty non-terminals, precomputes each node's parent,
+ * wildcard child and enclosing delegation, and checks the zone (SOA and NS
+ * at the apex, CNAME alone, only glue below a delegation, nothing outside
+ * the origin). A zone that fails a check is not usable. When the arena is
+ * short, dns_zone_add() keeps counting and dns_zone_finish() returns
+ * DNS_ENOMEM; dns_zone_needed() then tells an arena size that will do.
+ * The finished zone is read-only: any number of threads may answer from it.
+ */
+#define DNS_ZONE_NONE 0xffffffffu
+
+struct dns_zone {
+	struct {
+		uint8_t *arena;
+		size_t cap;
+		size_t front;        /* records grow up from 0 */
+		size_t back;         /* their index grows down from cap */
+		size_t need;         /* bytes a big enough arena needs */
+		uint32_t nrec;
+		uint32_t nnodes, nrrsets;
+		size_t nodes, rrsets; /* arena offsets */
+		uint8_t origin[DNS_NAME_MAX];
+		int state;           /* 0 loading, 1 finished, <0 failed */
+		bool full;           /* a record did not fit: only counting now */
+	} priv;
+};
+
+/* Where a zone check failed. */
+struct dns_zone_err {
+	int code;
+	uint8_t name[DNS_NAME_MAX]; /* the owner at fault */
+	uint16_t type;
+	unsigned line;              /* the record's line in its file, 0 if none */
+};
+
+int dns_zone_init(struct dns_zone *z, const uint8_t *origin, void *arena, size_t cap);
+/* 0, or DNS_EZONE_OUTSIDE / DNS_EZONE_STATE / DNS_EINVAL (fills *err if given). */
+int dns_zone_add(struct dns_zone *z, const struct dns_zrr *rr, struct dns_zone_err *err);
+/* dns_zopts.rr callback: ctx is the struct dns_zone. */
+int dns_zone_add_cb(void *zone, const struct dns_zrr *rr);
+/* 0 or a DNS_E* code with *err telling where. */
+int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err);
+/* An arena size that holds the zone as added so far. */
+size_t dns_zone_needed(const struct dns_zone *z);
+const uint8_t *dns_zone_origin(const struct dns_zone *z);
+/* Number of nodes (names with data, and empty non-terminals) and RRsets. */
+uint32_t dns_zone_nodes(const struct dns_zone *z);
+
+/* A read-only view of one RRset of a finished zone. */
+struct dns_rrset {
+	const uint8_t *owner;   /* as written in the zone file */
+	uint16_t type;
+	uint16_t count;
+	uint32_t ttl;
+	struct { const struct dns_zone *z; uint32_t first; } priv;
+};
+/* 1 and *set filled if name has an RRset of type, 0 if not. */
+int dns_zone_get(const struct dns_zone *z, const uint8_t *name, uint16_t type, struct dns_rrset *set);
+/* The i-th record of a set: its unpacked RDATA. */
+const uint8_t *dns_rrset_rdata(const struct dns_rrset *set, uint16_t i, uint16_t *rdlen);
+
+/* Walks every RRset of a finished zone in canonical order (owner, then
+ * type): the order AXFR sends and DNSSEC signs. it starts zeroed. */
+struct dns_zone_iter { uint32_t node; uint16_t set; };
+/* 1 and *set filled, or 0 at the end. */
+int dns_zone_next(const struct dns_zone *z, struct dns_zone_iter *it, struct dns_rrset *set);
+/* The SOA serial of a finished zone (0 if not finished). */
+uint32_t dns_zone_serial(const struct dns_zone *z);
+
+/* RFC 1982 serial comparison: dns_serial_cmp() in the xfr section below. */
+
+/* ---------------------------------------------------------------- answers */
+
+struct dns_answer_opts {
+	bool tcp;            /* else UDP: answers truncated to fit (RFC 1035 4.2.1, RFC 6891 6.2.5) */
+	uint16_t udp_max;    /* the server's UDP payload limit; 0 means 1232 */
+};
+
+/*
+ * The authoritative algorithm (RFC 1034 4.3.2, RFC 2308, RFC 4592, RFC 8482)
+ * as a pure function: a query in, the response written to out (cap octets,
+ * at least 512) with ctab as compression table. Returns the response length,
+ * 0 when the query must be dropped (QR set, shorter than a header), or a
+ * negative DNS_E* code for a caller error.
+ */
+int dns_answer(const struct dns_zone *const *zones, size_t nzones,
+	const uint8_t *query, size_t qlen, uint8_t *out, size_t cap,
+	uint16_t *ctab, size_t ctab_cap, const struct dns_answer_opts *opts);
+
+/* ---------------------------------------------------------------- serving */
+
+/*
+ * The ops libdns consumes, in the shapes every cloudlet library shares.
+ * stream: recv/send return >0 octets moved, 0 would block, -1 peer EOF
+ * (recv only), -2 any other error; short transfers are normal; cap and len
+ * are never 0. datagram: whole messages with the peer's address, the same
+ * returns (no EOF).
+ */
+struct dns_iov { const void *base; size_t len; };
+
+struct dns_stream_ops {
+	int (*recv)(void *ctx, uint8_t *buf, size_t cap);
+	int (*send)(void *ctx, const uint8_t *buf, size_t len);
+	int (*sendv)(void *ctx, const struct dns_iov *iov, int iovcnt); /* may be NULL */
+	void (*close)(void *ctx);
+};
+
+struct dns_addr { uint8_t family; uint16_t port; uint8_t ip[16]; };
+
+struct dns_dgram_ops {
+	int (*recv)(void *ctx, uint8_t *buf, size_t cap, struct dns_addr *from);
+	int (*send)(void *ctx, const uint8_t *buf, size_t len, const struct dns_addr *to);
+};
+
+/* What a server answers from, and how. */
+struct dns_server {
+	const struct dns_zone *const *zones;
+	size_t nzones;
+	uint16_t udp_max;        /* 0: 1232 */
+	uint16_t *ctab;          /* compression table for one answer */
+	size_t ctab_cap;
+};
+
+/* Answers up to `max` datagrams waiting on the ops (buf: cap >= 65535 is
+ * best, 512 at least, used for the query and then the answer). Returns the
+ * number answered or dropped, 0 when none was waiting, or DNS_EIO. */
+int dns_udp_serve(const struct dns_server *srv, const struct dns_dgram_ops *ops, void *ctx,
+	uint8_t *buf, size_t cap, int max);
+
+/*
+ * One DNS-over-TCP connection (RFC 7766, RFC 1035 4.2.2): 2-octet length
+ * framing, any number of queries per connection answered in order, an idle
+ * timeout. The caller lends an input buffer (a query and its length: at
+ * least DNS_TCP_BUFSIZE for any query) and an output buffer (one answer:
+ * DNS_TCP_BUFSIZE). A connection limit belongs to whoever accepts: refusing
+ * the newest connection never touches the others' objects.
+ */
+#define DNS_TCP_BUFSIZE (2 + 65535)
+#define DNS_TCP_IDLE_MS 10000u  /* RFC 7766 6.2.3: "on the order of seconds" */
+
+struct dns_tcp {
+	struct {
+		const struct dns_stream_ops *ops;
+		void *ctx;
+		uint8_t *in;
+		size_t in_cap, in_len;
+		uint8_t *out;
+		size_t out_cap, out_len, out_off;
+		uint32_t idle_ms;
+		uint64_t deadline;
+		int err;             /* first error: the connection is over */
+		uint32_t answered;
+		bool more;           /* whole queries wait: poll again at once */
+	} priv;
+};
+
+int dns_tcp_init(struct dns_tcp *c, const struct dns_stream_ops *ops, void *ctx,
+	uint8_t *in, size_t in_cap, uint8_t *out, size_t out_cap, uint32_t idle_ms, uint64_t now_ms);
+/* Moves what can move: sends pending output, reads, answers whole queries.
+ * 0 while the connection lives; once it is over (closed through the ops)
+ * its first reason: DNS_EEOF (peer closed), DNS_ETIMEDOUT (idle),
+ * DNS_EIO (ops error), DNS_ETRUNC (a frame too short to be a message). */
+int dns_tcp_poll(struct dns_tcp *c, const struct dns_server *srv, uint64_t now_ms);
+/* When dns_tcp_poll() must run again at the latest (UINT64_MAX: never). */
+uint64_t dns_tcp_next_deadline(const struct dns_tcp *c);
+/* Queries answered so far. */
+uint32_t dns_tcp_answered(const struct dns_tcp *c);
 
 /* ================================================================ xfr
  * Zone transfers (AXFR RFC 5936, IXFR RFC 1995), TSIG (RFC 8945), NOTIFY
@@ -486,18 +704,19 @@ int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
  * Zone contents cross this API as record sources (struct dns_rr_src): a
  * callback that yields one record at a time in unpacked wire form, so the
  * generators do not depend on how a zone database stores its data. The
- * secondary keeps the copy it serves from in a struct dns_zset, a flat
+ * secondary keeps the copy it serves from in a struct dns_xset, a flat
  * sorted record set in a caller-lent arena; a transfer is received into a
- * second zset and only a complete, checked transfer becomes the new copy
+ * second xset and only a complete, checked transfer becomes the new copy
  * (the caller swaps the two), so a transfer that fails midway changes
  * nothing.
  * ================================================================ */
 
 /* ---------------------------------------------------------------- serials */
 
-/* RFC 1982 3.2: serials compare on a circle of 2^32. Two serials exactly
- * 2^31 apart have no defined order (DNS_SERIAL_UNDEF), and then neither is
- * "greater". */
+/* RFC 1982 3.2: serials compare on a circle of 2^32: <0, 0 or >0 as a is
+ * before, equal to or after b. Two serials exactly 2^31 apart have no
+ * defined order: DNS_SERIAL_UNDEF (> 0, so a plain sign test counts it as
+ * "after"), and dns_serial_gt() says neither is greater. */
 enum dns_serial_order { DNS_SERIAL_LT = -1, DNS_SERIAL_EQ = 0, DNS_SERIAL_GT = 1, DNS_SERIAL_UNDEF = 2 };
 int dns_serial_cmp(uint32_t a, uint32_t b);
 /* a > b in RFC 1982 terms (false when undefined). */
@@ -545,13 +764,13 @@ int dns_soa_parse(const uint8_t *rdata, uint16_t rdlen, struct dns_soa *soa);
 
 /*
  * A record set in a caller-lent arena: records are appended from the bottom,
- * a 4-octet index per record grows from the top; dns_zset_sort() sorts the
+ * a 4-octet index per record grows from the top; dns_xset_sort() sorts the
  * index by dns_xrr_cmp() and drops duplicates (the later record wins, so a
  * TTL change takes effect). Iterating a sorted set yields records in order;
- * dns_zset_src() makes it a struct dns_rr_src. Each record costs its owner,
+ * dns_xset_src() makes it a struct dns_rr_src. Each record costs its owner,
  * RDATA and 15 octets.
  */
-struct dns_zset {
+struct dns_xset {
 	struct {
 		uint8_t *mem;
 		size_t cap;
@@ -562,34 +781,34 @@ struct dns_zset {
 	} priv;
 };
 
-void dns_zset_init(struct dns_zset *z, uint8_t *mem, size_t cap);
-void dns_zset_reset(struct dns_zset *z);
+void dns_xset_init(struct dns_xset *z, uint8_t *mem, size_t cap);
+void dns_xset_reset(struct dns_xset *z);
 /* Appends a record (DNS_ENOMEM when the arena is full: then the set stays
- * failed until dns_zset_reset()). */
-int dns_zset_add(struct dns_zset *z, const struct dns_xrr *rr);
+ * failed until dns_xset_reset()). */
+int dns_xset_add(struct dns_xset *z, const struct dns_xrr *rr);
 /* Sorts and removes duplicates; returns the record count or the sticky error. */
-int dns_zset_sort(struct dns_zset *z);
-size_t dns_zset_count(const struct dns_zset *z);
+int dns_xset_sort(struct dns_xset *z);
+size_t dns_xset_count(const struct dns_xset *z);
 /* Arena octets in use (records and index). */
-size_t dns_zset_used(const struct dns_zset *z);
+size_t dns_xset_used(const struct dns_xset *z);
 /* The SOA of the set (its first SOA record once sorted): 0 or DNS_EXFR_SOA. */
-int dns_zset_soa(const struct dns_zset *z, struct dns_xrr *soa);
+int dns_xset_soa(const struct dns_xset *z, struct dns_xrr *soa);
 
 /* Walks a set in index order; a struct dns_rr_src over it. */
-struct dns_zset_iter {
-	const struct dns_zset *z;
+struct dns_xset_iter {
+	const struct dns_xset *z;
 	uint32_t i;
-	bool soa_first;  /* dns_zset_axfr_src(): the SOA, then the rest */
+	bool soa_first;  /* dns_xset_axfr_src(): the SOA, then the rest */
 	bool soa_done;
 };
-void dns_zset_iter_init(struct dns_zset_iter *it, const struct dns_zset *z);
-int dns_zset_next(void *it, struct dns_xrr *rr);
-int dns_zset_rewind(void *it);
+void dns_xset_iter_init(struct dns_xset_iter *it, const struct dns_xset *z);
+int dns_xset_next(void *it, struct dns_xrr *rr);
+int dns_xset_rewind(void *it);
 /* A source over the set in order (what dns_journal_add() wants). */
-void dns_zset_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src);
+void dns_xset_src(struct dns_xset_iter *it, const struct dns_xset *z, struct dns_rr_src *src);
 /* A source with the SOA first (the order AXFR needs: RFC 5936 2.2), then
  * every other record in order. */
-void dns_zset_axfr_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src);
+void dns_xset_axfr_src(struct dns_xset_iter *it, const struct dns_xset *z, struct dns_rr_src *src);
 
 /* ---------------------------------------------------------------- TSIG */
 
@@ -784,7 +1003,7 @@ int dns_addr_from_text(const char *text, size_t len, uint8_t ip[16]);
 /*
  * The AXFR response (RFC 5936 2.2): the zone's SOA, every record, the SOA
  * again, in as many messages as needed. src yields the SOA first, then the
- * other records (dns_zset_axfr_src() does); the generator repeats the SOA
+ * other records (dns_xset_axfr_src() does); the generator repeats the SOA
  * at the end itself. Each message holds at most `limit` octets (0: 65535),
  * its own compression, and the TSIG record when tsig is a verified server
  * transaction (every message is signed). The question goes in the first
@@ -824,7 +1043,7 @@ int dns_axfr_next(struct dns_axfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, 
 /*
  * The differences between a zone's last versions (RFC 1995 s4), kept in a
  * caller-lent arena. dns_journal_add() computes the delta between two
- * sorted record sets (dns_xrr_cmp order, e.g. two sorted struct dns_zset;
+ * sorted record sets (dns_xrr_cmp order, e.g. two sorted struct dns_xset;
  * both sources must rewind) by a merge walk: records only in the old set
  * are deleted, records only in the new set added, a changed TTL is a
  * deletion and an addition. The oldest deltas are dropped when the arena
@@ -906,7 +1125,7 @@ int dns_xfr_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *zone, ui
  * dns_xfr_rx_input(); it recognises an AXFR, an AXFR-form IXFR answer, an
  * incremental IXFR answer (applied on top of cur), and "up to date" (a
  * single SOA not newer than ours). The result is built in `out` (a reset
- * zset, not cur), sorted and checked only when the final SOA has arrived;
+ * xset, not cur), sorted and checked only when the final SOA has arrived;
  * until then, and after any error, `out` is not a zone and cur is
  * untouched. An incremental answer must chain from cur's serial, delete
  * only records cur holds, and every record must be inside the zone.
@@ -915,8 +1134,8 @@ enum dns_xfr_result { DNS_XFR_NEW = 1, DNS_XFR_UPTODATE = 2 };
 
 struct dns_xfr_rx {
 	struct {
-		struct dns_zset *out;
-		const struct dns_zset *cur;
+		struct dns_xset *out;
+		const struct dns_xset *cur;
 		struct dns_tsig *tsig;
 		uint8_t zone[DNS_NAME_MAX];
 		uint16_t id, qtype;
@@ -937,7 +1156,7 @@ struct dns_xfr_rx {
 /* qtype is the query's (DNS_T_AXFR or DNS_T_IXFR); cur may be NULL (then
  * only a full transfer can succeed); tsig the query's client transaction. */
 void dns_xfr_rx_init(struct dns_xfr_rx *r, const uint8_t *zone, uint16_t id, uint16_t qtype,
-	const struct dns_zset *cur, struct dns_zset *out, struct dns_tsig *tsig);
+	const struct dns_xset *cur, struct dns_xset *out, struct dns_tsig *tsig);
 /* DNS_EAGAIN: more messages needed; DNS_XFR_NEW: `out` holds the new zone;
  * DNS_XFR_UPTODATE: nothing to change; else the (sticky) error. */
 int dns_xfr_rx_input(struct dns_xfr_rx *r, const uint8_t *msg, size_t len, uint64_t now_s);
@@ -1071,8 +1290,8 @@ int dns_sec_soa_query(struct dns_sec *s, uint8_t *buf, size_t cap, uint64_t now_
 int dns_sec_soa_input(struct dns_sec *s, const uint8_t *msg, size_t len, uint64_t now_ms,
 	uint64_t now_s);
 /* Sets up rx (into out, on top of cur if held) and writes the query. */
-int dns_sec_xfr_begin(struct dns_sec *s, struct dns_xfr_rx *rx, const struct dns_zset *cur,
-	struct dns_zset *out, uint8_t *buf, size_t cap, uint64_t now_ms, uint64_t now_s);
+int dns_sec_xfr_begin(struct dns_sec *s, struct dns_xfr_rx *rx, const struct dns_xset *cur,
+	struct dns_xset *out, uint8_t *buf, size_t cap, uint64_t now_ms, uint64_t now_s);
 /* result: dns_xfr_rx_input()'s or _end()'s final return, or any error
  * (connection lost, timeout: the caller bounds a transfer's time). For
  * DNS_XFR_NEW soa is the new copy's SOA (the caller has made `out` its

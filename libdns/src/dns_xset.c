@@ -72,17 +72,17 @@ void dns_xrr_encode(uint8_t *p, const struct dns_xrr *rr, uint8_t op)
 		memcpy(p + n + 10, rr->rdata, rr->rdlen);
 }
 
-static uint8_t *idx_at(const struct dns_zset *z, uint32_t i)
+static uint8_t *idx_at(const struct dns_xset *z, uint32_t i)
 {
 	return z->priv.mem + z->priv.cap - 4 * ((size_t)i + 1);
 }
 
-static uint32_t idx_get(const struct dns_zset *z, uint32_t i)
+static uint32_t idx_get(const struct dns_xset *z, uint32_t i)
 {
 	return dns_get32(idx_at(z, i));
 }
 
-static void idx_set(struct dns_zset *z, uint32_t i, uint32_t off)
+static void idx_set(struct dns_xset *z, uint32_t i, uint32_t off)
 {
 	uint8_t *p = idx_at(z, i);
 	p[0] = (uint8_t)(off >> 24);
@@ -91,7 +91,7 @@ static void idx_set(struct dns_zset *z, uint32_t i, uint32_t off)
 	p[3] = (uint8_t)off;
 }
 
-void dns_zset_init(struct dns_zset *z, uint8_t *mem, size_t cap)
+void dns_xset_init(struct dns_xset *z, uint8_t *mem, size_t cap)
 {
 	memset(z, 0, sizeof *z);
 	z->priv.mem = mem;
@@ -100,12 +100,12 @@ void dns_zset_init(struct dns_zset *z, uint8_t *mem, size_t cap)
 	z->priv.sorted = true;
 }
 
-void dns_zset_reset(struct dns_zset *z)
+void dns_xset_reset(struct dns_xset *z)
 {
-	dns_zset_init(z, z->priv.mem, z->priv.cap);
+	dns_xset_init(z, z->priv.mem, z->priv.cap);
 }
 
-int dns_zset_add_op(struct dns_zset *z, const struct dns_xrr *rr, uint8_t op)
+int dns_xset_add_op(struct dns_xset *z, const struct dns_xrr *rr, uint8_t op)
 {
 	if (z->priv.err)
 		return z->priv.err;
@@ -123,14 +123,14 @@ int dns_zset_add_op(struct dns_zset *z, const struct dns_xrr *rr, uint8_t op)
 	return 0;
 }
 
-int dns_zset_add(struct dns_zset *z, const struct dns_xrr *rr)
+int dns_xset_add(struct dns_xset *z, const struct dns_xrr *rr)
 {
-	return dns_zset_add_op(z, rr, DNS_ZOP_BASE);
+	return dns_xset_add_op(z, rr, DNS_XOP_BASE);
 }
 
 /* Index order: the record order, then arrival (the offset), so the
  * changes to one record are seen in the order they were made. */
-static int entry_cmp(const struct dns_zset *z, uint32_t a, uint32_t b)
+static int entry_cmp(const struct dns_xset *z, uint32_t a, uint32_t b)
 {
 	struct dns_xrr ra, rb;
 	uint8_t op;
@@ -142,7 +142,7 @@ static int entry_cmp(const struct dns_zset *z, uint32_t a, uint32_t b)
 	return a < b ? -1 : a > b;
 }
 
-static void sift(struct dns_zset *z, uint32_t root, uint32_t n)
+static void sift(struct dns_xset *z, uint32_t root, uint32_t n)
 {
 	for (;;) {
 		uint32_t child = 2 * root + 1;
@@ -160,7 +160,7 @@ static void sift(struct dns_zset *z, uint32_t root, uint32_t n)
 }
 
 /* Heapsort: in place, no recursion, O(n log n) at worst. */
-static void sort_index(struct dns_zset *z)
+static void sort_index(struct dns_xset *z)
 {
 	uint32_t n = z->priv.n;
 	for (uint32_t i = n / 2; i-- > 0;)
@@ -173,7 +173,7 @@ static void sort_index(struct dns_zset *z)
 	}
 }
 
-int dns_zset_sort(struct dns_zset *z)
+int dns_xset_sort(struct dns_xset *z)
 {
 	if (z->priv.err)
 		return z->priv.err;
@@ -199,7 +199,7 @@ int dns_zset_sort(struct dns_zset *z)
 					break;
 			}
 			uint8_t op = z->priv.mem[off];
-			if (op == DNS_ZOP_DEL) {
+			if (op == DNS_XOP_DEL) {
 				if (!present) {
 					z->priv.err = DNS_EXFR_DELETE;
 					return DNS_EXFR_DELETE;
@@ -211,7 +211,7 @@ int dns_zset_sort(struct dns_zset *z)
 			}
 		}
 		if (present) {
-			z->priv.mem[live] = DNS_ZOP_BASE;
+			z->priv.mem[live] = DNS_XOP_BASE;
 			idx_set(z, w++, live);
 		}
 		i = j;
@@ -221,28 +221,28 @@ int dns_zset_sort(struct dns_zset *z)
 	return (int)w;
 }
 
-size_t dns_zset_count(const struct dns_zset *z)
+size_t dns_xset_count(const struct dns_xset *z)
 {
 	return z->priv.n;
 }
 
-size_t dns_zset_used(const struct dns_zset *z)
+size_t dns_xset_used(const struct dns_xset *z)
 {
 	return z->priv.used + 4 * (size_t)z->priv.n;
 }
 
-int dns_zset_soa(const struct dns_zset *z, struct dns_xrr *soa)
+int dns_xset_soa(const struct dns_xset *z, struct dns_xrr *soa)
 {
 	for (uint32_t i = 0; i < z->priv.n; i++) {
 		uint8_t op;
 		dns_xrr_decode(z->priv.mem + idx_get(z, i), soa, &op);
-		if (soa->type == DNS_T_SOA && op != DNS_ZOP_DEL)
+		if (soa->type == DNS_T_SOA && op != DNS_XOP_DEL)
 			return 0;
 	}
 	return DNS_EXFR_SOA;
 }
 
-void dns_zset_iter_init(struct dns_zset_iter *it, const struct dns_zset *z)
+void dns_xset_iter_init(struct dns_xset_iter *it, const struct dns_xset *z)
 {
 	it->z = z;
 	it->i = 0;
@@ -250,13 +250,13 @@ void dns_zset_iter_init(struct dns_zset_iter *it, const struct dns_zset *z)
 	it->soa_done = false;
 }
 
-int dns_zset_next(void *ctx, struct dns_xrr *rr)
+int dns_xset_next(void *ctx, struct dns_xrr *rr)
 {
-	struct dns_zset_iter *it = ctx;
+	struct dns_xset_iter *it = ctx;
 	uint8_t op;
 	if (it->soa_first && !it->soa_done) {
 		it->soa_done = true;
-		return dns_zset_soa(it->z, rr) == 0 ? 1 : DNS_EXFR_SOA;
+		return dns_xset_soa(it->z, rr) == 0 ? 1 : DNS_EXFR_SOA;
 	}
 	while (it->i < it->z->priv.n) {
 		dns_xrr_decode(it->z->priv.mem + idx_get(it->z, it->i++), rr, &op);
@@ -266,29 +266,29 @@ int dns_zset_next(void *ctx, struct dns_xrr *rr)
 	return 0;
 }
 
-int dns_zset_rewind(void *ctx)
+int dns_xset_rewind(void *ctx)
 {
-	struct dns_zset_iter *it = ctx;
+	struct dns_xset_iter *it = ctx;
 	it->i = 0;
 	it->soa_done = false;
 	return 0;
 }
 
-void dns_zset_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src)
+void dns_xset_src(struct dns_xset_iter *it, const struct dns_xset *z, struct dns_rr_src *src)
 {
-	dns_zset_iter_init(it, z);
-	src->next = dns_zset_next;
-	src->rewind = dns_zset_rewind;
+	dns_xset_iter_init(it, z);
+	src->next = dns_xset_next;
+	src->rewind = dns_xset_rewind;
 	src->ctx = it;
 }
 
-void dns_zset_axfr_src(struct dns_zset_iter *it, const struct dns_zset *z, struct dns_rr_src *src)
+void dns_xset_axfr_src(struct dns_xset_iter *it, const struct dns_xset *z, struct dns_rr_src *src)
 {
-	dns_zset_src(it, z, src);
+	dns_xset_src(it, z, src);
 	it->soa_first = true;
 }
 
-int dns_zset_add_wire(struct dns_zset *z, const struct dns_msg *m, const struct dns_rr *rr, uint8_t op)
+int dns_xset_add_wire(struct dns_xset *z, const struct dns_msg *m, const struct dns_rr *rr, uint8_t op)
 {
 	if (z->priv.err)
 		return z->priv.err;
