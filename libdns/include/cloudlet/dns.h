@@ -810,6 +810,23 @@ void dns_xset_src(struct dns_xset_iter *it, const struct dns_xset *z, struct dns
  * every other record in order. */
 void dns_xset_axfr_src(struct dns_xset_iter *it, const struct dns_xset *z, struct dns_rr_src *src);
 
+/* A record source over a finished struct dns_zone: its records in the
+ * dns_xrr_cmp order the zone database keeps (class IN), or with
+ * soa_first the AXFR order (the apex SOA, then the rest without it). It
+ * rewinds, so the journal can diff two zone versions directly. */
+struct dns_zone_src {
+	struct {
+		const struct dns_zone *z;
+		struct dns_zone_iter it;
+		struct dns_rrset set;
+		uint16_t i;
+		bool in_set;
+		bool soa_first, soa_done;
+	} priv;
+};
+void dns_zone_src_init(struct dns_zone_src *zs, const struct dns_zone *z, bool soa_first,
+	struct dns_rr_src *src);
+
 /* ---------------------------------------------------------------- TSIG */
 
 /*
