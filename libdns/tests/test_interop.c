@@ -1,9 +1,12 @@
 /*
- * Interop with Knot DNS (Debian's knot), started by the test on loopback:
- * libdns's secondary side follows a Knot primary (AXFR with TSIG, then an
- * IXFR after a change, and a wrong key refused), and a Knot secondary
- * follows a primary built from libdns's generators (AXFR, then NOTIFY and
- * IXFR after a change, all signed). Skipped when knotd is not installed.
+ * Interop with Knot, NSD and BIND (Debian's knot, nsd, bind9), each started
+ * by the test on loopback. libdns's secondary side follows a Knot primary
+ * (multi-message AXFR with TSIG, up to date, then an IXFR after a change;
+ * a wrong key and a missing key refused). A primary built from libdns's
+ * generators is followed by a Knot, an NSD and a BIND secondary (AXFR,
+ * then a signed NOTIFY and an IXFR after a change, all TSIG-signed), and
+ * each secondary's copy, fetched back, equals ours. A test is skipped when
+ * its server is not installed.
  */
 #define XU_NO_ZONE
 #include "xfrutil.h"
@@ -55,6 +58,29 @@ static int tcp_connect(int port)
 	return fd;
 }
 
+/* Starts a server (argv) and waits until it accepts on knot_port. */
+static void start_peer(char *const argv[], const char *log)
+{
+	knot = fork();
+	if (knot == 0) {
+		char lp[160];
+		snprintf(lp, sizeof lp, "%s/%s.out", dir, log);
+		FILE *o = freopen(lp, "w", stderr);
+		(void)o;
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		int fd = tcp_connect(knot_port);
+		if (fd >= 0) {
+			close(fd);
+			return;
+		}
+		usleep(50000);
+	}
+	fail_msg("%s did not start (see %s)", argv[0], dir);
+}
+
 static void start_knot(const char *zones)
 {
 	/* Each instance its own database: no state from an earlier one. */
@@ -75,20 +101,52 @@ static void start_knot(const char *zones)
 	put("knot.conf", conf);
 	char cpath[128];
 	snprintf(cpath, sizeof cpath, "%s/knot.conf", dir);
-	knot = fork();
-	if (knot == 0) {
-		execlp("knotd", "knotd", "-c", cpath, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100; i++) {
-		int fd = tcp_connect(knot_port);
-		if (fd >= 0) {
-			close(fd);
-			return;
-		}
-		usleep(50000);
-	}
-	fail_msg("knotd did not start (see %s/knot.log)", dir);
+	char *const argv[] = { "knotd", "-c", cpath, NULL };
+	start_peer(argv, "knotd");
+}
+
+/* NSD as a secondary of our primary. */
+static void start_nsd(void)
+{
+	char conf[2048];
+	snprintf(conf, sizeof conf,
+		"server:\n    ip-address: 127.0.0.1@%d\n    username: \"\"\n    zonesdir: \"%s\"\n"
+		"    database: \"\"\n    pidfile: \"%s/nsd.pid\"\n    xfrdfile: \"%s/xfrd.state\"\n"
+		"    zonelistfile: \"%s/zone.list\"\n    logfile: \"%s/nsd.log\"\n    verbosity: 2\n"
+		"    xfrd-reload-timeout: 0\n"
+		"key:\n    name: \"xfr-key\"\n    algorithm: hmac-sha256\n    secret: \"" SECRET "\"\n"
+		"zone:\n    name: \"example.test\"\n    zonefile: \"nsd-secondary.zone\"\n"
+		"    request-xfr: 127.0.0.1@%d xfr-key\n    allow-notify: 127.0.0.1 xfr-key\n"
+		"    provide-xfr: 127.0.0.1 xfr-key\n",
+		knot_port, dir, dir, dir, dir, dir, our_port);
+	put("nsd.conf", conf);
+	char cpath[128];
+	snprintf(cpath, sizeof cpath, "%s/nsd.conf", dir);
+	char *const argv[] = { "nsd", "-d", "-c", cpath, NULL };
+	start_peer(argv, "nsd");
+}
+
+/* BIND as a secondary of our primary. */
+static void start_named(void)
+{
+	char conf[2048];
+	snprintf(conf, sizeof conf,
+		"options {\n directory \"%s\";\n listen-on port %d { 127.0.0.1; };\n"
+		" listen-on-v6 { none; };\n pid-file \"%s/named.pid\";\n recursion no;\n notify no;\n"
+		" dnssec-validation no;\n};\n"
+		"key \"xfr-key\" { algorithm hmac-sha256; secret \"" SECRET "\"; };\n"
+		"controls { };\n"
+		"logging { channel f { file \"%s/named.log\"; severity debug 1; print-time yes; };\n"
+		" category default { f; }; category xfer-in { f; }; category notify { f; }; };\n"
+		"zone \"example.test\" {\n type secondary;\n file \"%s/named-secondary.db\";\n"
+		" primaries port %d { 127.0.0.1 key xfr-key; };\n"
+		" allow-notify { key xfr-key; };\n allow-transfer { key xfr-key; };\n};\n",
+		dir, knot_port, dir, dir, dir, our_port);
+	put("named.conf", conf);
+	char cpath[128];
+	snprintf(cpath, sizeof cpath, "%s/named.conf", dir);
+	char *const argv[] = { "named", "-g", "-c", cpath, NULL };
+	start_peer(argv, "named");
 }
 
 static int stop_knot_td(void **st);
@@ -510,10 +568,11 @@ static long knot_serial(void)
 	return serial;
 }
 
-static void test_knot_secondary(void **st)
+enum peer { KNOT, NSD, BIND };
+
+/* A secondary (Knot, NSD or BIND) follows a primary built from libdns. */
+static void follow(enum peer peer)
 {
-	(void)st;
-	SKIP_WITHOUT_KNOT();
 	static uint8_t pm[2][1 << 19];
 	for (int i = 0; i < 2; i++) {
 		dns_xset_init(&pz[i], pm[i], sizeof pm[i]);
@@ -533,13 +592,22 @@ static void test_knot_secondary(void **st)
 	pthread_t th;
 	atomic_store(&stop_srv, 0);
 	pthread_create(&th, NULL, server, &lfd);
-	char zones[512];
-	snprintf(zones, sizeof zones,
-		"  - domain: example.test\n    master: cloudlet\n    acl: xfr\n"
-		"    file: %s/secondary.zone\n    zonefile-sync: -1\n", dir);
-	start_knot(zones);
+	atomic_store(&axfr_served, 0);
+	atomic_store(&ixfr_served, 0);
+	atomic_store(&refused, 0);
+	if (peer == KNOT) {
+		char zones[512];
+		snprintf(zones, sizeof zones,
+			"  - domain: example.test\n    master: cloudlet\n    acl: xfr\n"
+			"    file: %s/secondary.zone\n    zonefile-sync: -1\n", dir);
+		start_knot(zones);
+	} else if (peer == NSD) {
+		start_nsd();
+	} else {
+		start_named();
+	}
 	long s = -1;
-	for (int i = 0; i < 100 && s != 1; i++) {
+	for (int i = 0; i < 150 && s != 1; i++) {
 		usleep(100000);
 		s = knot_serial();
 	}
@@ -579,7 +647,7 @@ static void test_knot_secondary(void **st)
 	}
 	xu_expect(dns_notify_tx_state(&tx), DNS_NOTIFY_ACKED);
 	close(nfd);
-	for (int i = 0; i < 100 && s != 2; i++) {
+	for (int i = 0; i < 150 && s != 2; i++) {
 		usleep(100000);
 		s = knot_serial();
 	}
@@ -605,11 +673,36 @@ static void test_knot_secondary(void **st)
 	assert_int_equal(atomic_load(&refused), 0);
 }
 
+static void test_knot_secondary(void **st)
+{
+	(void)st;
+	SKIP_WITHOUT_KNOT();
+	follow(KNOT);
+}
+
+static void test_nsd_secondary(void **st)
+{
+	(void)st;
+	if (!dir[0] || system("command -v nsd >/dev/null 2>&1") != 0)
+		skip();
+	follow(NSD);
+}
+
+static void test_bind_secondary(void **st)
+{
+	(void)st;
+	if (!dir[0] || system("command -v named >/dev/null 2>&1") != 0)
+		skip();
+	follow(BIND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_knot_primary, stop_knot_td),
 		cmocka_unit_test_teardown(test_knot_secondary, stop_knot_td),
+		cmocka_unit_test_teardown(test_nsd_secondary, stop_knot_td),
+		cmocka_unit_test_teardown(test_bind_secondary, stop_knot_td),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
