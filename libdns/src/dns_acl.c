@@ -201,3 +201,65 @@ bool dns_acl_check(const struct dns_acl_rule *rules, size_t n, const uint8_t *zo
 	}
 	return false;
 }
+
+int dns_xfr_peer_parse(struct dns_xfr_peer *p, const char *text, size_t len)
+{
+	static const uint8_t root[1] = { 0 };
+	memset(p, 0, sizeof *p);
+	size_t eq = 0;
+	while (eq < len && text[eq] != '=')
+		eq++;
+	uint8_t tmp[DNS_NAME_MAX];
+	if (eq == 0 || eq >= len || dns_name_from_text(tmp, text, eq, root) < 0)
+		return DNS_EACL_SYNTAX;
+	dns_name_lower(p->zone, tmp);
+	const char *s = text + eq + 1;
+	size_t sl = len - eq - 1, comma = 0;
+	while (comma < sl && s[comma] != ',')
+		comma++;
+	/* ADDR:PORT, the address bracketed when it is IPv6. */
+	size_t a0 = 0, a1, colon;
+	if (comma && s[0] == '[') {
+		a1 = 1;
+		while (a1 < comma && s[a1] != ']')
+			a1++;
+		if (a1 >= comma || a1 + 1 >= comma || s[a1 + 1] != ':')
+			return DNS_EACL_SYNTAX;
+		a0 = 1;
+		colon = a1 + 1;
+	} else {
+		colon = comma;
+		while (colon > 0 && s[colon - 1] != ':')
+			colon--;
+		if (colon == 0)
+			return DNS_EACL_SYNTAX;
+		colon--;
+		a1 = colon;
+	}
+	int fam = dns_addr_from_text(s + a0, a1 - a0, p->ip);
+	if (fam < 0 || (fam == 6 && a0 == 0))
+		goto bad;
+	p->family = (uint8_t)fam;
+	unsigned port = 0;
+	if (colon + 1 >= comma || comma - colon - 1 > 5)
+		goto bad;
+	for (size_t i = colon + 1; i < comma; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			goto bad;
+		port = port * 10 + (unsigned)(s[i] - '0');
+	}
+	if (port == 0 || port > 65535)
+		goto bad;
+	p->port = (uint16_t)port;
+	if (comma < sl) {
+		struct dns_acl_rule r;
+		if (parse_key(&r, s + comma + 1, sl - comma - 1))
+			goto bad;
+		memcpy(p->key, r.key, sizeof p->key);
+		p->key_set = true;
+	}
+	return 0;
+bad:
+	memset(p, 0, sizeof *p);
+	return DNS_EACL_SYNTAX;
+}

@@ -206,3 +206,17 @@ bool dns_journal_has(const struct dns_journal *j, uint32_t serial)
 	unsigned k;
 	return dns_journal_find(j, serial, &first, &k) == 1;
 }
+
+int dns_journal_copy(struct dns_journal *dst, const struct dns_journal *src)
+{
+	dst->priv.used = dst->priv.n = 0;
+	dst->priv.gen++;
+	if (src->priv.used > dst->priv.cap)
+		return DNS_ENOMEM;
+	memcpy(dst->priv.mem, src->priv.mem, src->priv.used);
+	dst->priv.used = src->priv.used;
+	dst->priv.n = src->priv.n;
+	while (dst->priv.n > dst->priv.max)
+		drop_oldest(dst);
+	return 0;
+}

@@ -126,6 +126,34 @@ static void test_acl(void **st)
 	}
 }
 
+static void test_peer(void **st)
+{
+	(void)st;
+	struct dns_xfr_peer p;
+	uint8_t n[DNS_NAME_MAX];
+	const char *t = "Example.Test=192.0.2.7:5353,key=xfr-key";
+	xu_expect(dns_xfr_peer_parse(&p, t, strlen(t)), 0);
+	assert_true(dns_name_equal(p.zone, xu_name("example.test.", n)));
+	assert_int_equal(p.family, 4);
+	assert_int_equal(p.ip[3], 7);
+	assert_int_equal(p.port, 5353);
+	assert_true(p.key_set);
+	assert_true(dns_name_equal(p.key, xu_name("xfr-key.", n)));
+	t = "example.test=[2001:db8::1]:53";
+	xu_expect(dns_xfr_peer_parse(&p, t, strlen(t)), 0);
+	assert_int_equal(p.family, 6);
+	assert_int_equal(p.ip[15], 1);
+	assert_int_equal(p.port, 53);
+	assert_false(p.key_set);
+	const char *bad[] = { "example.test=192.0.2.7", "example.test=192.0.2.7:", "example.test=192.0.2.7:0",
+		"example.test=192.0.2.7:65536", "example.test=2001:db8::1:53", "example.test=[2001:db8::1]53",
+		"example.test=[2001:db8::1", "=1.2.3.4:53", "example.test=1.2.3.4:53,kee=x", "example.test=1.2.3.4:5x",
+		"example.test=host:53" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (dns_xfr_peer_parse(&p, bad[i], strlen(bad[i])) != DNS_EACL_SYNTAX)
+			fail_msg("accepted %s", bad[i]);
+}
+
 /* A query for the zone, parsed. */
 static struct dns_msg *query(uint8_t *buf, uint16_t qtype, const struct dns_xrr *soa,
 	struct dns_tsig *t)
@@ -456,6 +484,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xset),
 		cmocka_unit_test(test_acl),
+		cmocka_unit_test(test_peer),
 		cmocka_unit_test(test_axfr_messages),
 		cmocka_unit_test(test_axfr_rx_errors),
 		cmocka_unit_test(test_axfr_sim_tsig),

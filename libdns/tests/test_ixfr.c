@@ -53,6 +53,18 @@ static void test_journal(void **st)
 	assert_false(dns_journal_has(&j, 100));
 	assert_true(dns_journal_has(&j, 101));
 	assert_int_equal(dns_journal_last(&j), 104);
+	/* A copy for the next zone set, with less room for history. */
+	static uint8_t cm[1 << 18];
+	struct dns_journal c;
+	dns_journal_init(&c, cm, sizeof cm, 2);
+	xu_expect(dns_journal_copy(&c, &j), 0);
+	assert_int_equal(dns_journal_count(&c), 2);
+	assert_false(dns_journal_has(&c, 101));
+	assert_true(dns_journal_has(&c, 102));
+	assert_int_equal(dns_journal_last(&c), 104);
+	dns_journal_init(&c, cm, 100, 8);
+	xu_expect(dns_journal_copy(&c, &j), DNS_ENOMEM);
+	assert_int_equal(dns_journal_count(&c), 0);
 	/* Not newer: refused, nothing changes. */
 	xu_expect(journal_add(4, 4), DNS_ESERIAL);
 	xu_expect(journal_add(4, 2), DNS_ESERIAL);

@@ -1015,6 +1015,19 @@ bool dns_acl_check(const struct dns_acl_rule *rules, size_t n, const uint8_t *zo
 /* Parses an IPv4 or IPv6 address: returns 4 or 6 (ip filled), or DNS_EACL_SYNTAX. */
 int dns_addr_from_text(const char *text, size_t len, uint8_t ip[16]);
 
+/* A zone's peer, as dnsd's --notify and --secondary name it:
+ * "ZONE=ADDR:PORT[,key=NAME]", an IPv6 ADDR in brackets ("[::1]:53"). */
+struct dns_xfr_peer {
+	uint8_t zone[DNS_NAME_MAX];
+	uint8_t family;             /* 4 or 6 */
+	uint8_t ip[16];
+	uint16_t port;
+	bool key_set;
+	uint8_t key[DNS_NAME_MAX];  /* look it up with dns_tsig_key_find() */
+};
+/* 0 or DNS_EACL_SYNTAX. */
+int dns_xfr_peer_parse(struct dns_xfr_peer *p, const char *text, size_t len);
+
 /* ---------------------------------------------------------------- AXFR out */
 
 /*
@@ -1088,6 +1101,10 @@ void dns_journal_init(struct dns_journal *j, uint8_t *mem, size_t cap, unsigned 
  * now empty, so IXFR falls back to AXFR). */
 int dns_journal_add(struct dns_journal *j, const struct dns_rr_src *old_set,
 	const struct dns_rr_src *new_set, size_t *need);
+/* Copies src's deltas into dst (initialised with its own arena and
+ * max_deltas): how a daemon that swaps immutable zone sets gives the next
+ * set the history of the last. 0, or DNS_ENOMEM (dst empty). */
+int dns_journal_copy(struct dns_journal *dst, const struct dns_journal *src);
 unsigned dns_journal_count(const struct dns_journal *j);
 /* Is there a chain of deltas from serial to the newest version? */
 bool dns_journal_has(const struct dns_journal *j, uint32_t serial);
