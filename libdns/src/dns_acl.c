@@ -190,6 +190,13 @@ static bool prefix_match(const struct dns_acl_rule *r, uint8_t family, const uin
 bool dns_acl_check(const struct dns_acl_rule *rules, size_t n, const uint8_t *zone,
 	uint8_t family, const uint8_t *ip, const uint8_t *key)
 {
+	/* RFC 4291 2.5.5.2: an IPv4 peer on a dual-stack socket arrives as
+	 * ::ffff:a.b.c.d; IPv4 rules must still see it. */
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (family == 6 && ip && memcmp(ip, mapped, 12) == 0) {
+		family = 4;
+		ip += 12;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct dns_acl_rule *r = &rules[i];
 		if (!dns_name_equal(r->zone, zone))

@@ -94,6 +94,8 @@ static void test_acl(void **st)
 	assert_false(dns_acl_check(r, 4, other, 4, in, kn));
 	uint8_t exact[16] = { 10, 1, 2, 3 }, near[16] = { 10, 1, 2, 4 };
 	assert_true(dns_acl_check(r, 4, v4z, 4, exact, NULL));
+	uint8_t mapped[16] = { [10] = 0xff, [11] = 0xff, [12] = 10, [13] = 1, [14] = 2, [15] = 3 };
+	assert_true(dns_acl_check(r, 4, v4z, 6, mapped, NULL));
 	assert_false(dns_acl_check(r, 4, v4z, 4, near, NULL));
 	uint8_t nz[DNS_NAME_MAX];
 	assert_false(dns_acl_check(r, 4, xu_name("nothing.test.", nz), 4, in, kn)); /* no rule: refused */

@@ -1007,9 +1007,9 @@ struct dns_acl_rule {
 };
 
 int dns_acl_rule_parse(struct dns_acl_rule *r, const char *text, size_t len);
-/* True if a rule for zone admits the peer (family 4 with ip[0..3], or 6)
- * signed with key (the verified key's name, dns_tsig_key_name(); NULL when
- * unsigned). */
+/* True if a rule for zone admits the peer (family 4 with ip[0..3], or 6;
+ * an IPv4-mapped IPv6 address counts as IPv4) signed with key (the
+ * verified key's name, dns_tsig_key_name(); NULL when unsigned). */
 bool dns_acl_check(const struct dns_acl_rule *rules, size_t n, const uint8_t *zone,
 	uint8_t family, const uint8_t *ip, const uint8_t *key);
 /* Parses an IPv4 or IPv6 address: returns 4 or 6 (ip filled), or DNS_EACL_SYNTAX. */
