@@ -21,10 +21,17 @@ struct ans {
 	bool aa;
 	uint32_t addl[ADDL_MAX];
 	int naddl;
+	bool nsec;           /* DO set and the zone is signed with NSEC */
+	bool want_soa;       /* a negative answer: SOA in authority */
+	uint32_t proof[4];   /* nodes whose NSEC goes in authority (RFC 4035 3.1.3) */
+	int nproof;
 };
 
-/* RRSIGs of `type` at node (RFC 4035 3.1.1), when the client asked for them. */
-static int put_sigs(struct ans *a, uint8_t section, const uint8_t *owner, uint32_t node, uint16_t type)
+/* RRSIGs of `type` at node (RFC 4035 3.1.1), when the client asked for
+ * them, with the TTL the covered RRset goes out with (as Knot does: the
+ * lowered TTL of a negative answer's SOA applies to its signature too). */
+static int put_sigs(struct ans *a, uint8_t section, const uint8_t *owner, uint32_t node, uint16_t type,
+	uint32_t ttl)
 {
 	if (!a->dnssec)
 		return 0;
@@ -35,7 +42,7 @@ static int put_sigs(struct ans *a, uint8_t section, const uint8_t *owner, uint32
 		uint16_t len;
 		const uint8_t *rd = dns_zone_rdata(a->z, s, i, &len);
 		if (len >= 2 && dns_get16(rd) == type) {
-			int r = dns_msgw_rr(&a->w, section, owner, DNS_T_RRSIG, DNS_C_IN, s->ttl, rd, len);
+			int r = dns_msgw_rr(&a->w, section, owner, DNS_T_RRSIG, DNS_C_IN, ttl, rd, len);
 			if (r)
 				return r;
 		}
@@ -57,7 +64,7 @@ static int put_set(struct ans *a, uint8_t section, const uint8_t *owner, uint32_
 		r = dns_msgw_rr(&a->w, section, owner, s->type, DNS_C_IN, ttl, rd, len);
 	}
 	if (!r)
-		r = put_sigs(a, section, owner, node, s->type);
+		r = put_sigs(a, section, owner, node, s->type, ttl);
 	if (r) {
 		dns_msgw_rewind(&a->w, &mk);
 		/* An answer or authority that does not fit is truncated; missing
@@ -132,6 +139,49 @@ static uint32_t closest_encloser(const struct dns_zone *z, const uint8_t *name, 
 	return c == DNS_ZONE_NONE ? 0 : c;
 }
 
+/* The node whose NSEC covers or matches name: the last node at or before
+ * it in canonical order that has an NSEC (empty non-terminals and glue
+ * have none). The apex always has one in an NSEC-signed zone. */
+static uint32_t nsec_cover(const struct dns_zone *z, const uint8_t *name)
+{
+	uint32_t pred;
+	uint32_t i = dns_zone_find(z, name, &pred);
+	if (i == DNS_ZONE_NONE)
+		i = pred;
+	while (i != DNS_ZONE_NONE && !dns_zone_set(z, i, DNS_T_NSEC))
+		i = i ? i - 1 : DNS_ZONE_NONE;
+	return i;
+}
+
+static void proof(struct ans *a, uint32_t node)
+{
+	if (!a->nsec || node == DNS_ZONE_NONE || !dns_zone_set(a->z, node, DNS_T_NSEC))
+		return;
+	for (int k = 0; k < a->nproof; k++)
+		if (a->proof[k] == node)
+			return;
+	if (a->nproof < 4)
+		a->proof[a->nproof++] = node;
+}
+
+/* RFC 4035 3.1.3.2: a name that does not exist, and no wildcard that could
+ * have matched it at its closest encloser. */
+static void deny_name(struct ans *a, const uint8_t *name, uint32_t ce)
+{
+	if (!a->nsec)
+		return;
+	proof(a, nsec_cover(a->z, name));
+	uint8_t wc[DNS_NAME_MAX];
+	const uint8_t *cen = dns_zname(a->z, ce);
+	size_t l = dns_name_len(cen);
+	if (l + 2 > DNS_NAME_MAX)
+		return;
+	wc[0] = 1;
+	wc[1] = '*';
+	memcpy(wc + 2, cen, l);
+	proof(a, nsec_cover(a->z, wc));
+}
+
 static void referral(struct ans *a, uint32_t cut)
 {
 	const struct dns_zset *ns = dns_zone_set(a->z, cut, DNS_T_NS);
@@ -142,6 +192,9 @@ static void referral(struct ans *a, uint32_t cut)
 	const struct dns_zset *ds = dns_zone_set(a->z, cut, DNS_T_DS);
 	if (a->dnssec && ds && put_set(a, DNS_S_AUTHORITY, dns_zname(a->z, cut), cut, ds, ds->ttl))
 		return;
+	/* RFC 4035 3.1.4: an unsigned delegation proves it has no DS. */
+	if (!ds)
+		proof(a, cut);
 	note_targets(a, ns);
 }
 
@@ -179,7 +232,7 @@ static void resolve(struct ans *a, const uint8_t *qname)
 				plen += (size_t)name[plen] + 1;
 			if (plen + tl > DNS_NAME_MAX) {
 				a->rcode = DNS_RC_YXDOMAIN; /* RFC 6672 2.2; the SOA as Knot does */
-				put_soa(a);
+				a->want_soa = true;
 				return;
 			}
 			uint8_t *next = synth[chain & 1];
@@ -204,9 +257,12 @@ static void resolve(struct ans *a, const uint8_t *qname)
 			if (src == DNS_ZONE_NONE) {
 				/* RFC 6604 2.1: the rcode speaks of the last name of a chain. */
 				a->rcode = DNS_RC_NXDOMAIN;
-				put_soa(a);
+				a->want_soa = true;
+				deny_name(a, name, ce);
 				return;
 			}
+			/* RFC 4035 3.1.3.3: a wildcard answer proves no closer match. */
+			proof(a, nsec_cover(z, name));
 		}
 		seen[chain] = src;
 		const struct dns_zset *cn = dns_zone_set(z, src, DNS_T_CNAME);
@@ -237,7 +293,12 @@ static void resolve(struct ans *a, const uint8_t *qname)
 			s = dns_zone_set(z, src, a->qtype);
 		}
 		if (!s) {
-			put_soa(a); /* NODATA (RFC 2308 2.2), wildcard NODATA too */
+			/* NODATA (RFC 2308 2.2), wildcard NODATA too; RFC 4035
+			 * 3.1.3.1: the NSEC of the name (or of the wildcard, with the
+			 * cover of the name already noted), or for an empty
+			 * non-terminal the NSEC that covers it. */
+			a->want_soa = true;
+			proof(a, dns_zone_set(z, src, DNS_T_NSEC) ? src : nsec_cover(z, name));
 			return;
 		}
 		if (put_set(a, DNS_S_ANSWER, name, src, s, s->ttl))
@@ -325,9 +386,16 @@ int dns_answer(const struct dns_zone *const *zones, size_t nzones,
 			a.z = best;
 			a.qtype = m.q.type;
 			a.dnssec = edns && (m.edns.flags & DNS_EDNS_DO);
+			a.nsec = a.dnssec && dns_zone_set(best, 0, DNS_T_NSEC);
 			a.aa = true;
 			dns_msgw_question(&a.w, m.q.name, m.q.type, m.q.qclass);
 			resolve(&a, m.q.name);
+			if (!a.tc && a.want_soa)
+				put_soa(&a);
+			for (int k = 0; k < a.nproof && !a.tc; k++) {
+				const struct dns_zset *ns = dns_zone_set(best, a.proof[k], DNS_T_NSEC);
+				put_set(&a, DNS_S_AUTHORITY, dns_zname(best, a.proof[k]), a.proof[k], ns, ns->ttl);
+			}
 			if (!a.tc)
 				put_additional(&a);
 			rcode = a.rcode;

@@ -44,25 +44,46 @@ int dns_zone_init(struct dns_zone *z, const uint8_t *origin, void *arena, size_t
 	return 0;
 }
 
-static int zfail(struct dns_zone_err *err, int code, const uint8_t *name, uint16_t type, unsigned line)
+/* A record's line keeps its file's index in the top byte (lines stay
+ * below 2^24; an index of 255 means a file past DNS_ZONE_FILES). */
+#define LINE_MASK 0xffffffu
+#define NOWHERE 0xff000000u
+
+static uint32_t where(struct dns_zone *z, const char *file, unsigned line)
+{
+	uint32_t idx = 255;
+	for (uint8_t i = 0; i < z->priv.nfiles && idx == 255; i++)
+		if (z->priv.files[i] == file)
+			idx = i;
+	if (idx == 255 && file && z->priv.nfiles < DNS_ZONE_FILES) {
+		idx = z->priv.nfiles;
+		z->priv.files[z->priv.nfiles++] = file;
+	}
+	return idx << 24 | (line > LINE_MASK ? LINE_MASK : line);
+}
+
+static int zfail(struct dns_zone_err *err, int code, const uint8_t *name, uint16_t type,
+	const struct dns_zone *z, uint32_t at)
 {
 	if (err) {
 		err->code = code;
 		memcpy(err->name, name, dns_name_len(name));
 		err->type = type;
-		err->line = line;
+		err->line = at & LINE_MASK;
+		err->file = (at >> 24) < z->priv.nfiles ? z->priv.files[at >> 24] : NULL;
 	}
 	return code;
 }
 
 int dns_zone_add(struct dns_zone *z, const struct dns_zrr *rr, struct dns_zone_err *err)
 {
+	uint32_t at = where(z, rr->file, rr->line);
 	if (z->priv.state != 0)
-		return zfail(err, DNS_EZONE_STATE, rr->owner, rr->type, rr->line);
+		return zfail(err, DNS_EZONE_STATE, rr->owner, rr->type, z, at);
 	if (!dns_name_is_sub(rr->owner, z->priv.origin))
-		return zfail(err, DNS_EZONE_OUTSIDE, rr->owner, rr->type, rr->line);
+		return zfail(err, DNS_EZONE_OUTSIDE, rr->owner, rr->type, z, at);
 	if (rr->type == DNS_T_SOA && !dns_name_equal(rr->owner, z->priv.origin))
-		return zfail(err, DNS_EZONE_SOA, rr->owner, rr->type, rr->line);
+		return zfail(err, DNS_EZONE_SOA, rr->owner, rr->type, z, at);
 	size_t ol = dns_name_len(rr->owner);
 	size_t sz = align4(DNS_REC_OWNER + ol + rr->rdlen);
 	size_t cands = (size_t)(dns_name_labels(rr->owner) - dns_name_labels(z->priv.origin)) + 1;
@@ -77,7 +98,7 @@ int dns_zone_add(struct dns_zone *z, const struct dns_zrr *rr, struct dns_zone_e
 	dns_put16(p + DNS_REC_RDLEN, rr->rdlen);
 	dns_put16(p + DNS_REC_TYPE, rr->type);
 	put32(p + DNS_REC_TTL, rr->ttl);
-	put32(p + DNS_REC_LINE, rr->line);
+	put32(p + DNS_REC_LINE, at);
 	p[DNS_REC_OWNLEN] = (uint8_t)ol;
 	memcpy(p + DNS_REC_OWNER, rr->owner, ol);
 	memcpy(p + DNS_REC_OWNER + ol, rr->rdata, rr->rdlen);
@@ -179,7 +200,7 @@ static struct dns_zset *set_w(struct dns_zone *z, uint32_t i)
 	return (struct dns_zset *)(void *)(z->priv.arena + z->priv.rrsets) + i;
 }
 
-static unsigned set_line(const struct dns_zone *z, const struct dns_zset *s)
+static uint32_t set_line(const struct dns_zone *z, const struct dns_zset *s)
 {
 	return get32(z->priv.arena + index_of(z)[s->first] + DNS_REC_LINE);
 }
@@ -189,11 +210,11 @@ static int check(struct dns_zone *z, struct dns_zone_err *err)
 {
 	const struct dns_zset *soa = dns_zone_set(z, 0, DNS_T_SOA);
 	if (!soa)
-		return zfail(err, DNS_EZONE_NO_SOA, z->priv.origin, DNS_T_SOA, 0);
+		return zfail(err, DNS_EZONE_NO_SOA, z->priv.origin, DNS_T_SOA, z, NOWHERE);
 	if (soa->n != 1)
-		return zfail(err, DNS_EZONE_SOA, z->priv.origin, DNS_T_SOA, set_line(z, soa));
+		return zfail(err, DNS_EZONE_SOA, z->priv.origin, DNS_T_SOA, z, set_line(z, soa));
 	if (!dns_zone_set(z, 0, DNS_T_NS))
-		return zfail(err, DNS_EZONE_NO_NS, z->priv.origin, DNS_T_NS, 0);
+		return zfail(err, DNS_EZONE_NO_NS, z->priv.origin, DNS_T_NS, z, NOWHERE);
 	for (uint32_t i = 0; i < z->priv.nnodes; i++) {
 		const struct dns_znode *n = dns_zn(z, i);
 		const struct dns_zset *cn = dns_zone_set(z, i, DNS_T_CNAME);
@@ -201,13 +222,13 @@ static int check(struct dns_zone *z, struct dns_zone_err *err)
 		/* RFC 6672 2.4 and 3: a DNAME has no descendants, is alone of
 		 * its kind, and never sits beside a CNAME. */
 		if ((dn && (dn->n > 1 || cn)) || (n->dname != DNS_ZONE_NONE && n->dname != i))
-			return zfail(err, DNS_EZONE_DNAME, dns_zname(z, i), DNS_T_DNAME,
-				dn ? set_line(z, dn) : n->set_n ? set_line(z, dns_zs(z, n->set_first)) : 0);
+			return zfail(err, DNS_EZONE_DNAME, dns_zname(z, i), DNS_T_DNAME, z,
+				dn ? set_line(z, dn) : n->set_n ? set_line(z, dns_zs(z, n->set_first)) : NOWHERE);
 		for (uint16_t k = 0; k < n->set_n; k++) {
 			const struct dns_zset *s = dns_zs(z, n->set_first + k);
 			/* RFC 2181 10.1, RFC 4035 2.5: only DNSSEC data beside a CNAME. */
 			if (cn && (s == cn ? s->n > 1 : s->type != DNS_T_RRSIG && s->type != DNS_T_NSEC))
-				return zfail(err, DNS_EZONE_CNAME, dns_zname(z, i), DNS_T_CNAME, set_line(z, cn));
+				return zfail(err, DNS_EZONE_CNAME, dns_zname(z, i), DNS_T_CNAME, z, set_line(z, cn));
 			if (n->cut == DNS_ZONE_NONE)
 				continue;
 			/* At a cut: the delegation, its DS and glue for itself; below
@@ -217,7 +238,7 @@ static int check(struct dns_zone *z, struct dns_zone_err *err)
 				ok = ok || s->type == DNS_T_NS || s->type == DNS_T_DS ||
 					s->type == DNS_T_RRSIG || s->type == DNS_T_NSEC;
 			if (!ok)
-				return zfail(err, DNS_EZONE_BELOW_CUT, dns_zname(z, i), s->type, set_line(z, s));
+				return zfail(err, DNS_EZONE_BELOW_CUT, dns_zname(z, i), s->type, z, set_line(z, s));
 		}
 	}
 	return 0;
@@ -226,10 +247,10 @@ static int check(struct dns_zone *z, struct dns_zone_err *err)
 int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err)
 {
 	if (z->priv.state != 0)
-		return zfail(err, DNS_EZONE_STATE, z->priv.origin, 0, 0);
+		return zfail(err, DNS_EZONE_STATE, z->priv.origin, 0, z, NOWHERE);
 	if (z->priv.full) {
 		z->priv.state = DNS_ENOMEM;
-		return zfail(err, DNS_ENOMEM, z->priv.origin, 0, 0);
+		return zfail(err, DNS_ENOMEM, z->priv.origin, 0, z, NOWHERE);
 	}
 	uint8_t *a = z->priv.arena;
 	uint32_t *idx = index_of(z);
@@ -269,7 +290,7 @@ int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err)
 	if (n == 0) {
 		/* Let the checks say what is missing. */
 		z->priv.nnodes = 0;
-		return zfail(err, DNS_EZONE_NO_SOA, z->priv.origin, DNS_T_SOA, 0);
+		return zfail(err, DNS_EZONE_NO_SOA, z->priv.origin, DNS_T_SOA, z, NOWHERE);
 	}
 	sort(cand, k, a, cmp_name);
 	size_t nn = 0;
@@ -355,7 +376,7 @@ int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err)
 	return 0;
 nomem:
 	z->priv.state = DNS_ENOMEM;
-	return zfail(err, DNS_ENOMEM, z->priv.origin, 0, 0);
+	return zfail(err, DNS_ENOMEM, z->priv.origin, 0, z, NOWHERE);
 }
 
 uint32_t dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pred)

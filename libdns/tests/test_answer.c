@@ -1,11 +1,14 @@
 /* The authoritative engine: every branch of RFC 1034 4.3.2 and friends on one zone. */
 #include "testutil.h"
+#include "signed_zone.h"
 #include <stdlib.h>
 
 static struct dns_zparser parser;
-static uint8_t arena1[1 << 18], arena2[1 << 16];
+static uint8_t arena1[1 << 18], arena2[1 << 16], arena3[1 << 16];
+static struct dns_zone signedz;
 static struct dns_zone zone, child;
 static const struct dns_zone *zones[2] = { &zone, &child };
+static const struct dns_zone *signed_zones[2] = { &signedz, NULL };
 
 static const char ztext[] =
 	"$TTL 3600\n"
@@ -69,6 +72,9 @@ static int setup(void **st)
 	r = load_zone(&child, &parser, "kid.example.", ctext, arena2, sizeof arena2, &ze, msg, sizeof msg);
 	if (r)
 		fail_msg("child: %s %s", dns_strerror(r), msg);
+	r = load_zone(&signedz, &parser, "example.", signed_zone_text(), arena3, sizeof arena3, &ze, msg, sizeof msg);
+	if (r)
+		fail_msg("signed: %s %s", dns_strerror(r), msg);
 	return 0;
 }
 
@@ -82,6 +88,8 @@ struct resp {
 	uint8_t buf[65535];
 };
 static struct resp R;
+
+static bool use_signed;
 
 struct q {
 	uint16_t opcode;
@@ -105,7 +113,8 @@ static int ask_q(const char *qname, uint16_t qtype, const struct q *o)
 	uint16_t ctab[64];
 	struct dns_answer_opts ao = { o->tcp, o->udp_max };
 	memset(&R, 0, sizeof R);
-	R.len = dns_answer(zones, 2, guard(qb, (size_t)ql), (size_t)ql, R.buf, sizeof R.buf, ctab, 64, &ao);
+	R.len = use_signed ? dns_answer(signed_zones, 1, guard(qb, (size_t)ql), (size_t)ql, R.buf, sizeof R.buf, ctab, 64, &ao) :
+		dns_answer(zones, 2, guard(qb, (size_t)ql), (size_t)ql, R.buf, sizeof R.buf, ctab, 64, &ao);
 	if (R.len <= 0)
 		return R.len;
 	int r = dns_msg_parse(&R.m, R.buf, (size_t)R.len);
@@ -303,6 +312,54 @@ static void test_dname(void **st)
 	ask(longq, DNS_T_A);
 	assert_int_equal(R.rcode, DNS_RC_YXDOMAIN);
 	COUNTS(1, 1, 0);
+}
+
+/* RFC 4035 3.1.3 and 3.1.4 on the signed zone: the NSEC records (and
+ * their signatures) a validator needs, only when DO is set. Knot gives the
+ * same records (test_interop). */
+static void test_nsec(void **st)
+{
+	(void)st;
+	use_signed = true;
+	struct q o = { .edns = 1232, .dobit = true };
+	/* NXDOMAIN: SOA, the NSEC covering the name, the NSEC covering the
+	 * wildcard, each signed. */
+	ask_q("nothere.example.", DNS_T_A, &o);
+	assert_int_equal(R.rcode, DNS_RC_NXDOMAIN);
+	COUNTS(0, 6, 1);
+	assert_string_equal(R.rr[2][2], "mail.example.\t300\tIN\tNSEC\tns1.example. A RRSIG NSEC");
+	assert_string_equal(R.rr[2][4], "example.\t300\tIN\tNSEC\talias.example. NS SOA MX RRSIG NSEC DNSKEY");
+	/* The SOA's signature goes out with the SOA's negative TTL. */
+	assert_int_equal(strncmp(R.rr[2][1], "example.\t300\tIN\tRRSIG\tSOA", 25), 0);
+	/* NODATA: the NSEC of the name itself. */
+	ask_q("www.example.", DNS_T_TXT, &o);
+	COUNTS(0, 4, 1);
+	assert_string_equal(R.rr[2][2], "www.example.\t300\tIN\tNSEC\tzz.example. A RRSIG NSEC");
+	/* An empty non-terminal: the NSEC that covers it. */
+	ask_q("c.ent.example.", DNS_T_A, &o);
+	assert_int_equal(R.rcode, DNS_RC_NOERROR);
+	COUNTS(0, 4, 1);
+	assert_string_equal(R.rr[2][2], "alias.example.\t300\tIN\tNSEC\ta.b.c.ent.example. CNAME RRSIG NSEC");
+	/* A wildcard answer proves there was no closer name. */
+	ask_q("foo.wild.example.", DNS_T_A, &o);
+	COUNTS(2, 2, 1);
+	/* Wildcard NODATA: the wildcard's NSEC and the cover of the name. */
+	ask_q("foo.wild.example.", DNS_T_MX, &o);
+	COUNTS(0, 6, 1);
+	/* An unsigned delegation proves it has no DS; a signed one carries it. */
+	ask_q("host.insecure.example.", DNS_T_A, &o);
+	AA(0);
+	COUNTS(0, 3, 2);
+	assert_string_equal(R.rr[2][1], "insecure.example.\t300\tIN\tNSEC\tmail.example. NS RRSIG NSEC");
+	ask_q("host.sub.example.", DNS_T_A, &o);
+	COUNTS(0, 3, 2);
+	/* Without DO: none of it. */
+	o.dobit = false;
+	ask_q("nothere.example.", DNS_T_A, &o);
+	COUNTS(0, 1, 1);
+	ask_q("foo.wild.example.", DNS_T_A, &o);
+	COUNTS(1, 0, 1);
+	use_signed = false;
 }
 
 static void test_referral(void **st)
@@ -506,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_cname),
 		cmocka_unit_test(test_wildcard),
 		cmocka_unit_test(test_dname),
+		cmocka_unit_test(test_nsec),
 		cmocka_unit_test(test_referral),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_bad_queries),

@@ -134,7 +134,8 @@ static void test_checks(void **st)
 		int r = load_zone(&z, &parser, "example.", checks[i].text, arena, sizeof arena, &ze, msg, sizeof msg);
 		uint8_t want[DNS_NAME_MAX];
 		if (r != checks[i].code || !dns_name_equal(ze.name, name_wire(checks[i].name, want)) ||
-		    ze.type != checks[i].type || ze.line != checks[i].line)
+		    ze.type != checks[i].type || ze.line != checks[i].line ||
+		    (ze.line ? !ze.file || strcmp(ze.file, "zone") != 0 : ze.file != NULL))
 			fail_msg("case %zu: %s type %u line %u", i, dns_strerror(r), ze.type, ze.line);
 		/* A zone that failed answers nothing. */
 		struct dns_rrset set;
@@ -153,6 +154,7 @@ static void test_checks(void **st)
 		(const uint8_t *)"\1\2\3\4", "f", 7 };
 	assert_int_equal(dns_zone_add(&z, &rr, &ze), DNS_EZONE_OUTSIDE);
 	assert_int_equal(ze.line, 7);
+	assert_string_equal(ze.file, "f");
 	rr.owner = name_wire("a.example.", owner);
 	rr.type = DNS_T_SOA;
 	assert_int_equal(dns_zone_add(&z, &rr, &ze), DNS_EZONE_SOA);

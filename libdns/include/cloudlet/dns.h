@@ -533,6 +533,7 @@ int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
  * The finished zone is read-only: any number of threads may answer from it.
  */
 #define DNS_ZONE_NONE 0xffffffffu
+#define DNS_ZONE_FILES 16   /* files named in zone errors; later ones show as NULL */
 
 struct dns_zone {
 	struct {
@@ -547,6 +548,8 @@ struct dns_zone {
 		uint8_t origin[DNS_NAME_MAX];
 		int state;           /* 0 loading, 1 finished, <0 failed */
 		bool full;           /* a record did not fit: only counting now */
+		const char *files[DNS_ZONE_FILES]; /* where records came from, for errors */
+		uint8_t nfiles;
 	} priv;
 };
 
@@ -555,9 +558,12 @@ struct dns_zone_err {
 	int code;
 	uint8_t name[DNS_NAME_MAX]; /* the owner at fault */
 	uint16_t type;
+	const char *file;           /* the record's file (struct dns_zrr.file), or NULL */
 	unsigned line;              /* the record's line in its file, 0 if none */
 };
 
+/* File names given with the records (struct dns_zrr.file) must stay valid
+ * until dns_zone_finish() returns: its errors point at them. */
 int dns_zone_init(struct dns_zone *z, const uint8_t *origin, void *arena, size_t cap);
 /* 0, or DNS_EZONE_OUTSIDE / DNS_EZONE_STATE / DNS_EINVAL (fills *err if given). */
 int dns_zone_add(struct dns_zone *z, const struct dns_zrr *rr, struct dns_zone_err *err);

@@ -1,0 +1,72 @@
+/* example. signed with NSEC by dnssec-signzone (BIND 9.18, ECDSAP256SHA256,
+ * valid 2025-2045): the tests serve it as given. */
+static const char *const signed_zone_lines[] = {
+	"example. 3600 IN SOA ns1.example. hostmaster.example. 1 7200 3600 1209600 300\n",
+	"example. 3600 IN RRSIG SOA 13 1 3600 20450101000000 20250101000000 47978 example. MsqCTLOHYq0g8E/tNCYWPhvI507UltT4LGDq2clO5eH+5yFzl0WNxcSC 1vGlviMqOOy2S9QidQnKjwTLvQ3rcg==\n",
+	"example. 3600 IN NS ns1.example.\n",
+	"example. 3600 IN RRSIG NS 13 1 3600 20450101000000 20250101000000 47978 example. FzgIvI/E1ZoqbIqnmICcKsRjTE05mhZ8/4mTgIkwwOwsexQq8JS482r+ embQZrsNmb79nmOtotJ9CWhPFRKbcg==\n",
+	"example. 3600 IN MX 10 mail.example.\n",
+	"example. 3600 IN RRSIG MX 13 1 3600 20450101000000 20250101000000 47978 example. Jjk30q1rjG30H5x2W78f/RZXOgGjm5tMqmguzdLQwAfm/At9g1F2a/Qn QH55OfGghFjcGVn3i/4VW7APOYDjdQ==\n",
+	"example. 300 IN NSEC alias.example. NS SOA MX RRSIG NSEC DNSKEY\n",
+	"example. 300 IN RRSIG NSEC 13 1 300 20450101000000 20250101000000 47978 example. 26m7EVf6TS7wv0ylO1qm1qePFhUeLk2zKa+DGuOASJ4tHKL4SiNVFxIG YJPfkbavL0wY864KvoMTG+gOj9yamw==\n",
+	"example. 3600 IN DNSKEY 256 3 13 L5Hb1cAEJJti+gZPc+rP1oatGqEywkXVwqtwzE5FzqvbrBemSaa7N5uD FDm8ASUhiDeJd0TtVeYQwor2SZWVGw==\n",
+	"example. 3600 IN DNSKEY 257 3 13 PN7ZvpYohMbJ7xBTebYxs+gyUFlzBYd/PierZfBX6/TBT+Zc3wATOJSj SFDU6fZ9Ee8iEMIobQYzaP/zAfAWGw==\n",
+	"example. 3600 IN RRSIG DNSKEY 13 1 3600 20450101000000 20250101000000 42248 example. FMoS4bCnaOwxGaAqii/M/YvePmeU9ml+wNbDjpKPAAqruzZ5T+5uzzv8 xwvojZ1nwZQcll8OjKNMhilcV7qMiw==\n",
+	"example. 3600 IN RRSIG DNSKEY 13 1 3600 20450101000000 20250101000000 47978 example. NKCujVTsC76BqyoTijWozy5P+360pdmKjf1gjZn7ueUs6ZDLfuy4M5Ae v6FCMFSc57dt3CS0dkTkPNdnDF5riQ==\n",
+	"ns.insecure.example. 3600 IN A 192.0.2.9\n",
+	"insecure.example. 3600 IN NS ns.insecure.example.\n",
+	"insecure.example. 300 IN NSEC mail.example. NS RRSIG NSEC\n",
+	"insecure.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. Az/Fo0QNlLkhvdrVf30nSZxjxvO2MoKkDh7yohoBt3XlKXlc4uyYYAO+ cXCwGH4mtlZAFe22j0JousbpIaLwRg==\n",
+	"alias.example. 3600 IN CNAME www.example.\n",
+	"alias.example. 3600 IN RRSIG CNAME 13 2 3600 20450101000000 20250101000000 47978 example. Z0L2CMmRY7x5e6dWBGDc86Q9zBaluGFSUEf/U8IX5bh3Xv01udngnZjk zi70NV0wCq4v5wk0az1ut/GZiIBLwg==\n",
+	"alias.example. 300 IN NSEC a.b.c.ent.example. CNAME RRSIG NSEC\n",
+	"alias.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. /YT9OEugMb5iFcNodJN0+gPdlqOyxU3KO02Fm/nqnDmsfhlJxTkRJi1c +H0PMVSsuZVp8QuHWJe5Uwrcg07oaQ==\n",
+	"a.b.c.ent.example. 3600 IN A 192.0.2.6\n",
+	"a.b.c.ent.example. 3600 IN RRSIG A 13 5 3600 20450101000000 20250101000000 47978 example. sr4N7b3THkZo4HAHDqMLo2UcYw5blLuoM/OzOxKv3BMF/XLBHI8RbS3N Cafvsxf9HM2V+U8qN3a2+9UP2nzzDg==\n",
+	"a.b.c.ent.example. 300 IN NSEC insecure.example. A RRSIG NSEC\n",
+	"a.b.c.ent.example. 300 IN RRSIG NSEC 13 5 300 20450101000000 20250101000000 47978 example. 6D+HvLuHeE5cKqxGCGF8GP38bi83FOSRUznvEwx2nbSmx+z4q9lPvAfE ztPUvXFRSV/GfFz4O6iHrCiDYAY4YQ==\n",
+	"ns.sub.example. 3600 IN A 192.0.2.7\n",
+	"mail.example. 3600 IN A 192.0.2.3\n",
+	"mail.example. 3600 IN RRSIG A 13 2 3600 20450101000000 20250101000000 47978 example. vg5DS4xbjqfiubeJDPMC9tj1gaNxzpodmvCdQwgJ6ds4T1/L4QhssYTZ rZOsJT7F+A2R3HXhqQakDLWNUIRLew==\n",
+	"mail.example. 300 IN NSEC ns1.example. A RRSIG NSEC\n",
+	"mail.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. BAwBZDUFQmRG4HNd2jMLQ3WRXRyOTULeuGLo6mSPj4e9xojtPJlkXM7c MYCbvnTS4fIU+mQOOG6fz+77dktPRg==\n",
+	"ns1.example. 3600 IN A 192.0.2.1\n",
+	"ns1.example. 3600 IN RRSIG A 13 2 3600 20450101000000 20250101000000 47978 example. ZAqXs0CO6z2j2s23lUFspHp3iF7exUJ45km92i2aJt/GD9wWZSq/RPBA nMvwYIc8wJWZI4pfNg1M278ScOLl5w==\n",
+	"ns1.example. 300 IN NSEC sub.example. A RRSIG NSEC\n",
+	"ns1.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. 3FvA7GMf6TgphlaNGJBanhD5Oz3I9/nlQiZZE+j0sKCeDDutKRuTuymw JCizeFMy6MZBvStWDnt64LxZ01swuA==\n",
+	"sub.example. 3600 IN NS ns.sub.example.\n",
+	"sub.example. 3600 IN DS 12345 13 2 ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF01 23456789\n",
+	"sub.example. 3600 IN RRSIG DS 13 2 3600 20450101000000 20250101000000 47978 example. xN6KIYyKGlQggMXY/pBH6JJ5mhZ3kPYmEjIvP85QQGi9sPJOefnPCa1K CmwY6KH1VDhDe8tD6hTlSLcMoZAfxA==\n",
+	"sub.example. 300 IN NSEC *.wcname.example. NS DS RRSIG NSEC\n",
+	"sub.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. VYa6cXidm4hiBFu1FA7n6CatuHcXT/gSibmL+W2yu0umW/wEqOO9mGX9 3dQ01Hewlgi6z3Jb24cTHYPUdFSZpQ==\n",
+	"*.wcname.example. 3600 IN CNAME www.example.\n",
+	"*.wcname.example. 3600 IN RRSIG CNAME 13 2 3600 20450101000000 20250101000000 47978 example. RUXLoA65Z9jUL7qpo50yMdr6Bv5xs2FoxLGo/+CS0xGP80MpL4UA71Py IvNNTz/oXrx/1uRYkpO54mijFo3rlQ==\n",
+	"*.wcname.example. 300 IN NSEC *.wild.example. CNAME RRSIG NSEC\n",
+	"*.wcname.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. ywr+P9FPBkG3WA553IIVqK5gCV/zDOxqElgfg4+G/EdtL47wqDofwUD8 y6vKw31I9vJIJ3Mkn4Uyw6I3Ce96MA==\n",
+	"*.wild.example. 3600 IN A 192.0.2.5\n",
+	"*.wild.example. 3600 IN RRSIG A 13 2 3600 20450101000000 20250101000000 47978 example. A97zYCl3BhCmGKJ2DyPzBK+uXbnWTcc9uAj1yirVqFaupy6uHntTNTsN rYjKRtW7CohFI59XOCTGY24Uxs4jgw==\n",
+	"*.wild.example. 300 IN NSEC exists.wild.example. A RRSIG NSEC\n",
+	"*.wild.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. 79HKVmAeLNWPBpD5oZI1V43gYRlKgm3oTJEIwx2A/zl32Od0siC2wgjp edPoDixfpHUXWX0DX9S6ohhaaRBK0w==\n",
+	"exists.wild.example. 3600 IN MX 5 mail.example.\n",
+	"exists.wild.example. 3600 IN RRSIG MX 13 3 3600 20450101000000 20250101000000 47978 example. dsyFjOZMShi8oC1w/683pE2bPWvZ8PbeaNfePCLGN8/axhfqRbZ1bHSS O6UHJgbAaL984JlCbvIV/iOwmMMK5g==\n",
+	"exists.wild.example. 300 IN NSEC www.example. MX RRSIG NSEC\n",
+	"exists.wild.example. 300 IN RRSIG NSEC 13 3 300 20450101000000 20250101000000 47978 example. t4BGAfWrcyjEXDRIP7T5Qq9vrOwrT3A3EY0KKaJePieIiRQ01JozpGKC JRAlzo92vU/p36fRWBMPK8x6qKcrZA==\n",
+	"zz.example. 3600 IN A 192.0.2.10\n",
+	"zz.example. 3600 IN RRSIG A 13 2 3600 20450101000000 20250101000000 47978 example. OOjP1Q95ZedM0K/2lFnb0QEe3J/elWxVEFvU3esYczFjIuCbc92HcUOw uwSVBfD6n+dfI2EtdS9C64XwKgXnBg==\n",
+	"zz.example. 300 IN NSEC example. A RRSIG NSEC\n",
+	"zz.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. L8DGlUz8qDEVZR1wnPCGYxXgCd6bisO39sfrt4JLzmgwtS2nhgserGAT iPwJdAuYeWXDfvJKIaYmgYiGoxTjfA==\n",
+	"www.example. 3600 IN A 192.0.2.4\n",
+	"www.example. 3600 IN RRSIG A 13 2 3600 20450101000000 20250101000000 47978 example. wmcOZkL7NFAqKl9BI6ExwpZVHBasqstaz7FMdGnipXDdatw0gBBKzUbJ PrZW2xEV4Yb2XGOOCzD2vNUMN0l/aA==\n",
+	"www.example. 300 IN NSEC zz.example. A RRSIG NSEC\n",
+	"www.example. 300 IN RRSIG NSEC 13 2 300 20450101000000 20250101000000 47978 example. C5JYxi1SZGJUM7HQ6KQ7hevSBsar1MfBy7xRfRZOIpZ31OKMwPexFy55 4wGjiMjZnjhQJrcCIjVDDCQkWq8dgw==\n",
+};
+
+/* The zone as one text (the lines above joined). */
+static inline const char *signed_zone_text(void)
+{
+	static char text[8192];
+	if (!text[0])
+		for (size_t i = 0; i < sizeof signed_zone_lines / sizeof signed_zone_lines[0]; i++)
+			strcat(text, signed_zone_lines[i]);
+	return text;
+}
