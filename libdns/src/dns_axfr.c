@@ -143,3 +143,8 @@ int dns_axfr_next(struct dns_axfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, 
 		x->priv.err = r;
 	return r;
 }
+
+bool dns_axfr_done(const struct dns_axfr *x)
+{
+	return x->priv.phase == PH_DONE;
+}

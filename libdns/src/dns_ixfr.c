@@ -223,7 +223,13 @@ static int fill(struct dns_ixfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, si
 
 static bool finished(const struct dns_ixfr *x)
 {
-	return x->priv.kind == DNS_IXFR_FULL ? x->priv.ax.priv.phase == 3 : x->priv.phase == P_DONE;
+	return x->priv.kind == DNS_IXFR_FULL ? dns_axfr_done(&x->priv.ax) : x->priv.phase == P_DONE;
+}
+
+bool dns_ixfr_done(const struct dns_ixfr *x)
+{
+	/* Over UDP there is one message whatever it held. */
+	return (x->priv.udp && x->priv.ax.priv.nmsg > 0) || finished(x);
 }
 
 int dns_ixfr_next(struct dns_ixfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, size_t ctab_cap,

@@ -1073,6 +1073,9 @@ int dns_axfr_init(struct dns_axfr *x, const struct dns_msg *query, const struct 
  * (DNS_EXFR_RR_SIZE for a record that fits in no message, the source's). */
 int dns_axfr_next(struct dns_axfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, size_t ctab_cap,
 	uint64_t now_s);
+/* True once the last message has been written (the next call returns 0):
+ * what a transport's "more messages" flag wants. */
+bool dns_axfr_done(const struct dns_axfr *x);
 
 /* ---------------------------------------------------------------- journal */
 
@@ -1152,6 +1155,7 @@ int dns_ixfr_init(struct dns_ixfr *x, const struct dns_msg *query, const struct 
 int dns_ixfr_kind(const struct dns_ixfr *x);
 int dns_ixfr_next(struct dns_ixfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, size_t ctab_cap,
 	uint64_t now_s);
+bool dns_ixfr_done(const struct dns_ixfr *x);
 
 /* ---------------------------------------------------------------- transfer in */
 
