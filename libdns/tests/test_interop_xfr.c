@@ -2,7 +2,8 @@
  * Interop with Knot, NSD and BIND (Debian's knot, nsd, bind9), each started
  * by the test on loopback. libdns's secondary side follows a Knot primary
  * (multi-message AXFR with TSIG, up to date, then an IXFR after a change;
- * a wrong key and a missing key refused). A primary built from libdns's
+ * a wrong key and a missing key refused), and the secondary state machine
+ * follows Knot through its own NOTIFY after a reload. A primary built from libdns's
  * generators is followed by a Knot, an NSD and a BIND secondary (AXFR,
  * then a signed NOTIFY and an IXFR after a change, all TSIG-signed), and
  * each secondary's copy, fetched back, equals ours. A test is skipped when
@@ -416,6 +417,188 @@ static void test_knot_primary(void **st)
 		fail_msg("knot did not log the bad key; see %s/knot.log", dir);
 }
 
+/* The secondary's state machine (struct dns_sec) follows a Knot primary:
+ * first AXFR, then Knot's own signed NOTIFY after a reload, a SOA check
+ * and an IXFR, all in real time on loopback. */
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct follower {
+	struct dns_sec s;
+	struct dns_xset set[2];
+	int live;
+	int ufd, lfd;  /* NOTIFY comes over UDP or TCP (Knot uses both) */
+	unsigned notifies, ixfrs, axfrs;
+};
+static struct follower fw;
+
+/* One transfer, synchronously over TCP. */
+static void follower_transfer(struct follower *f)
+{
+	static struct dns_xfr_rx rx;
+	uint8_t q[1024];
+	uint64_t now = mono_ms();
+	bool have = dns_sec_has_zone(&f->s);
+	int n = dns_sec_xfr_begin(&f->s, &rx, have ? &f->set[f->live] : NULL, &f->set[1 - f->live], q,
+		sizeof q, now, wall());
+	assert_true(n > 0);
+	struct dns_msg qm;
+	xu_expect(dns_msg_parse(&qm, q, (size_t)n), 0);
+	*(qm.q.type == DNS_T_IXFR ? &f->ixfrs : &f->axfrs) += 1;
+	int fd = tcp_connect(knot_port);
+	int r = fd < 0 ? DNS_EIO : DNS_EAGAIN;
+	if (fd >= 0 && send_framed(fd, q, (size_t)n))
+		r = DNS_EIO;
+	static uint8_t m[65535];
+	while (r == DNS_EAGAIN) {
+		uint8_t l[2];
+		if (read_full(fd, l, 2)) {
+			r = dns_xfr_rx_end(&rx);
+			break;
+		}
+		size_t len = (size_t)l[0] << 8 | l[1];
+		if (read_full(fd, m, len)) {
+			r = DNS_EEOF;
+			break;
+		}
+		r = dns_xfr_rx_input(&rx, m, len, wall());
+	}
+	if (fd >= 0)
+		close(fd);
+	struct dns_xrr soa;
+	if (r == DNS_XFR_NEW) {
+		f->live = 1 - f->live;
+		assert_int_equal(dns_xset_soa(&f->set[f->live], &soa), 0);
+	}
+	dns_sec_xfr_done(&f->s, r, r == DNS_XFR_NEW ? &soa : NULL, mono_ms());
+}
+
+/* Runs the follower until it holds serial want (or 10 s pass). */
+static void follow_until(struct follower *f, uint32_t want)
+{
+	struct sockaddr_in ka = { .sin_family = AF_INET, .sin_port = htons((uint16_t)knot_port) };
+	ka.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	uint64_t end = mono_ms() + 10000;
+	while (!(dns_sec_has_zone(&f->s) && dns_sec_serial(&f->s) == want) && mono_ms() < end) {
+		uint64_t now = mono_ms();
+		uint8_t b[4096];
+		int a = dns_sec_poll(&f->s, now);
+		if (a == DNS_SEC_QUERY_SOA) {
+			int n = dns_sec_soa_query(&f->s, b, sizeof b, now, wall());
+			assert_true(n > 0);
+			sendto(f->ufd, b, (size_t)n, 0, (struct sockaddr *)&ka, sizeof ka);
+		} else if (a == DNS_SEC_TRANSFER) {
+			follower_transfer(f);
+			continue;
+		}
+		uint64_t d = dns_sec_next_deadline(&f->s);
+		int wait = d <= now ? 0 : d - now > 100 ? 100 : (int)(d - now);
+		struct pollfd p[2] = { { f->ufd, POLLIN, 0 }, { f->lfd, POLLIN, 0 } };
+		if (poll(p, 2, wait) < 1)
+			continue;
+		struct sockaddr_in from;
+		socklen_t fl = sizeof from;
+		ssize_t k;
+		int cfd = -1;
+		if (p[1].revents) {
+			cfd = accept(f->lfd, NULL, NULL);
+			uint8_t l[2];
+			if (cfd < 0 || read_full(cfd, l, 2) || read_full(cfd, b, (size_t)l[0] << 8 | l[1])) {
+				if (cfd >= 0)
+					close(cfd);
+				continue;
+			}
+			k = (ssize_t)((size_t)l[0] << 8 | l[1]);
+		} else {
+			k = recvfrom(f->ufd, b, sizeof b, 0, (struct sockaddr *)&from, &fl);
+		}
+		struct dns_msg m;
+		if (k <= 0 || dns_msg_parse(&m, b, (size_t)k)) {
+			if (cfd >= 0)
+				close(cfd);
+			continue;
+		}
+		if (m.hdr.flags & DNS_F_QR) {
+			(void)dns_sec_soa_input(&f->s, b, (size_t)k, mono_ms(), wall());
+			continue;
+		}
+		uint8_t r[1024];
+		size_t rl;
+		int v = dns_sec_notify(&f->s, &m, mono_ms(), wall(), r, sizeof r, &rl);
+		xu_expect(v, 0);
+		f->notifies++;
+		if (rl && cfd >= 0)
+			send_framed(cfd, r, rl);
+		else if (rl)
+			sendto(f->ufd, r, rl, 0, (struct sockaddr *)&from, fl);
+		if (cfd >= 0)
+			close(cfd);
+	}
+}
+
+static void test_knot_primary_notify(void **st)
+{
+	(void)st;
+	SKIP_WITHOUT_KNOT();
+	struct follower *fp = &fw;
+	memset(fp, 0, sizeof *fp);
+	dns_xset_init(&fp->set[0], m1, sizeof m1);
+	dns_xset_init(&fp->set[1], m2, sizeof m2);
+	fp->ufd = socket(AF_INET, SOCK_DGRAM, 0);
+	fp->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(fp->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)our_port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fp->ufd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(bind(fp->lfd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(fp->lfd, 4), 0);
+	put("example.test.zone", zone_text(1));
+	char zones[512];
+	snprintf(zones, sizeof zones,
+		"  - domain: example.test\n    file: %s/example.test.zone\n    acl: xfr\n"
+		"    zonefile-load: difference\n    journal-content: changes\n    notify: cloudlet\n", dir);
+	start_knot(zones);
+	uint64_t rs = 11;
+	dns_sec_init(&fp->s, zone, &key, xu_random, &rs, 2000, 500, mono_ms());
+	follow_until(fp, 1);
+	assert_int_equal(dns_sec_serial(&fp->s), 1);
+	assert_int_equal(fp->axfrs, 1);
+	struct dns_xset want;
+	dns_xset_init(&want, m3, sizeof m3);
+	zone_set(&want, 1);
+	assert_true(same(&fp->set[fp->live], &want));
+	/* A reload in Knot: its NOTIFY (signed) brings us to serial 2 by IXFR,
+	 * long before the refresh timer (3600 s) would. */
+	put("example.test.zone", zone_text(2));
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "knotc -c %s/knot.conf zone-reload example.test >/dev/null", dir);
+	assert_int_equal(system(cmd), 0);
+	follow_until(fp, 2);
+	assert_int_equal(dns_sec_serial(&fp->s), 2);
+	assert_true(fp->notifies >= 1);
+	assert_int_equal(fp->ixfrs, 1);
+	zone_set(&want, 2);
+	assert_true(same(&fp->set[fp->live], &want));
+	assert_false(dns_sec_expired(&fp->s, mono_ms()));
+	assert_int_equal(dns_sec_last_error(&fp->s), 0);
+}
+
+static int follower_td(void **st)
+{
+	stop_knot_td(st);
+	if (fw.ufd > 0)
+		close(fw.ufd);
+	if (fw.lfd > 0)
+		close(fw.lfd);
+	fw.ufd = fw.lfd = -1;
+	return 0;
+}
+
 /* ---- A primary built from libdns, for a Knot secondary. */
 
 static struct dns_xset pz[2];
@@ -700,6 +883,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_knot_primary, stop_knot_td),
+		cmocka_unit_test_teardown(test_knot_primary_notify, follower_td),
 		cmocka_unit_test_teardown(test_knot_secondary, stop_knot_td),
 		cmocka_unit_test_teardown(test_nsd_secondary, stop_knot_td),
 		cmocka_unit_test_teardown(test_bind_secondary, stop_knot_td),
