@@ -465,3 +465,24 @@ uint16_t dns_tsig_peer_error(const struct dns_tsig *t)
 {
 	return t->priv.peer_error;
 }
+
+int dns_tsig_answer(const struct dns_msg *req, uint16_t rcode, struct dns_tsig *t, uint8_t *out,
+	size_t cap, uint64_t now_s)
+{
+	size_t reserve = t && t->priv.active ? (t->priv.key ? dns_tsig_size(t->priv.key) :
+		dns_name_len(t->priv.kname) + dns_name_len(t->priv.aname) + 26) : 0;
+	if (cap < reserve + DNS_HDR_LEN)
+		return DNS_ENOMEM;
+	struct dns_msgw w;
+	uint16_t flags = (uint16_t)(DNS_F_QR | DNS_F_AA | (req->hdr.flags & (0x7800u | DNS_F_RD)) |
+		(rcode & 0xfu));
+	int r = dns_msgw_init(&w, out, cap - reserve, NULL, 0, req->hdr.id, flags);
+	if (!r && req->hdr.count[0] >= 1)
+		r = dns_msgw_question(&w, req->q.name, req->q.type, req->q.qclass);
+	if (r)
+		return r;
+	int n = dns_msgw_finish(&w);
+	if (n < 0 || !t)
+		return n;
+	return dns_tsig_sign(t, out, (size_t)n, cap, now_s);
+}

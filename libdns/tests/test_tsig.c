@@ -393,6 +393,44 @@ static void test_server_badkey_badsig(void **st)
 	assert_int_equal(dns_tsig_error_rcode(DNS_ETSIG_FORMERR), DNS_RC_FORMERR);
 }
 
+/* Whole error answers: NOTAUTH with the unsigned BADKEY record, a signed
+ * REFUSED to a verified request, an unsigned one without TSIG. */
+static void test_answer(void **st)
+{
+	(void)st;
+	struct dns_tsig s, c;
+	uint8_t b[512];
+	xu_expect(dns_tsig_server_verify(&s, NULL, 0, parse(v_req, sizeof v_req), V_TIME), DNS_ETSIG_BADKEY);
+	int n = dns_tsig_answer(parse(v_req, sizeof v_req), (uint16_t)dns_tsig_error_rcode(DNS_ETSIG_BADKEY), &s,
+		b, sizeof b, V_TIME);
+	assert_true(n > 0);
+	struct dns_msg *m = parse(b, (size_t)n);
+	assert_int_equal(m->hdr.id, 0x1234);
+	assert_int_equal(dns_msg_rcode(m), DNS_RC_NOTAUTH);
+	assert_true(m->hdr.flags & DNS_F_QR);
+	assert_int_equal(m->hdr.count[0], 1);
+	struct dns_tsig_rr rr;
+	xu_expect(dns_tsig_rr_parse(m, &rr), 0);
+	assert_int_equal(rr.error, DNS_TSIG_BADKEY);
+	/* No room even for the header and the TSIG. */
+	xu_expect(dns_tsig_answer(parse(v_req, sizeof v_req), DNS_RC_NOTAUTH, &s, b, 40, V_TIME), DNS_ENOMEM);
+	/* A refusal to a verified request, signed so the client can trust it. */
+	dns_tsig_client_init(&c, &k256, 300);
+	memcpy(b, v_query, sizeof v_query);
+	assert_true(dns_tsig_sign(&c, b, sizeof v_query, sizeof b, V_TIME) > 0);
+	xu_expect(dns_tsig_server_verify(&s, &k256, 1, parse(b, sizeof v_req), V_TIME), 0);
+	uint8_t a[512];
+	n = dns_tsig_answer(parse(b, sizeof v_req), DNS_RC_REFUSED, &s, a, sizeof a, V_TIME);
+	m = parse(a, (size_t)n);
+	assert_int_equal(dns_msg_rcode(m), DNS_RC_REFUSED);
+	xu_expect(dns_tsig_client_verify(&c, m, V_TIME), 0);
+	/* Without TSIG. */
+	n = dns_tsig_answer(parse(v_query, sizeof v_query), DNS_RC_FORMERR, NULL, a, sizeof a, V_TIME);
+	m = parse(a, (size_t)n);
+	assert_int_equal(dns_msg_rcode(m), DNS_RC_FORMERR);
+	assert_int_equal(m->tsig_off, 0);
+}
+
 /* RFC 8945 5.2.3: BADTIME both ways, answered signed with Other Data. */
 static void test_server_badtime(void **st)
 {
@@ -548,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_vectors_tools),
 		cmocka_unit_test(test_server_badkey_badsig),
 		cmocka_unit_test(test_server_badtime),
+		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_server_truncation),
 		cmocka_unit_test(test_client_errors),
 		cmocka_unit_test(test_server_chain),

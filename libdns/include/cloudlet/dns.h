@@ -967,6 +967,15 @@ const uint8_t *dns_tsig_key_name(const struct dns_tsig *t);
  * the TSIG errors, FORMERR for the malformed ones, NOERROR for 0. */
 int dns_tsig_error_rcode(int err);
 
+/* A response without records to req: same id, opcode and RD, QR and AA
+ * set, the question echoed, the given rcode (NOTAUTH for the TSIG errors,
+ * dns_tsig_error_rcode(); REFUSED for a transfer the access rules deny;
+ * FORMERR), then passed through dns_tsig_sign() when t is not NULL (so a
+ * TSIG error gets the record RFC 8945 5.3.2 wants, and a refusal to a
+ * signed request is signed). Returns the length or DNS_ENOMEM. */
+int dns_tsig_answer(const struct dns_msg *req, uint16_t rcode, struct dns_tsig *t, uint8_t *out,
+	size_t cap, uint64_t now_s);
+
 /* Client: prepares to sign a request with key (NULL: dns_tsig_sign() adds
  * nothing and dns_tsig_client_verify() accepts unsigned messages). */
 void dns_tsig_client_init(struct dns_tsig *t, const struct dns_tsig_key *key, uint16_t fudge);
