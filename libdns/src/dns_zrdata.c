@@ -175,7 +175,8 @@ static int join_rest(struct dns_zctx *z, size_t *len, const char *what, bool all
 	return 0;
 }
 
-static int generic(struct dns_zctx *z, struct dns_wr *w, uint16_t type)
+/* RFC 3597 5: "\# LENGTH HEX...", for any type. */
+static int generic(struct dns_zctx *z, struct dns_wr *w)
 {
 	struct dns_ztok t, lt;
 	int r;
@@ -193,7 +194,6 @@ static int generic(struct dns_zctx *z, struct dns_wr *w, uint16_t type)
 	if (k < 0)
 		return dns_z_fail(z, DNS_EZ_HEX, &t, "expected hex digits after the \\# length");
 	w->pos = (size_t)k;
-	(void)type;
 	return 0;
 }
 
@@ -658,7 +658,7 @@ int dns_z_rdata(struct dns_zctx *z, uint16_t type)
 	const struct dns_rdesc *d = dns_rdesc_get(type);
 	if (t.kind == DNS_ZTK_WORD && t.len == 2 && t.s[0] == '\\' && t.s[1] == '#') {
 		dns_z_next(z, &t);
-		if ((r = generic(z, &w, type)))
+		if ((r = generic(z, &w)))
 			return r;
 	} else if (!d) {
 		return dns_z_fail(z, DNS_EZ_GENERIC, &t, "expected \\# and hex RDATA for this type (RFC 3597 5)");

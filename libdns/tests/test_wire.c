@@ -592,7 +592,9 @@ static void test_property(void **st)
 		uint8_t rd[8][300];
 		uint16_t rdl[8], types[8];
 		int nrr = 1 + (int)(rng_next(&s) % 8);
-		dns_msgw_init(&w, buf, sizeof buf, ctab, 64, (uint16_t)seed, 0);
+		/* Some seeds get a tiny table: a full table only costs compression. */
+		size_t tcap = seed % 3 == 0 ? 2 : seed % 3 == 1 ? 0 : 64;
+		dns_msgw_init(&w, buf, sizeof buf, ctab, tcap, (uint16_t)seed, 0);
 		rand_name(&s, names[0]);
 		assert_int_equal(dns_msgw_question(&w, names[0], DNS_T_A, DNS_C_IN), 0);
 		for (int i = 0; i < nrr; i++) {

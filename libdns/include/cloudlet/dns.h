@@ -608,11 +608,17 @@ struct dns_answer_opts {
 };
 
 /*
- * The authoritative algorithm (RFC 1034 4.3.2, RFC 2308, RFC 4592, RFC 8482)
- * as a pure function: a query in, the response written to out (cap octets,
- * at least 512) with ctab as compression table. Returns the response length,
- * 0 when the query must be dropped (QR set, shorter than a header), or a
- * negative DNS_E* code for a caller error.
+ * The authoritative algorithm (RFC 1034 4.3.2, RFC 2308, RFC 4592, RFC 6672
+ * DNAME, RFC 8482 ANY) as a pure function: a query in, the response written
+ * to out (cap octets, at least 512) with ctab as compression table. The zone
+ * with the longest origin containing the name answers; none: REFUSED.
+ * Pre-signed zones: with DO, RRSIGs follow the RRsets they cover and
+ * NSEC-signed zones give the denial proofs of RFC 4035 3.1.3 (NSEC3 proofs
+ * are not made). UDP answers fit 512 octets without EDNS, else
+ * min(client, udp_max); a cut never splits an RRset and sets TC when the
+ * answer or authority lost data. Returns the response length, 0 when the
+ * query must be dropped (QR set, shorter than a header), or a negative
+ * DNS_E* code for a caller error (cap < 512).
  */
 int dns_answer(const struct dns_zone *const *zones, size_t nzones,
 	const uint8_t *query, size_t qlen, uint8_t *out, size_t cap,
