@@ -480,11 +480,3 @@ uint32_t dns_zone_serial(const struct dns_zone *z)
 	return dns_get32(rd + len - 20);
 }
 
-int dns_serial_cmp(uint32_t a, uint32_t b)
-{
-	/* RFC 1982 3.2: a < b when (b - a) mod 2^32 is in 1 .. 2^31 - 1. */
-	uint32_t d = b - a;
-	if (d == 0)
-		return 0;
-	return d < 0x80000000u ? -1 : 1;
-}

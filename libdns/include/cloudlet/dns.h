@@ -157,7 +157,37 @@ enum dns_err {
 	DNS_ETCP_SHORT = -59,   /* a TCP frame shorter than a DNS header */
 	DNS_ETCP_LONG = -60,    /* a TCP frame longer than the query limit */
 	DNS_ECLOSED = -61,      /* the connection was closed by its owner */
-	DNS_ERR_MIN_ = -62        /* one below the lowest code */
+	/* Zone transfers, TSIG, NOTIFY (the xfr section below). */
+	DNS_ESERIAL = -62,      /* a serial not greater than the one it must follow (RFC 1982) */
+	DNS_ETSIG_NONE = -63,   /* no TSIG record where one is required */
+	DNS_ETSIG_FORMERR = -64,/* TSIG record malformed: class not ANY, TTL not 0, bad fields */
+	DNS_ETSIG_MACSIZE = -65,/* MAC size above the hash length or below RFC 8945 5.2.2.1's floor */
+	DNS_ETSIG_BADKEY = -66, /* TSIG key or algorithm unknown (RFC 8945 5.2.1) */
+	DNS_ETSIG_BADSIG = -67, /* TSIG MAC does not verify (RFC 8945 5.2.2) */
+	DNS_ETSIG_BADTIME = -68,/* TSIG time signed outside the fudge (RFC 8945 5.2.3) */
+	DNS_ETSIG_BADTRUNC = -69,/* TSIG MAC truncated below local policy (RFC 8945 5.2.4) */
+	DNS_ETSIG_REJECTED = -70,/* the peer answered with a TSIG error */
+	DNS_ETSIG_UNSIGNED = -71,/* over 99 unsigned messages, or a stream ends unsigned (RFC 8945 5.3.1) */
+	DNS_EKEY_SYNTAX = -72,  /* key text malformed (expected NAME:ALG:BASE64 or a key clause) */
+	DNS_EKEY_NAME = -73,    /* key name malformed */
+	DNS_EKEY_ALG = -74,     /* unknown TSIG algorithm name */
+	DNS_EKEY_UNSUPPORTED = -75, /* TSIG algorithm known but not supported (MD5, SHA-1, 224, 384) */
+	DNS_EKEY_SECRET = -76,  /* key secret empty or not base64 */
+	DNS_EKEY_SECRET_LEN = -77, /* key secret longer than DNS_TSIG_SECRET_MAX */
+	DNS_EKEY_DUP = -78,     /* the same key name defined twice */
+	DNS_EACL_SYNTAX = -79,  /* malformed access rule (ZONE=key=NAME or ZONE=ADDR[/LEN]) */
+	DNS_EXFR_RCODE = -80,   /* a transfer or SOA response with an rcode other than NOERROR */
+	DNS_EXFR_MISMATCH = -81,/* a response whose id, flags or question do not match the query */
+	DNS_EXFR_FIRST = -82,   /* a transfer that does not start with the zone's SOA */
+	DNS_EXFR_OUT_OF_ZONE = -83, /* a transferred record outside the zone */
+	DNS_EXFR_TRAILING = -84,/* records after a transfer's final SOA */
+	DNS_EXFR_CHAIN = -85,   /* IXFR serials that do not chain from ours to the final one */
+	DNS_EXFR_DELETE = -86,  /* IXFR deletes a record the zone does not hold */
+	DNS_EXFR_RR_SIZE = -87, /* a record that does not fit in one message */
+	DNS_EXFR_SOA = -88,     /* SOA missing or malformed, or an AXFR's last SOA differs from its first */
+	DNS_EXFR_INCOMPLETE = -89, /* the transfer ended before its final SOA */
+	DNS_ENOTIFY = -90,      /* not a NOTIFY for one zone (RFC 1996 3.7) */
+	DNS_ERR_MIN_ = -91      /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "DNS_ENOMEM: buffer full". Never NULL. */
@@ -572,10 +602,7 @@ int dns_zone_next(const struct dns_zone *z, struct dns_zone_iter *it, struct dns
 /* The SOA serial of a finished zone (0 if not finished). */
 uint32_t dns_zone_serial(const struct dns_zone *z);
 
-/* RFC 1982 serial number arithmetic: <0, 0 or >0 as a is before, equal to
- * or after b; the comparison is undefined (here: 0x80000000 apart counts
- * as "after") exactly when RFC 1982 3.2 leaves it undefined. */
-int dns_serial_cmp(uint32_t a, uint32_t b);
+/* RFC 1982 serial comparison: dns_serial_cmp() in the xfr section below. */
 
 /* ---------------------------------------------------------------- answers */
 
@@ -863,6 +890,676 @@ uint64_t dns_tcp_next_deadline(const struct dns_tcp *c);
 void dns_tcp_close(struct dns_tcp *c);
 
 /* ============================================================ end transport */
+
+/* ================================================================ xfr
+ * Zone transfers (AXFR RFC 5936, IXFR RFC 1995), TSIG (RFC 8945), NOTIFY
+ * (RFC 1996), serial arithmetic (RFC 1982) and the secondary's timers.
+ *
+ * Everything here is sans-I/O: generators fill caller buffers with whole
+ * DNS messages (the caller adds the 2-octet TCP length and sends them),
+ * parsers take whole received messages, state machines take now_ms and
+ * say when they next need to run. Wall-clock seconds (TSIG's Time Signed)
+ * are a separate argument, now_s.
+ *
+ * Zone contents cross this API as record sources (struct dns_rr_src): a
+ * callback that yields one record at a time in unpacked wire form, so the
+ * generators do not depend on how a zone database stores its data. The
+ * secondary keeps the copy it serves from in a struct dns_xset, a flat
+ * sorted record set in a caller-lent arena; a transfer is received into a
+ * second xset and only a complete, checked transfer becomes the new copy
+ * (the caller swaps the two), so a transfer that fails midway changes
+ * nothing.
+ * ================================================================ */
+
+/* ---------------------------------------------------------------- serials */
+
+/* RFC 1982 3.2: serials compare on a circle of 2^32: <0, 0 or >0 as a is
+ * before, equal to or after b. Two serials exactly 2^31 apart have no
+ * defined order: DNS_SERIAL_UNDEF (> 0, so a plain sign test counts it as
+ * "after"), and dns_serial_gt() says neither is greater. */
+enum dns_serial_order { DNS_SERIAL_LT = -1, DNS_SERIAL_EQ = 0, DNS_SERIAL_GT = 1, DNS_SERIAL_UNDEF = 2 };
+int dns_serial_cmp(uint32_t a, uint32_t b);
+/* a > b in RFC 1982 terms (false when undefined). */
+bool dns_serial_gt(uint32_t a, uint32_t b);
+/* RFC 1982 3.1: s + n for n in [0, 2^31 - 1]; DNS_EINVAL for larger n. */
+int dns_serial_add(uint32_t s, uint32_t n, uint32_t *out);
+
+/* ---------------------------------------------------------------- records */
+
+/* One record in unpacked wire form; the pointers are the source's. */
+struct dns_xrr {
+	const uint8_t *owner;
+	uint16_t type;
+	uint16_t rclass;
+	uint32_t ttl;
+	uint16_t rdlen;
+	const uint8_t *rdata;
+};
+
+/* A record source. next() returns 1 with *rr filled (valid until the next
+ * call), 0 at the end, or a negative DNS_E* code that stops the consumer.
+ * rewind() (NULL when the source cannot) starts it over: the journal walks
+ * its two sets twice, once to measure the delta and once to store it. */
+struct dns_rr_src {
+	int (*next)(void *ctx, struct dns_xrr *rr);
+	int (*rewind)(void *ctx);
+	void *ctx;
+};
+
+/* The order record sets are sorted in: owner in canonical order (RFC 4034
+ * 6.1), then type, class, and RDATA as octet strings (RFC 4034 6.3, on the
+ * RDATA as given). TTL is not part of a record's identity. */
+int dns_xrr_cmp(const struct dns_xrr *a, const struct dns_xrr *b);
+
+/* SOA RDATA fields (RFC 1035 3.3.13). */
+struct dns_soa {
+	uint32_t serial, refresh, retry, expire, minimum;
+};
+/* Reads the five numbers after MNAME and RNAME; DNS_EXFR_SOA if malformed. */
+int dns_soa_parse(const uint8_t *rdata, uint16_t rdlen, struct dns_soa *soa);
+
+#define DNS_SOA_RDATA_MAX (2 * DNS_NAME_MAX + 20)
+
+/* ---------------------------------------------------------------- record sets */
+
+/*
+ * A record set in a caller-lent arena: records are appended from the bottom,
+ * a 4-octet index per record grows from the top; dns_xset_sort() sorts the
+ * index by dns_xrr_cmp() and drops duplicates (the later record wins, so a
+ * TTL change takes effect). Iterating a sorted set yields records in order;
+ * dns_xset_src() makes it a struct dns_rr_src. Each record costs its owner,
+ * RDATA and 15 octets.
+ */
+struct dns_xset {
+	struct {
+		uint8_t *mem;
+		size_t cap;
+		size_t used;      /* record bytes from the bottom */
+		uint32_t n;       /* index entries at the top */
+		bool sorted;
+		int err;          /* sticky: the first failed add */
+	} priv;
+};
+
+void dns_xset_init(struct dns_xset *z, uint8_t *mem, size_t cap);
+void dns_xset_reset(struct dns_xset *z);
+/* Appends a record (DNS_ENOMEM when the arena is full: then the set stays
+ * failed until dns_xset_reset()). */
+int dns_xset_add(struct dns_xset *z, const struct dns_xrr *rr);
+/* Sorts and removes duplicates; returns the record count or the sticky error. */
+int dns_xset_sort(struct dns_xset *z);
+size_t dns_xset_count(const struct dns_xset *z);
+/* Arena octets in use (records and index). */
+size_t dns_xset_used(const struct dns_xset *z);
+/* The SOA of the set (its first SOA record once sorted): 0 or DNS_EXFR_SOA. */
+int dns_xset_soa(const struct dns_xset *z, struct dns_xrr *soa);
+
+/* Walks a set in index order; a struct dns_rr_src over it. */
+struct dns_xset_iter {
+	const struct dns_xset *z;
+	uint32_t i;
+	bool soa_first;  /* dns_xset_axfr_src(): the SOA, then the rest */
+	bool soa_done;
+};
+void dns_xset_iter_init(struct dns_xset_iter *it, const struct dns_xset *z);
+int dns_xset_next(void *it, struct dns_xrr *rr);
+int dns_xset_rewind(void *it);
+/* A source over the set in order (what dns_journal_add() wants). */
+void dns_xset_src(struct dns_xset_iter *it, const struct dns_xset *z, struct dns_rr_src *src);
+/* A source with the SOA first (the order AXFR needs: RFC 5936 2.2), then
+ * every other record in order. */
+void dns_xset_axfr_src(struct dns_xset_iter *it, const struct dns_xset *z, struct dns_rr_src *src);
+
+/* A record source over a finished struct dns_zone: its records in the
+ * dns_xrr_cmp order the zone database keeps (class IN), or with
+ * soa_first the AXFR order (the apex SOA, then the rest without it). It
+ * rewinds, so the journal can diff two zone versions directly. */
+struct dns_zone_src {
+	struct {
+		const struct dns_zone *z;
+		struct dns_zone_iter it;
+		struct dns_rrset set;
+		uint16_t i;
+		bool in_set;
+		bool soa_first, soa_done;
+	} priv;
+};
+void dns_zone_src_init(struct dns_zone_src *zs, const struct dns_zone *z, bool soa_first,
+	struct dns_rr_src *src);
+
+/* ---------------------------------------------------------------- TSIG */
+
+/*
+ * TSIG (RFC 8945) with HMAC-SHA256 and HMAC-SHA512 (libsodium). Keys of
+ * any length are accepted (HMAC hashes long ones). The MD5, SHA-1, SHA-224
+ * and SHA-384 algorithms are known by name but not supported: a key file
+ * naming them fails with DNS_EKEY_UNSUPPORTED and a message signed with
+ * them is answered BADKEY, as for an unknown key.
+ *
+ * A struct dns_tsig follows one transaction: a request and its response, or
+ * a request and a stream of responses (AXFR, RFC 8945 5.3.1), on either
+ * side. Server: dns_tsig_server_verify() the request, then dns_tsig_sign()
+ * every response message (each chains the previous MAC; the first also the
+ * request's). Client: dns_tsig_client_init(), dns_tsig_sign() the request,
+ * dns_tsig_client_verify() every response message, dns_tsig_client_end()
+ * when the stream ends. MACs are compared with sodium_memcmp (constant
+ * time).
+ *
+ * Errors (RFC 8945 5.2, 5.3.2). dns_tsig_server_verify() checks the key
+ * (BADKEY), the MAC size (FORMERR), the MAC (BADSIG), the time against
+ * now_s and the fudge (BADTIME), then local truncation policy (BADTRUNC),
+ * in that order. For DNS_ETSIG_FORMERR and DNS_ETSIG_MACSIZE answer FORMERR
+ * without TSIG; for the four TSIG errors answer NOTAUTH (RCODE 9,
+ * dns_tsig_error_rcode()) and pass the response through dns_tsig_sign(),
+ * which adds the TSIG record RFC 8945 5.3.2 wants: unsigned (MAC size 0)
+ * for BADKEY and BADSIG, signed with the server's time in Other Data for
+ * BADTIME, signed for BADTRUNC.
+ */
+enum dns_tsig_alg { DNS_TSIG_NONE = 0, DNS_TSIG_HMAC_SHA256 = 1, DNS_TSIG_HMAC_SHA512 = 2 };
+
+/* TSIG error codes of the Error field (RFC 8945 4.2). */
+enum dns_tsig_error { DNS_TSIG_OK = 0, DNS_TSIG_BADSIG = 16, DNS_TSIG_BADKEY = 17,
+	DNS_TSIG_BADTIME = 18, DNS_TSIG_BADTRUNC = 22 };
+
+#define DNS_TSIG_SECRET_MAX 256
+#define DNS_TSIG_MAC_MAX 64      /* HMAC-SHA512 */
+#define DNS_TSIG_FUDGE 300       /* seconds, RFC 8945 10 recommends 300 */
+
+struct dns_tsig_key {
+	uint8_t name[DNS_NAME_MAX]; /* wire form, lowercased */
+	uint8_t alg;                /* enum dns_tsig_alg */
+	uint16_t min_mac;           /* local policy: the shortest MAC accepted
+	                             * (RFC 8945 5.2.4); 0: the full length */
+	uint16_t secret_len;
+	uint8_t secret[DNS_TSIG_SECRET_MAX];
+};
+
+/* Parses "NAME:ALG:BASE64" (also kdig's "ALG:NAME:BASE64"); ALG is
+ * "hmac-sha256" or "hmac-sha512". 0 or DNS_EKEY_*. */
+int dns_tsig_key_from_text(struct dns_tsig_key *k, const char *text, size_t len);
+
+/* Where a key file failed: line and column (1-based) and the code. */
+struct dns_key_error {
+	int code;
+	unsigned line, col;
+};
+
+/* Parses every key of a key file in the format `tsig-keygen` prints
+ *     key "name" { algorithm hmac-sha256; secret "BASE64"; };
+ * (BIND named.conf syntax, with #, // and C comments) or the one `keymgr -t`
+ * prints (Knot YAML: "key:" then "- id: NAME", "algorithm: ALG", "secret:
+ * BASE64"), into keys[0..cap). Returns the number of keys, or a DNS_EKEY_*
+ * code (DNS_ENOMEM when more than cap keys) with *err set. */
+int dns_tsig_keyfile_parse(const char *text, size_t len, struct dns_tsig_key *keys, size_t cap,
+	struct dns_key_error *err);
+
+/* The algorithm's name in wire form ("hmac-sha256."), or NULL. */
+const uint8_t *dns_tsig_alg_name(uint8_t alg);
+/* The key named `name` (case-insensitive), or NULL. */
+const struct dns_tsig_key *dns_tsig_key_find(const struct dns_tsig_key *keys, size_t n,
+	const uint8_t *name);
+
+/* A TSIG record of a parsed message (RFC 8945 4.2); slices into it. */
+struct dns_tsig_rr {
+	uint8_t key[DNS_NAME_MAX];
+	uint8_t alg[DNS_NAME_MAX];
+	uint64_t time_signed;   /* 48 bits */
+	uint16_t fudge;
+	uint16_t mac_len;
+	const uint8_t *mac;
+	uint16_t orig_id;
+	uint16_t error;
+	uint16_t other_len;
+	const uint8_t *other;
+};
+
+/* Parses the message's TSIG record (m->tsig_off): 0, DNS_ETSIG_NONE, or
+ * DNS_ETSIG_FORMERR (class not ANY, TTL not 0, fields past RDLENGTH or
+ * octets left after them). */
+int dns_tsig_rr_parse(const struct dns_msg *m, struct dns_tsig_rr *t);
+
+/* The octets dns_tsig_sign() adds with this key at most (BADTIME's Other
+ * Data included): what a message must leave free. */
+size_t dns_tsig_size(const struct dns_tsig_key *k);
+
+/* One transaction's TSIG state; caller-owned, about 1100 octets. */
+struct dns_tsig {
+	struct {
+		const struct dns_tsig_key *key;
+		uint8_t kname[DNS_NAME_MAX];   /* the key and algorithm names the */
+		uint8_t aname[DNS_NAME_MAX];   /* TSIG records carry, lowercased */
+		uint8_t mac[DNS_TSIG_MAC_MAX]; /* request or prior MAC */
+		uint16_t mac_len;
+		uint64_t hst[56];     /* running HMAC over unsigned messages */
+		bool running;         /* hst holds prior MAC + unsigned messages */
+		bool active;          /* there is a key to sign or verify with */
+		bool client;
+		uint16_t nsigned;     /* messages signed or verified */
+		uint16_t unsigned_run;/* unsigned messages since the last signed */
+		uint16_t error;       /* the TSIG error the response carries */
+		uint16_t fudge;
+		uint64_t req_time;    /* the request's Time Signed */
+		uint16_t peer_error;
+		bool last_signed;
+		bool verified;
+	} priv;
+};
+
+/* Server: checks the request's TSIG against keys[0..nkeys). Returns 0
+ * (verified: responses will be signed), DNS_ETSIG_NONE (no TSIG: the caller
+ * decides whether unsigned is acceptable; dns_tsig_sign() adds nothing),
+ * DNS_ETSIG_FORMERR / DNS_ETSIG_MACSIZE (answer FORMERR, unsigned), or
+ * DNS_ETSIG_BADKEY / BADSIG / BADTIME / BADTRUNC (answer NOTAUTH through
+ * dns_tsig_sign()). */
+int dns_tsig_server_verify(struct dns_tsig *t, const struct dns_tsig_key *keys, size_t nkeys,
+	const struct dns_msg *req, uint64_t now_s);
+
+/* The verified key's name, NULL unless the last verification succeeded. */
+const uint8_t *dns_tsig_key_name(const struct dns_tsig *t);
+
+/* The header RCODE for an error of dns_tsig_server_verify(): NOTAUTH for
+ * the TSIG errors, FORMERR for the malformed ones, NOERROR for 0. */
+int dns_tsig_error_rcode(int err);
+
+/* A response without records to req: same id, opcode and RD, QR and AA
+ * set, the question echoed, the given rcode (NOTAUTH for the TSIG errors,
+ * dns_tsig_error_rcode(); REFUSED for a transfer the access rules deny;
+ * FORMERR), then passed through dns_tsig_sign() when t is not NULL (so a
+ * TSIG error gets the record RFC 8945 5.3.2 wants, and a refusal to a
+ * signed request is signed). Returns the length or DNS_ENOMEM. */
+int dns_tsig_answer(const struct dns_msg *req, uint16_t rcode, struct dns_tsig *t, uint8_t *out,
+	size_t cap, uint64_t now_s);
+
+/* Client: prepares to sign a request with key (NULL: dns_tsig_sign() adds
+ * nothing and dns_tsig_client_verify() accepts unsigned messages). */
+void dns_tsig_client_init(struct dns_tsig *t, const struct dns_tsig_key *key, uint16_t fudge);
+
+/* Appends the TSIG record to the finished message msg[0, len) (cap octets
+ * of room), raising ARCOUNT. Signs a request (client), a response or the
+ * next message of a stream (server), chaining MACs as RFC 8945 4.3 and
+ * 5.3.1 say. Returns the new length, len unchanged when there is no key,
+ * or DNS_ENOMEM. */
+int dns_tsig_sign(struct dns_tsig *t, uint8_t *msg, size_t len, size_t cap, uint64_t now_s);
+
+/* Server, multi-message: sends msg unsigned, folding it into the next
+ * signed message's MAC (RFC 8945 5.3.1 allows up to 99 in a row). */
+int dns_tsig_skip(struct dns_tsig *t, const uint8_t *msg, size_t len);
+
+/* Client: checks one response message. 0: signed and verified; 1:
+ * unsigned, accepted for now (a later signed message covers it); else
+ * DNS_ETSIG_NONE (the first response is unsigned), DNS_ETSIG_REJECTED
+ * (the peer's TSIG error is in dns_tsig_peer_error()), DNS_ETSIG_BADKEY
+ * (another key or algorithm), DNS_ETSIG_BADSIG, DNS_ETSIG_BADTIME,
+ * DNS_ETSIG_MACSIZE, DNS_ETSIG_FORMERR, DNS_ETSIG_UNSIGNED (a 100th
+ * unsigned message in a row). */
+int dns_tsig_client_verify(struct dns_tsig *t, const struct dns_msg *m, uint64_t now_s);
+/* Client, at the end of a stream: 0 if its last message was signed (or
+ * there is no key), else DNS_ETSIG_UNSIGNED. */
+int dns_tsig_client_end(const struct dns_tsig *t);
+uint16_t dns_tsig_peer_error(const struct dns_tsig *t);
+
+/* ---------------------------------------------------------------- access */
+
+/*
+ * Who may transfer a zone: a rule per zone names an address prefix, a TSIG
+ * key, or both (both must then match). The text forms are those of dnsd's
+ * --allow-transfer: "ZONE=key=NAME", "ZONE=ADDR[/LEN]",
+ * "ZONE=ADDR[/LEN],key=NAME". A zone without rules is refused to everyone.
+ */
+struct dns_acl_rule {
+	uint8_t zone[DNS_NAME_MAX];
+	uint8_t family;             /* 4 or 6; 0: any address */
+	uint8_t plen;
+	uint8_t ip[16];
+	bool key_set;
+	uint8_t key[DNS_NAME_MAX];
+};
+
+int dns_acl_rule_parse(struct dns_acl_rule *r, const char *text, size_t len);
+/* True if a rule for zone admits the peer (family 4 with ip[0..3], or 6;
+ * an IPv4-mapped IPv6 address counts as IPv4) signed with key (the
+ * verified key's name, dns_tsig_key_name(); NULL when unsigned). */
+bool dns_acl_check(const struct dns_acl_rule *rules, size_t n, const uint8_t *zone,
+	uint8_t family, const uint8_t *ip, const uint8_t *key);
+/* Parses an IPv4 or IPv6 address: returns 4 or 6 (ip filled), or DNS_EACL_SYNTAX. */
+int dns_addr_from_text(const char *text, size_t len, uint8_t ip[16]);
+
+/* A zone's peer, as dnsd's --notify and --secondary name it:
+ * "ZONE=ADDR:PORT[,key=NAME]", an IPv6 ADDR in brackets ("[::1]:53"). */
+struct dns_xfr_peer {
+	uint8_t zone[DNS_NAME_MAX];
+	uint8_t family;             /* 4 or 6 */
+	uint8_t ip[16];
+	uint16_t port;
+	bool key_set;
+	uint8_t key[DNS_NAME_MAX];  /* look it up with dns_tsig_key_find() */
+};
+/* 0 or DNS_EACL_SYNTAX. */
+int dns_xfr_peer_parse(struct dns_xfr_peer *p, const char *text, size_t len);
+
+/* ---------------------------------------------------------------- AXFR out */
+
+/*
+ * The AXFR response (RFC 5936 2.2): the zone's SOA, every record, the SOA
+ * again, in as many messages as needed. src yields the SOA first, then the
+ * other records (dns_xset_axfr_src() does); the generator repeats the SOA
+ * at the end itself. Each message holds at most `limit` octets (0: 65535),
+ * its own compression, and the TSIG record when tsig is a verified server
+ * transaction (every message is signed). The question goes in the first
+ * message only (RFC 5936 2.2.1). A record src returned stays valid until
+ * its next call: the generator may hold one over to the next message.
+ */
+struct dns_axfr {
+	struct {
+		struct dns_rr_src src;
+		struct dns_tsig *tsig;
+		uint8_t qname[DNS_NAME_MAX];
+		uint16_t qtype, qclass, id, rd;
+		uint8_t soa_owner[DNS_NAME_MAX];
+		uint8_t soa_rdata[DNS_SOA_RDATA_MAX];
+		uint16_t soa_rdlen;
+		uint32_t soa_ttl;
+		struct dns_xrr pending;
+		bool have_pending;
+		uint8_t phase;
+		size_t limit;
+		uint32_t nmsg;
+		int err;
+	} priv;
+};
+
+/* Reads the SOA from src (DNS_EXFR_FIRST if it is not one). */
+int dns_axfr_init(struct dns_axfr *x, const struct dns_msg *query, const struct dns_rr_src *src,
+	struct dns_tsig *tsig, size_t limit);
+/* Writes the next message into buf (cap octets; ctab for compression).
+ * Returns its length, 0 when the transfer is complete, or an error
+ * (DNS_EXFR_RR_SIZE for a record that fits in no message, the source's). */
+int dns_axfr_next(struct dns_axfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, size_t ctab_cap,
+	uint64_t now_s);
+/* True once the last message has been written (the next call returns 0):
+ * what a transport's "more messages" flag wants. */
+bool dns_axfr_done(const struct dns_axfr *x);
+
+/* ---------------------------------------------------------------- journal */
+
+/*
+ * The differences between a zone's last versions (RFC 1995 s4), kept in a
+ * caller-lent arena. dns_journal_add() computes the delta between two
+ * sorted record sets (dns_xrr_cmp order, e.g. two sorted struct dns_xset;
+ * both sources must rewind) by a merge walk: records only in the old set
+ * are deleted, records only in the new set added, a changed TTL is a
+ * deletion and an addition. The oldest deltas are dropped when the arena
+ * is full or more than max_deltas are kept. A set whose serial does not
+ * follow the last delta starts the journal afresh. An IXFR generator reads
+ * the journal in place: a change to the journal makes a running one fail
+ * (DNS_EINVAL) rather than send a mix of versions.
+ */
+#define DNS_JOURNAL_MAX_DELTAS 64
+
+struct dns_journal {
+	struct {
+		uint8_t *mem;
+		size_t cap, used;
+		unsigned n, max;
+		uint32_t gen;     /* changes with every add */
+	} priv;
+};
+
+void dns_journal_init(struct dns_journal *j, uint8_t *mem, size_t cap, unsigned max_deltas);
+/* Returns the number of records changed (SOAs not counted), DNS_ESERIAL
+ * (the new serial is not greater: journal unchanged), DNS_EXFR_SOA (a set
+ * without SOA), DNS_EINVAL (a source that cannot rewind), or DNS_ENOMEM
+ * with *need set (the delta alone is larger than the arena: the journal is
+ * now empty, so IXFR falls back to AXFR). */
+int dns_journal_add(struct dns_journal *j, const struct dns_rr_src *old_set,
+	const struct dns_rr_src *new_set, size_t *need);
+/* Copies src's deltas into dst (initialised with its own arena and
+ * max_deltas): how a daemon that swaps immutable zone sets gives the next
+ * set the history of the last. 0, or DNS_ENOMEM (dst empty). */
+int dns_journal_copy(struct dns_journal *dst, const struct dns_journal *src);
+unsigned dns_journal_count(const struct dns_journal *j);
+/* Is there a chain of deltas from serial to the newest version? */
+bool dns_journal_has(const struct dns_journal *j, uint32_t serial);
+/* Serial of the newest version the journal leads to (0 if empty). */
+uint32_t dns_journal_last(const struct dns_journal *j);
+
+/* ---------------------------------------------------------------- IXFR out */
+
+/*
+ * The IXFR response (RFC 1995): the client's serial is the SOA in the
+ * query's authority section. When it is the current serial or newer, one
+ * SOA (RFC 1995 s2); when the journal chains from it to the current
+ * version, one condensed difference sequence (RFC 1995 s4: the deltas are
+ * merged, so a record added and then deleted again is not sent); otherwise
+ * the whole zone in AXFR form (RFC 1995 s4). With udp set, a response that
+ * needs more than one message becomes the single current SOA (RFC 1995 s2:
+ * the client retries over TCP). src is as for AXFR.
+ */
+enum dns_ixfr_kind { DNS_IXFR_UPTODATE = 1, DNS_IXFR_INCREMENTAL = 2, DNS_IXFR_FULL = 3 };
+
+struct dns_ixfr {
+	struct {
+		struct dns_axfr ax;  /* holds the current SOA, used for FULL too */
+		const struct dns_journal *j;
+		uint8_t kind;
+		uint8_t phase;
+		bool udp;
+		uint32_t from;
+		size_t first;        /* offset of the first delta used */
+		unsigned k;          /* deltas used */
+		uint32_t gen;        /* the journal's, when the transfer began */
+		uint32_t cur[DNS_JOURNAL_MAX_DELTAS]; /* merge cursors, offsets */
+	} priv;
+};
+
+/* DNS_EXFR_SOA if the query has no SOA in its authority section. */
+int dns_ixfr_init(struct dns_ixfr *x, const struct dns_msg *query, const struct dns_journal *j,
+	const struct dns_rr_src *src, struct dns_tsig *tsig, size_t limit, bool udp);
+int dns_ixfr_kind(const struct dns_ixfr *x);
+int dns_ixfr_next(struct dns_ixfr *x, uint8_t *buf, size_t cap, uint16_t *ctab, size_t ctab_cap,
+	uint64_t now_s);
+bool dns_ixfr_done(const struct dns_ixfr *x);
+
+/* ---------------------------------------------------------------- transfer in */
+
+/* Builds an AXFR or IXFR query for zone (IXFR puts soa, our current SOA,
+ * in the authority section: RFC 1995 s3), signed when tsig has a key. */
+int dns_xfr_query(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *zone, uint16_t qtype,
+	const struct dns_xrr *soa, struct dns_tsig *tsig, uint64_t now_s);
+
+/*
+ * Receiving a transfer (the secondary side). Feed every response message to
+ * dns_xfr_rx_input(); it recognises an AXFR, an AXFR-form IXFR answer, an
+ * incremental IXFR answer (applied on top of cur), and "up to date" (a
+ * single SOA not newer than ours). The result is built in `out` (a reset
+ * xset, not cur), sorted and checked only when the final SOA has arrived;
+ * until then, and after any error, `out` is not a zone and cur is
+ * untouched. An incremental answer must chain from cur's serial, delete
+ * only records cur holds, and every record must be inside the zone.
+ */
+enum dns_xfr_result { DNS_XFR_NEW = 1, DNS_XFR_UPTODATE = 2 };
+
+struct dns_xfr_rx {
+	struct {
+		struct dns_xset *out;
+		const struct dns_xset *cur;
+		struct dns_tsig *tsig;
+		uint8_t zone[DNS_NAME_MAX];
+		uint16_t id, qtype;
+		bool have_ours;
+		uint32_t ours;       /* cur's serial */
+		uint32_t final;      /* the first SOA's serial: the version we get */
+		uint32_t delta_to;   /* the serial the current delta leads to */
+		uint8_t soa_rdata[DNS_SOA_RDATA_MAX];
+		uint16_t soa_rdlen;
+		uint32_t soa_ttl;
+		uint8_t state;
+		uint32_t nmsg;
+		uint64_t nrr;
+		int err;             /* sticky */
+	} priv;
+};
+
+/* qtype is the query's (DNS_T_AXFR or DNS_T_IXFR); cur may be NULL (then
+ * only a full transfer can succeed); tsig the query's client transaction. */
+void dns_xfr_rx_init(struct dns_xfr_rx *r, const uint8_t *zone, uint16_t id, uint16_t qtype,
+	const struct dns_xset *cur, struct dns_xset *out, struct dns_tsig *tsig);
+/* DNS_EAGAIN: more messages needed; DNS_XFR_NEW: `out` holds the new zone;
+ * DNS_XFR_UPTODATE: nothing to change; else the (sticky) error. */
+int dns_xfr_rx_input(struct dns_xfr_rx *r, const uint8_t *msg, size_t len, uint64_t now_s);
+/* The stream ended: the result if complete, else DNS_EXFR_INCOMPLETE. */
+int dns_xfr_rx_end(struct dns_xfr_rx *r);
+/* Messages and records received so far (for logs). */
+uint32_t dns_xfr_rx_messages(const struct dns_xfr_rx *r);
+
+/* ---------------------------------------------------------------- NOTIFY */
+
+/* A NOTIFY request (RFC 1996 3.7): opcode NOTIFY, AA, the zone's SOA as
+ * question, soa (may be NULL) in the answer section as a hint. */
+int dns_notify_build(uint8_t *buf, size_t cap, uint16_t id, const uint8_t *zone,
+	const struct dns_xrr *soa);
+
+struct dns_notify {
+	uint8_t zone[DNS_NAME_MAX];
+	bool have_serial;
+	uint32_t serial;
+};
+/* Parses a NOTIFY request: DNS_ENOTIFY unless opcode NOTIFY, QR clear, one
+ * question of type SOA. */
+int dns_notify_parse(const struct dns_msg *m, struct dns_notify *n);
+/* The response (RFC 1996 4.7): same id, opcode and question, QR and AA
+ * set, the given rcode. Returns its length (sign it with dns_tsig_sign()). */
+int dns_notify_answer(const struct dns_msg *req, uint8_t *buf, size_t cap, uint16_t rcode);
+
+/*
+ * Sending NOTIFY to one secondary until it answers (RFC 1996 3.6): the
+ * first datagram at once, then again after first_ms, doubling each time,
+ * up to max_tries datagrams. Each try has a new id (from the random
+ * callback), and a response counts only for the latest try (so its TSIG
+ * chains to the request it answers). An error response ends it too: a
+ * secondary that refuses will not be convinced by repetition.
+ */
+enum dns_notify_state { DNS_NOTIFY_PENDING = 0, DNS_NOTIFY_ACKED = 1 };
+
+struct dns_notify_tx {
+	struct {
+		uint8_t zone[DNS_NAME_MAX];
+		uint8_t soa_owner[DNS_NAME_MAX];
+		uint8_t soa_rdata[DNS_SOA_RDATA_MAX];
+		uint16_t soa_rdlen;
+		uint32_t soa_ttl;
+		bool have_soa;
+		struct dns_tsig tsig;
+		const struct dns_tsig_key *key;
+		int (*random)(void *ctx, uint8_t *buf, size_t len);
+		void *rctx;
+		uint16_t id;
+		unsigned tries, max_tries;
+		uint32_t first_ms;
+		uint64_t next_at;
+		int state;           /* enum dns_notify_state, or the final error */
+	} priv;
+};
+
+void dns_notify_tx_init(struct dns_notify_tx *t, const uint8_t *zone, const struct dns_xrr *soa,
+	const struct dns_tsig_key *key, int (*random)(void *ctx, uint8_t *buf, size_t len), void *rctx,
+	uint32_t first_ms, unsigned max_tries, uint64_t now_ms);
+/* >0: a datagram to send now, in buf; 0: nothing now; DNS_ETIMEDOUT: the
+ * last try went unanswered (returned once, then 0). */
+int dns_notify_tx_poll(struct dns_notify_tx *t, uint64_t now_ms, uint64_t now_s, uint8_t *buf,
+	size_t cap);
+/* A datagram from the secondary: 0 (acknowledged), DNS_EXFR_MISMATCH (not
+ * an answer to the latest try: ignore it), DNS_EXFR_RCODE (an error
+ * answer: done), or a TSIG error (ignored, the tries go on). */
+int dns_notify_tx_input(struct dns_notify_tx *t, const uint8_t *msg, size_t len, uint64_t now_s);
+uint64_t dns_notify_tx_next_deadline(const struct dns_notify_tx *t);
+/* DNS_NOTIFY_PENDING, DNS_NOTIFY_ACKED, or the error that ended it. */
+int dns_notify_tx_state(const struct dns_notify_tx *t);
+
+/* ---------------------------------------------------------------- secondary */
+
+/*
+ * One zone of a secondary (RFC 1034 4.3.5, RFC 1996): the SOA timers say
+ * when to ask the primary for its SOA (refresh, and retry after a failure),
+ * a newer serial starts a transfer (IXFR when a copy is held, AXFR
+ * otherwise or after an IXFR the primary botched), a NOTIFY (checked for
+ * TSIG when a key is set) makes the check happen now, and a copy not
+ * confirmed for `expire` seconds is expired: the caller stops serving it
+ * (SERVFAIL) until a refresh succeeds.
+ *
+ * dns_sec_poll(now_ms) says what to do: DNS_SEC_QUERY_SOA (send
+ * dns_sec_soa_query() over UDP, feed the answer to dns_sec_soa_input()),
+ * DNS_SEC_TRANSFER (open TCP, send dns_sec_xfr_begin()'s query, feed
+ * messages to the dns_xfr_rx it set up, report with dns_sec_xfr_done()).
+ * Call it again at dns_sec_next_deadline().
+ */
+enum dns_sec_action { DNS_SEC_IDLE = 0, DNS_SEC_QUERY_SOA = 1, DNS_SEC_TRANSFER = 2 };
+
+struct dns_sec {
+	struct {
+		uint8_t zone[DNS_NAME_MAX];
+		const struct dns_tsig_key *key;
+		struct dns_tsig tsig;
+		int (*random)(void *ctx, uint8_t *buf, size_t len);
+		void *rctx;
+		bool have_zone;
+		bool expired;
+		bool force_axfr;
+		uint32_t serial;
+		uint32_t refresh, retry, expire; /* seconds, from the SOA */
+		uint32_t timeout_ms, first_retry_ms;
+		uint64_t refresh_at, expire_at, timeout_at;
+		uint8_t state;
+		uint16_t id;
+		bool notified;    /* a NOTIFY came during a check: check again */
+		bool xfr_ixfr;    /* the running transfer is an IXFR */
+		unsigned fails;
+		int last_err;
+	} priv;
+};
+
+/* timeout_ms bounds one SOA query or transfer (0: 10 s); first_retry_ms is
+ * the retry interval before any SOA is known (0: 5 s; it doubles to 5 min). */
+void dns_sec_init(struct dns_sec *s, const uint8_t *zone, const struct dns_tsig_key *key,
+	int (*random)(void *ctx, uint8_t *buf, size_t len), void *rctx, uint32_t timeout_ms,
+	uint32_t first_retry_ms, uint64_t now_ms);
+/* Starts from a copy kept on disk: its SOA sets the timers (RFC 1034:
+ * expire counts from when it was last confirmed, here from now_ms). */
+void dns_sec_loaded(struct dns_sec *s, const struct dns_xrr *soa, uint64_t now_ms);
+int dns_sec_poll(struct dns_sec *s, uint64_t now_ms);
+int dns_sec_soa_query(struct dns_sec *s, uint8_t *buf, size_t cap, uint64_t now_ms, uint64_t now_s);
+/* DNS_SEC_TRANSFER (the primary is newer), 0 (confirmed: timers reset),
+ * DNS_ESERIAL (the primary is older, RFC 1982: our copy stays, the timers
+ * reset; worth a log line), or an error: DNS_EXFR_MISMATCH, malformed
+ * messages and TSIG errors leave the query pending (a forgery must not
+ * cancel it), the others (DNS_EXFR_RCODE, DNS_EXFR_SOA,
+ * DNS_ETSIG_REJECTED) count as a failed refresh (retry timer). */
+int dns_sec_soa_input(struct dns_sec *s, const uint8_t *msg, size_t len, uint64_t now_ms,
+	uint64_t now_s);
+/* Sets up rx (into out, on top of cur if held) and writes the query. */
+int dns_sec_xfr_begin(struct dns_sec *s, struct dns_xfr_rx *rx, const struct dns_xset *cur,
+	struct dns_xset *out, uint8_t *buf, size_t cap, uint64_t now_ms, uint64_t now_s);
+/* result: dns_xfr_rx_input()'s or _end()'s final return, or any error
+ * (connection lost, timeout: the caller bounds a transfer's time). For
+ * DNS_XFR_NEW soa is the new copy's SOA (the caller has made `out` its
+ * copy). A failed IXFR the primary botched (DNS_EXFR_CHAIN, _DELETE,
+ * _RCODE, _SOA, _INCOMPLETE) is followed at once by an AXFR (poll says
+ * DNS_SEC_TRANSFER); other failures wait for the retry timer. */
+void dns_sec_xfr_done(struct dns_sec *s, int result, const struct dns_xrr *soa, uint64_t now_ms);
+/* A NOTIFY from the primary (the caller checks it came from the primary's
+ * address). Writes the response into resp (*resp_len, 0: send nothing)
+ * and returns 0 if it triggered a refresh, or why not: DNS_ENOTIFY
+ * (another zone: NOTAUTH; not a NOTIFY: FORMERR), a TSIG error (answered
+ * as RFC 8945 5.3.2 says), DNS_ETSIG_NONE (a key is set and the NOTIFY is
+ * unsigned: REFUSED). */
+int dns_sec_notify(struct dns_sec *s, const struct dns_msg *m, uint64_t now_ms, uint64_t now_s,
+	uint8_t *resp, size_t cap, size_t *resp_len);
+bool dns_sec_expired(const struct dns_sec *s, uint64_t now_ms);
+bool dns_sec_has_zone(const struct dns_sec *s);
+uint32_t dns_sec_serial(const struct dns_sec *s);
+uint64_t dns_sec_next_deadline(const struct dns_sec *s);
+/* The error of the last failed refresh or transfer (0 after a success). */
+int dns_sec_last_error(const struct dns_sec *s);
 
 #ifdef __cplusplus
 }
