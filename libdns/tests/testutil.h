@@ -44,7 +44,8 @@ struct mb { uint8_t b[8192]; size_t n; };
 
 static inline void mb_bytes(struct mb *m, const void *p, size_t n)
 {
-	memcpy(m->b + m->n, p, n);
+	if (n)
+		memcpy(m->b + m->n, p, n);
 	m->n += n;
 }
 static inline void mb_u8(struct mb *m, unsigned v) { m->b[m->n++] = (uint8_t)v; }
