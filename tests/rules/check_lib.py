@@ -81,9 +81,10 @@ def check(name, archive, allow):
     errors = []
     prefix = PREFIX.get(name, name + '_')
     allowed = set(STRING_H) | COMPILER
-    # A library of several objects calls between its own members.
     syms = list(members_symbols(archive))
-    allowed |= {sym.split('@')[0] for _, sym, section, _ in syms if section != '*UND*'}
+    # A reference from one member to another member's global is internal.
+    allowed |= {sym.split('@')[0] for _, sym, section, flags in syms
+                if section != '*UND*' and (flags[0] in 'gu!' or flags[1] == 'w')}
     for member, sym, section, flags in syms:
         base = sym.split('@')[0]
         if section == '*UND*':
