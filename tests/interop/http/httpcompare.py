@@ -744,7 +744,13 @@ def main():
     ap.add_argument("--only", help="run only cases whose id matches this glob")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every case, not only differences")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (configs, logs)")
+    ap.add_argument("--skip-missing", action="store_true",
+                    help="exit 77 (skipped, for meson test) when nginx or h2o is not installed")
     args = ap.parse_args()
+    for need in [args.nginx] + ([args.h2o] if args.h2o else []):
+        if args.skip_missing and not os.access(need, os.X_OK):
+            print(f"skipped: {need} not installed")
+            return 77
 
     work = tempfile.mkdtemp(prefix="httpcompare.")
     os.chmod(work, 0o755)
