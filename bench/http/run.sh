@@ -33,6 +33,9 @@ usage: bench/http/run.sh [options]
   --client-cpu N      CPU wrk is pinned to (default 1)
   --nginx PATH        nginx binary (default: nginx in PATH or /usr/sbin/nginx)
   --h2o PATH          h2o binary (default: h2o in PATH)
+  --quiet-wait SECS   before each measurement wait up to SECS for both CPUs
+                      to be idle (< 15% busy), since other work skews it
+                      (default 30; 0: do not wait)
   --out FILE          also write the raw per-run results (TSV) to FILE
   --keep              keep the temp dir (configs, logs, wrk outputs)
   -h, --help          this text
@@ -55,6 +58,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 H2O=$(command -v h2o || echo /usr/bin/h2o)
 OUT=""
 KEEP=0
+QUIET=30
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -71,13 +75,14 @@ while [ $# -gt 0 ]; do
     --nginx) NGINX=${2:?}; shift 2 ;;
     --h2o) H2O=${2:?}; shift 2 ;;
     --out) OUT=${2:?}; shift 2 ;;
+    --quiet-wait) QUIET=${2:?}; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
 done
 
-for v in DURATION WARMUP CONNS RUNS PORT0 SCPU CCPU; do
+for v in DURATION WARMUP CONNS RUNS PORT0 SCPU CCPU QUIET; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
 done
 [ "$DURATION" -ge 1 ] || die "--duration must be at least 1"
@@ -279,6 +284,24 @@ cpu_busy() {
   awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat
 }
 
+# Waits (up to QUIET s) until neither benchmark CPU is more than 15% busy
+# over half a second with our servers idle; says so when it gives up.
+wait_quiet() {
+  local t=0 a0 a1 b0 b1 c0 c1 d0 d1 busy
+  while :; do
+    read -r a0 b0 < <(cpu_busy "$SCPU"); read -r a1 b1 < <(cpu_busy "$CCPU")
+    sleep 0.5
+    read -r c0 d0 < <(cpu_busy "$SCPU"); read -r c1 d1 < <(cpu_busy "$CCPU")
+    busy=$(( (d0 - b0) > 0 && (d1 - b1) > 0 ? ( 100 * (c0 - a0) / (d0 - b0) > 100 * (c1 - a1) / (d1 - b1) ? 100 * (c0 - a0) / (d0 - b0) : 100 * (c1 - a1) / (d1 - b1) ) : 0 ))
+    [ "$busy" -lt 15 ] && return 0
+    t=$((t + 1))
+    if [ $((t / 2)) -ge "$QUIET" ]; then
+      echo "  (CPUs still ${busy}% busy from other work after ${QUIET}s; measuring anyway)" >&2
+      return 0
+    fi
+  done
+}
+
 # Runs wrk pinned to the client CPU; prints wrk's output, then a last line
 # "WRKCPU <ticks>" with the CPU it used (its parent's cutime+cstime).
 run_wrk() {
@@ -327,6 +350,7 @@ for r in $(seq "$RUNS"); do
   for f in "${FILE_LIST[@]}"; do
     for s in "${SERVER_LIST[@]}"; do
       url="http://127.0.0.1:${PORT[$s]}/$f.html"
+      [ "$QUIET" -gt 0 ] && wait_quiet
       [ "$WARMUP" -gt 0 ] && run_wrk "$url" "$WARMUP" >/dev/null
       read -r b0 t0 < <(cpu_busy "$SCPU")
       read -r b1 t1 < <(cpu_busy "$CCPU")
@@ -381,33 +405,42 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
     return row[k, idx[int((m + 1) / 2)]]
   }
   END {
-    printf "| file | server | requests/s | MiB/s | vs nginx | latency p50 / p99 | errors | server CPU | wrk CPU | other load CPU0 / CPU1 | bound by |\n"
-    printf "|---|---|---:|---:|---:|---|---:|---:|---:|---|---|\n"
-    warn = 0
+    printf "| file | server | requests/s | vs nginx | MiB/s | latency p50 / p99 | errors | server CPU | wrk CPU | requests per server CPU-second | vs nginx | other load CPU0 / CPU1 | bound by |\n"
+    printf "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|\n"
+    warn = 0; both = 0
     for (a = 1; a <= nf; a++) {
       f = files[a]
-      base = ""
-      if ((f SUBSEP "nginx") in n) { split(median_row(f SUBSEP "nginx"), v, "\t"); base = v[4] + 0 }
+      base = 0; baseeff = 0
+      if ((f SUBSEP "nginx") in n) {
+        split(median_row(f SUBSEP "nginx"), v, "\t"); base = v[4] + 0
+        if (v[9] > 0) baseeff = v[4] / (v[9] / 100)
+      }
       for (b = 1; b <= ns; b++) {
         s = servers[b]; k = f SUBSEP s
         if (!(k in n)) continue
         split(median_row(k), v, "\t")
         ratio = (base > 0) ? sprintf("%.2fx", v[4] / base) : "-"
+        eff = (v[9] > 0) ? v[4] / (v[9] / 100) : 0
+        effratio = (baseeff > 0 && eff > 0) ? sprintf("%.2fx", eff / baseeff) : "-"
         rq = sprintf("%.0f", v[4])
         if (runs > 1) rq = rq sprintf(" (%.0f-%.0f)", lo[k], hi[k])
         # The server is the bottleneck when it keeps its CPU busy; if wrk is
         # the one at 100% the number measures wrk, not the server.
-        if (v[9] >= 90) bound = "server"
+        if (v[9] >= 90 && v[10] < 90) bound = "server"
+        else if (v[9] >= 90) { bound = "server and wrk"; both = 1 }
         else if (v[10] >= 90) { bound = "**wrk**"; warn = 1 }
         else { bound = "neither (latency?)"; warn = 1 }
         if (v[11] >= 10 || v[12] >= 10) { bound = bound ", noisy"; noisy = 1 }
-        printf "| %s | %s | %s | %s | %s | %s / %s | %s | %s%% | %s%% | %s%% / %s%% | %s |\n", \
-          f, s, rq, v[5], ratio, v[6], v[7], v[8], v[9], v[10], v[11], v[12], bound
+        printf "| %s | %s | %s | %s | %s | %s / %s | %s | %s%% | %s%% | %.0f | %s | %s%% / %s%% | %s |\n", \
+          f, s, rq, ratio, v[5], v[6], v[7], v[8], v[9], v[10], eff, effratio, v[11], v[12], bound
       }
     }
     printf "\n%d connections, wrk -t1, %ss per measurement, median of %d run(s)%s.\n", conns, dur, runs, (runs > 1) ? " (min-max in brackets)" : ""
-    printf "Server CPU and wrk CPU are user+system time from /proc over the measured run, as %% of one CPU.\n"
+    printf "Server CPU and wrk CPU: user+system time from /proc over the measured run, as %% of one CPU (the\n"
+    printf "server figure includes the loopback TCP work done on its CPU). Requests per server CPU-second =\n"
+    printf "requests/s / server CPU: the cost per request, which stays comparable when the client saturates.\n"
     if (warn) printf "WARNING: some server did not use its CPU fully: the client (wrk, or latency) may be the bottleneck for those rows.\n"
-    else printf "Check: every server kept its CPU >= 90%% busy while wrk had CPU to spare, so wrk was not the bottleneck.\n"
+    else if (both) printf "Check: every server kept its CPU >= 90%% busy; wrk was also >= 90%% busy in some rows, so their requests/s may understate the server: compare requests per server CPU-second there.\n"
+    else printf "Check: every server kept its CPU >= 90%% busy while wrk stayed below 90%%, so wrk was not the bottleneck.\n"
     if (noisy) printf "WARNING: other processes used >= 10%% of a benchmark CPU during some rows; repeat on a quiet machine.\n"
   }' "$RAW"
