@@ -54,6 +54,7 @@ LM = "Mon, 15 Jan 2024 08:00:00 GMT"
 LM_850 = "Monday, 15-Jan-24 08:00:00 GMT"
 LM_ASC = "Mon Jan 15 08:00:00 2024"
 IDLE = 0.6      # seconds of silence after which a connection counts as open
+FIRST_BYTE = 2.0  # seconds to wait for the first byte of an answer
 CASE_MAX = 8.0  # seconds a case may take
 READ_MAX = 16 << 20
 
@@ -227,8 +228,9 @@ def exchange(addr, steps):
         return bytes(data), "refused", str(e)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def read_for(secs, until_idle):
-        """Read for secs; with until_idle, stop after secs of silence."""
+    def read_for(secs, until_idle, until_data=False):
+        """Read for secs; with until_idle, stop after secs of silence; with
+        until_data, as soon as something arrived."""
         deadline = time.monotonic() + secs
         while True:
             left = deadline - time.monotonic()
@@ -248,6 +250,8 @@ def exchange(addr, steps):
             data.extend(chunk)
             if len(data) > READ_MAX:
                 return "toolong"
+            if until_data:
+                return None
             if until_idle:
                 deadline = time.monotonic() + secs
 
@@ -269,7 +273,12 @@ def exchange(addr, steps):
                 note = "send timed out"
                 break
         if not state:
-            state = read_for(IDLE, True)
+            # A loaded machine may take a while to answer at all; after
+            # the first bytes, IDLE seconds of silence mean "kept open".
+            if not data:
+                state = read_for(FIRST_BYTE, False, True)
+            if not state:
+                state = read_for(IDLE, True)
     finally:
         s.close()
     return bytes(data), state, note
