@@ -350,18 +350,24 @@ for r in $(seq "$RUNS"); do
   for f in "${FILE_LIST[@]}"; do
     for s in "${SERVER_LIST[@]}"; do
       url="http://127.0.0.1:${PORT[$s]}/$f.html"
-      [ "$QUIET" -gt 0 ] && wait_quiet
-      [ "$WARMUP" -gt 0 ] && run_wrk "$url" "$WARMUP" >/dev/null
+      if [ "$QUIET" -gt 0 ]; then wait_quiet; fi
+      if [ "$WARMUP" -gt 0 ]; then
+        run_wrk "$url" "$WARMUP" >/dev/null || die "wrk failed against $s ($url)"
+      fi
       read -r b0 t0 < <(cpu_busy "$SCPU")
       read -r b1 t1 < <(cpu_busy "$CCPU")
       s0=$(cpu_ticks "${PID[$s]}")
       start=$(date +%s.%N)
-      out=$(run_wrk "$url" "$DURATION")
+      out=$(run_wrk "$url" "$DURATION") || { echo "$out" >&2; die "wrk failed against $s ($url)"; }
       end=$(date +%s.%N)
       s1=$(cpu_ticks "${PID[$s]}")
       read -r b0e t0e < <(cpu_busy "$SCPU")
       read -r b1e t1e < <(cpu_busy "$CCPU")
       echo "$out" > "$WORK/wrk-$r-$f-$s.txt"
+      if ! kill -0 "${PID[$s]}" 2>/dev/null; then
+        tail -n 20 "$WORK/$s"/*.log >&2 2>/dev/null || true
+        die "$s exited during the run ($f, run $r)"
+      fi
       req=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
       xfer=$(to_mib "$(awk '/^Transfer\/sec:/ { print $2 }' <<<"$out")")
       p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
