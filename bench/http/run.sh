@@ -340,7 +340,7 @@ version_of() {
 }
 
 RAW=$WORK/results.tsv
-printf 'run\tfile\tserver\treq_s\tmib_s\tp50\tp99\terrors\tserver_cpu_pct\twrk_cpu_pct\tcpu0_other_pct\tcpu1_other_pct\n' > "$RAW"
+printf 'run\tfile\tserver\treq_s\tmib_s\tp50\tp99\terrors\tserver_cpu_pct\twrk_cpu_pct\tcpu0_other_pct\tcpu1_other_pct\tserver_cpu_s\twrk_cpu_s\n' > "$RAW"
 
 echo "bench/http: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $NCPU CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for s in "${SERVER_LIST[@]}"; do echo "  $s: $(version_of "$s") on port ${PORT[$s]}, CPU $SCPU" >&2; done
@@ -375,7 +375,7 @@ for r in $(seq "$RUNS"); do
       errs=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' <<<"$out")
       wticks=$(awk '/^WRKCPU/ { print $2 }' <<<"$out")
       [ -n "$req" ] || { echo "$out" >&2; die "wrk gave no result for $s $f"; }
-      read -r scpu wcpu o0 o1 < <(awk -v hz="$HZ" -v a="$start" -v b="$end" \
+      read -r scpu wcpu o0 o1 ssec wsec < <(awk -v hz="$HZ" -v a="$start" -v b="$end" \
         -v s="$((s1 - s0))" -v w="$wticks" -v b0="$((b0e - b0))" -v t0="$((t0e - t0))" \
         -v b1="$((b1e - b1))" -v t1="$((t1e - t1))" 'BEGIN {
           wall = b - a
@@ -384,9 +384,9 @@ for r in $(seq "$RUNS"); do
           # processes (or their interrupts) competing for the CPU.
           o0 = (t0 > 0) ? 100 * b0 / t0 - sp : 0; o1 = (t1 > 0) ? 100 * b1 / t1 - wp : 0
           if (o0 < 0) o0 = 0; if (o1 < 0) o1 = 0
-          printf "%.0f %.0f %.0f %.0f\n", sp, wp, o0, o1 }')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$f" "$s" "$req" "$xfer" \
-        "$p50" "$p99" "$errs" "$scpu" "$wcpu" "$o0" "$o1" >> "$RAW"
+          printf "%.0f %.0f %.0f %.0f %.2f %.2f\n", sp, wp, o0, o1, s / hz, w / hz }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$f" "$s" "$req" "$xfer" \
+        "$p50" "$p99" "$errs" "$scpu" "$wcpu" "$o0" "$o1" "$ssec" "$wsec" >> "$RAW"
       echo "  run $r $f $s: $req req/s, server CPU $scpu%, wrk CPU $wcpu%" >&2
     done
   done
@@ -437,12 +437,12 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
         else if (v[10] >= 90) { bound = "**wrk**"; warn = 1 }
         else { bound = "neither (latency?)"; warn = 1 }
         if (v[11] >= 10 || v[12] >= 10) { bound = bound ", noisy"; noisy = 1 }
-        printf "| %s | %s | %s | %s | %s | %s / %s | %s | %s%% | %s%% | %.0f | %s | %s%% / %s%% | %s |\n", \
-          f, s, rq, ratio, v[5], v[6], v[7], v[8], v[9], v[10], eff, effratio, v[11], v[12], bound
+        printf "| %s | %s | %s | %s | %s | %s / %s | %s | %.1f s (%s%%) | %.1f s (%s%%) | %.0f | %s | %s%% / %s%% | %s |\n", \
+          f, s, rq, ratio, v[5], v[6], v[7], v[8], v[13], v[9], v[14], v[10], eff, effratio, v[11], v[12], bound
       }
     }
     printf "\n%d connections, wrk -t1, %ss per measurement, median of %d run(s)%s.\n", conns, dur, runs, (runs > 1) ? " (min-max in brackets)" : ""
-    printf "Server CPU and wrk CPU: user+system time from /proc over the measured run, as %% of one CPU (the\n"
+    printf "Server CPU and wrk CPU: user+system time from /proc over the measured run, and as %% of one CPU (the\n"
     printf "server figure includes the loopback TCP work done on its CPU). Requests per server CPU-second =\n"
     printf "requests/s / server CPU: the cost per request, which stays comparable when the client saturates.\n"
     if (warn) printf "WARNING: some server did not use its CPU fully: the client (wrk, or latency) may be the bottleneck for those rows.\n"
