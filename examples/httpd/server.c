@@ -12,12 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IN_CAP 8192   /* a request head must fit (431 otherwise) */
+#define IN_CAP 16384  /* a request head must fit (431 otherwise); only touched pages cost */
 #define OUT_CAP 8192  /* response heads, part headers, pread bounce space */
 #define NHDR 64
 #define LOG_CAP 65536
 #define LOG_FLUSH_MS 200
 #define FREE_KEEP 1024
+#define LINGER_MS 2000    /* draining a closed connection's unread input */
+#define LINGER_BYTES (1u << 20)
 
 struct worker;
 
@@ -31,7 +33,8 @@ struct conn {
 	bool waiting;
 	bool rd;       /* the socket may hold bytes: a recv is worth a syscall */
 	bool wblocked; /* the socket took less than offered: output pending */
-	bool closed;   /* the stream is closed */
+	bool lingering; /* shut down for writing; draining input, then close */
+	size_t drained;
 	bool last;     /* max_requests reached: close after this response */
 	uint64_t nreq;
 	struct src_entry *ent; /* the content of the response being sent */
@@ -102,9 +105,13 @@ static int op_send(void *ctx, const uint8_t *buf, size_t len)
 
 static void op_close(void *ctx)
 {
+	/* Not a close yet: closing with unread request bytes in the socket
+	 * makes the kernel send a reset, which can destroy the response the
+	 * client has not read yet (RFC 9112 9.6). Shut down the sending side
+	 * and drain; conn_run finishes it. */
 	struct conn *c = ctx;
-	c->closed = true;
-	cl_stream_close(&c->s);
+	c->lingering = true;
+	cl_stream_shutdown(&c->s);
 }
 
 static const struct http_stream_ops conn_ops = { op_recv, op_send, op_sendv, op_close };
@@ -257,8 +264,7 @@ static void release(struct conn *c)
 static void conn_free(struct conn *c)
 {
 	struct worker *w = c->w;
-	if (!c->closed)
-		cl_stream_close(&c->s);
+	cl_stream_close(&c->s);
 	cl_timer_cancel(&c->t);
 	release(c);
 	wait_remove(w, c);
@@ -315,8 +321,8 @@ static void not_found(struct conn *c, const struct http_request *req, uint64_t n
 	simple(c, req, 404, extra);
 }
 
-static void serve_file(struct conn *c, const struct http_request *req, struct src_entry *e,
-		struct http_str extra)
+static void serve_content(struct conn *c, const struct http_request *req,
+		const struct http_content *content, struct src_entry *e, struct http_str extra)
 {
 	struct worker *w = c->w;
 	w->scfg.extra = extra;
@@ -325,13 +331,13 @@ static void serve_file(struct conn *c, const struct http_request *req, struct sr
 		/* libhttp decides the status (304, 206, 412, ...) inside; a dry
 		 * run of the same pure function tells the log what it will be. */
 		struct http_static st;
-		if (http_static_respond(&st, req, &e->content, &w->scfg, w->scratch,
+		if (http_static_respond(&st, req, content, &w->scfg, w->scratch,
 				sizeof w->scratch) == 0)
 			log_line(w, c, req, st.status, st.body_len);
 		else
 			log_line(w, c, req, 500, 0);
 	}
-	if (http_conn_static(&c->h, &e->content, &w->scfg) < 0) {
+	if (http_conn_static(&c->h, content, &w->scfg) < 0) {
 		release(c);
 		simple(c, req, 500, "");
 	}
@@ -363,19 +369,27 @@ static void handle(struct conn *c, uint64_t now)
 			snprintf(f, sizeof f, "Allow: GET, HEAD, OPTIONS\r\n%s", extra);
 			respond(c, req, 204, f, NULL, 0);
 		} else {
-			simple(c, req, 400, extra);
+			c->last = true;
+			simple(c, req, 400, req->minor_version >= 1 ? close_line : "");
 		}
 		return;
 	}
 	char path[IN_CAP];
 	struct urlpath up;
 	int r = urlpath_resolve(&up, req->target.p, req->target.len, path, sizeof path);
-	if (r == URLPATH_BAD) {
-		simple(c, req, 400, extra);
+	if (r == URLPATH_BAD || r == URLPATH_TOOLONG) {
+		/* A target we refuse: answer and close, as for a malformed
+		 * request. */
+		c->last = true;
+		simple(c, req, r == URLPATH_BAD ? 400 : 414, req->minor_version >= 1 ? close_line : "");
 		return;
 	}
-	if (r == URLPATH_TOOLONG) {
-		simple(c, req, 414, extra);
+	if (req->meth != HTTP_M_GET && req->meth != HTTP_M_HEAD) {
+		/* Whatever the path names, only GET and HEAD are served:
+		 * libhttp answers OPTIONS 204, known methods 405 with Allow,
+		 * unknown ones 501 (RFC 9110 15.5.6, 15.6.2). */
+		static const struct http_content none;
+		serve_content(c, req, &none, NULL, xs);
 		return;
 	}
 	if (r == URLPATH_HIDDEN) {
@@ -385,7 +399,7 @@ static void handle(struct conn *c, uint64_t now)
 	struct src_entry *e = w->src.ops->get(w->src.ctx, up.path, up.len, now);
 	switch (e->kind) {
 	case SRC_FILE:
-		serve_file(c, req, e, xs);
+		serve_content(c, req, &e->content, e, xs);
 		return;
 	case SRC_DIR: {
 		/* RFC 9110 15.4.2: the directory's URL ends in '/'; a relative
@@ -413,6 +427,34 @@ static void handle(struct conn *c, uint64_t now)
 	}
 }
 
+static void linger_start(struct conn *c)
+{
+	struct worker *w = c->w;
+	if (!c->lingering) {
+		c->lingering = true;
+		cl_stream_shutdown(&c->s);
+	}
+	release(c);
+	wait_add(w, c); /* may be cut first at the connection limit */
+	cl_stream_want(&c->s, CL_READ);
+	uint64_t t = w->cfg->idle_timeout_ms < LINGER_MS ? w->cfg->idle_timeout_ms : LINGER_MS;
+	cl_timer_set(w->loop, &c->t, cl_loop_now(w->loop) + t);
+}
+
+/* Drop input until the peer's EOF, an error, a bound, or the timer. */
+static void linger_step(struct conn *c)
+{
+	for (int i = 0; i < 16; i++) {
+		int r = cl_stream_recv(&c->s, c->in, sizeof c->in);
+		if (r == 0)
+			return;
+		if (r < 0 || (c->drained += (size_t)r) > LINGER_BYTES) {
+			conn_free(c);
+			return;
+		}
+	}
+}
+
 static void conn_run(struct conn *c)
 {
 	struct worker *w = c->w;
@@ -428,7 +470,7 @@ static void conn_run(struct conn *c)
 		if (c->last) {
 			/* the announced last response is out; a pipelined
 			 * request after it is not answered */
-			conn_free(c);
+			linger_start(c);
 			return;
 		}
 		wait_remove(w, c);
@@ -440,13 +482,13 @@ static void conn_run(struct conn *c)
 			st = 408;
 		if (st)
 			log_line(w, c, NULL, st, 0);
-		conn_free(c);
+		linger_start(c);
 		return;
 	}
 	if (!c->wblocked) {
 		release(c);
 		if (c->last) {
-			conn_free(c);
+			linger_start(c);
 			return;
 		}
 		wait_add(w, c);
@@ -458,6 +500,10 @@ static void conn_run(struct conn *c)
 static void on_io(void *arg, unsigned ev)
 {
 	struct conn *c = arg;
+	if (c->lingering) {
+		linger_step(c);
+		return;
+	}
 	if (ev & (CL_READ | CL_HUP | CL_ERROR))
 		c->rd = true;
 	if (ev & (CL_WRITE | CL_HUP | CL_ERROR))
@@ -468,6 +514,10 @@ static void on_io(void *arg, unsigned ev)
 static void on_timer(void *arg)
 {
 	struct conn *c = arg;
+	if (c->lingering) {
+		conn_free(c);
+		return;
+	}
 	c->rd = true;
 	c->wblocked = false;
 	conn_run(c);
@@ -506,7 +556,8 @@ static void on_accept(void *arg, int fd, const struct cl_addr *peer)
 	c->waiting = false;
 	c->rd = false;
 	c->wblocked = false;
-	c->closed = false;
+	c->lingering = false;
+	c->drained = 0;
 	c->last = false;
 	c->nreq = 0;
 	c->ent = NULL;
@@ -561,7 +612,7 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 	http_conn_cfg_default(&w->hcfg);
 	w->hcfg.header_timeout_ms = cfg->header_timeout_ms;
 	w->hcfg.idle_timeout_ms = cfg->idle_timeout_ms;
-	w->hcfg.limits.max_head = IN_CAP;
+	w->hcfg.limits.max_head = IN_CAP; /* request line: libhttp's 8 KiB (414 above) */
 	w->hcfg.limits.max_headers = NHDR;
 	w->hcfg.limits.max_body = 1u << 20;
 	/* A multipart boundary per worker from the kernel's random source. */

@@ -57,6 +57,7 @@ IDLE = 0.6      # seconds of silence after which a connection counts as open
 FIRST_BYTE = 2.0  # seconds to wait for the first byte of an answer
 CASE_MAX = 8.0  # seconds a case may take
 READ_MAX = 16 << 20
+IGNORE_CHARSET = False  # --ignore-charset
 
 
 # ---------------------------------------------------------------- content
@@ -440,6 +441,8 @@ def summarize(data, state, note, methods):
             ct = ",".join(r.h("content-type")).lower().replace(" ", "")
             if r.status == 206 and ct.startswith("multipart/byteranges"):
                 ct = "multipart/byteranges"
+            if IGNORE_CHARSET and ct.endswith(";charset=utf-8"):
+                ct = ct[:-len(";charset=utf-8")]
             hs = ["type=" + ct, "lm=" + ",".join(r.h("last-modified"))]
             if r.h("content-range"):
                 hs.append("range=" + ",".join(r.h("content-range")))
@@ -753,9 +756,13 @@ def main():
     ap.add_argument("--only", help="run only cases whose id matches this glob")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every case, not only differences")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (configs, logs)")
+    ap.add_argument("--ignore-charset", action="store_true",
+                    help="compare media types without a ';charset=utf-8' parameter (httpd adds it to text types)")
     ap.add_argument("--skip-missing", action="store_true",
                     help="exit 77 (skipped, for meson test) when nginx or h2o is not installed")
     args = ap.parse_args()
+    global IGNORE_CHARSET
+    IGNORE_CHARSET = args.ignore_charset
     for need in [args.nginx] + ([args.h2o] if args.h2o else []):
         if args.skip_missing and not os.access(need, os.X_OK):
             print(f"skipped: {need} not installed")
