@@ -21,6 +21,7 @@ struct config {
 	size_t cache_entries;
 	size_t max_mem_file;
 	size_t gzip_min;
+	size_t gzip_max;
 	uint64_t cache_valid_ms;
 };
 

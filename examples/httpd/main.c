@@ -29,9 +29,11 @@ static const char usage_text[] =
 	"  --idle-timeout SECS     keep-alive idle time, and stalls while sending (default 60)\n"
 	"  --max-requests N        requests per connection, 0 for no limit (default 10000)\n"
 	"  --cache-size MIB        file bytes kept in memory per worker (default 64)\n"
-	"  --cache-max-file KIB    larger files are read per response (default 1024)\n"
+	"  --cache-max-file KIB    files up to this size are kept in memory, larger ones are\n"
+	"                          sent with sendfile from a cached descriptor (default 32)\n"
 	"  --cache-valid SECS      how long a cached file is trusted unchecked (default 1)\n"
-	"  --gzip-min BYTES        compress text files from this size, 0 for never (default 1024);\n"
+	"  --gzip-min BYTES        compress text files from this size (up to 1 MiB) once, 0 for\n"
+	"                          never (default 1024);\n"
 	"                          a FILE.gz next to FILE is served instead when present\n"
 	"  --quiet                 log only errors to stderr\n"
 	"  -h, --help              this text\n"
@@ -161,8 +163,9 @@ int main(int argc, char **argv)
 		.max_requests = 10000,
 		.cache_bytes = 64u << 20,
 		.cache_entries = 10000,
-		.max_mem_file = 1u << 20,
+		.max_mem_file = 32u << 10,
 		.gzip_min = 1024,
+		.gzip_max = 1u << 20,
 		.cache_valid_ms = 1000,
 	};
 	bool quiet = false;

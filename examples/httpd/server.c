@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define IN_CAP 16384  /* a request head must fit (431 otherwise); only touched pages cost */
@@ -83,14 +85,82 @@ static int op_recv(void *ctx, uint8_t *buf, size_t cap)
 	return r;
 }
 
+/* The span of the current entry that p falls in, or NULL. */
+static const struct src_span *span_of(const struct conn *c, const void *p)
+{
+	if (!c->ent)
+		return NULL;
+	for (int i = 0; i < c->ent->nspan; i++) {
+		const struct src_span *s = &c->ent->span[i];
+		if ((const uint8_t *)p >= s->base && (const uint8_t *)p < s->base + s->len)
+			return s;
+	}
+	return NULL;
+}
+
+/* Bytes of a file-backed span go out with sendfile: no copy through user
+ * space, which is most of the cost of a large response. What precedes
+ * them in the gather list (the head) goes first with MSG_MORE, so head and
+ * body still leave in full segments. */
+static int send_with_file(struct conn *c, const struct http_iov *iov, int k,
+		const struct src_span *sp)
+{
+	int fd = cl_stream_fd(&c->s);
+	size_t total = 0;
+	if (k > 0) {
+		size_t want = 0;
+		for (int i = 0; i < k; i++)
+			want += iov[i].len;
+		struct msghdr mh = { .msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = (size_t)k };
+		ssize_t r;
+		do
+			r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -2;
+			c->wblocked = true;
+			return 0;
+		}
+		total = (size_t)r;
+		if (total < want) {
+			c->wblocked = true;
+			return (int)total;
+		}
+	}
+	off_t off = (off_t)((const uint8_t *)iov[k].base - sp->base);
+	size_t len = iov[k].len;
+	if ((uint64_t)off + len > sp->len)
+		len = (size_t)(sp->len - (uint64_t)off);
+	if (len > (1u << 30))
+		len = 1u << 30;
+	ssize_t r;
+	do
+		r = sendfile(fd, sp->fd, &off, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->wblocked = true;
+		return (int)total;
+	}
+	if (r <= 0) /* an error, or the file shrank under us */
+		return total ? (int)total : -2;
+	if ((size_t)r < len)
+		c->wblocked = true;
+	return (int)(total + (size_t)r);
+}
+
 static int op_sendv(void *ctx, const struct http_iov *iov, int n)
 {
 	struct conn *c = ctx;
 	if (c->wblocked)
 		return 0; /* short last time: the socket buffer is full */
 	size_t total = 0;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		const struct src_span *sp = span_of(c, iov[i].base);
+		if (sp)
+			return send_with_file(c, iov, i, sp);
 		total += iov[i].len;
+	}
 	int r = cl_stream_sendv(&c->s, (const struct cl_iov *)(const void *)iov, n);
 	if (r == 0 || (r > 0 && (size_t)r < total))
 		c->wblocked = true;
@@ -629,6 +699,7 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 		.cache_entries = cfg->cache_entries,
 		.max_mem_file = cfg->max_mem_file,
 		.gzip_min = cfg->gzip_min,
+		.gzip_max = cfg->gzip_max,
 		.valid_ms = cfg->cache_valid_ms,
 	};
 	if (dirsrc_open(&w->src, &dc) < 0) {

@@ -21,9 +21,23 @@ enum src_kind {
 	SRC_DIR       /* a directory named without its trailing '/': redirect */
 };
 
+/* Content bytes a source keeps in a file rather than in memory: the
+ * content's data pointer (for libhttp, which only does arithmetic on it
+ * and never reads through it when on-the-fly gzip is off) is the start of
+ * an address range reserved with PROT_NONE, and the server sends any iov
+ * that falls in [base, base + len) with sendfile(fd, iov.base - base). A
+ * read through it faults at once instead of serving wrong bytes. */
+struct src_span {
+	const uint8_t *base;
+	uint64_t len;
+	int fd;
+};
+
 struct src_entry {
 	enum src_kind kind;
 	struct http_content content; /* for SRC_FILE; content.gzip may point to a variant */
+	struct src_span span[2];     /* file-backed representations (content, gzip) */
+	int nspan;
 };
 
 struct src_ops {
@@ -50,8 +64,9 @@ struct dirsrc_cfg {
 	int rootfd;           /* an O_PATH|O_DIRECTORY fd of the root; not closed */
 	size_t cache_bytes;   /* file bytes kept in memory (and gzip variants) */
 	size_t cache_entries; /* entries (hits, misses, directories) cached */
-	size_t max_mem_file;  /* larger files are read with pread per response */
+	size_t max_mem_file;  /* larger files are sent with sendfile from an open fd */
 	size_t gzip_min;      /* compress text of at least this size once (0: never) */
+	size_t gzip_max;      /* ... and at most this size */
 	uint64_t valid_ms;    /* how long a cached answer is trusted before re-checking */
 };
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -39,7 +40,9 @@ struct dent {
 	bool linked; /* in the hash table and LRU */
 	uint64_t checked_ms;
 	struct ident id, gzid;
-	int fd, gzfd;           /* >= 0 when read per response */
+	int fd, gzfd;           /* >= 0: sent with sendfile (see struct src_span) */
+	void *tag, *gztag;      /* their reserved address ranges */
+	size_t taglen, gztaglen;
 	uint8_t *data, *gzdata; /* in memory */
 	size_t charge;
 	char etag[64], gzetag[72];
@@ -184,6 +187,10 @@ static void dent_free(struct dent *d)
 		close(d->fd);
 	if (d->gzfd >= 0)
 		close(d->gzfd);
+	if (d->tag)
+		munmap(d->tag, d->taglen);
+	if (d->gztag)
+		munmap(d->gztag, d->gztaglen);
 	free(d->data);
 	free(d->gzdata);
 	free(d);
@@ -228,27 +235,47 @@ static void touch(struct dirsrc *s, struct dent *d)
 	s->newest = d;
 }
 
-/* Load the file behind fd (a regular file) as one representation. */
-static bool load_rep(struct dirsrc *s, int fd, const struct stat *st, struct http_content *c,
-		uint8_t **data, int *keepfd)
+/* What an open file descriptor costs in the cache's byte budget, so the
+ * budget also bounds the descriptors a worker keeps open. */
+#define FD_CHARGE (64u << 10)
+
+/* Load the file behind fd (a regular file) as one representation: small
+ * files into memory (fd closed), larger ones as a sendfile span (fd kept). */
+static bool load_rep(struct dirsrc *s, struct dent *d, int fd, const struct stat *st,
+		struct http_content *c, uint8_t **data, int *keepfd, void **tag, size_t *taglen)
 {
 	size_t size = (size_t)st->st_size;
 	c->size = (uint64_t)st->st_size;
 	c->mtime = st->st_mtim.tv_sec;
-	if (size <= s->cfg.max_mem_file) {
-		*data = slurp(fd, size);
-		if (!*data) {
-			close(fd);
-			return false;
-		}
-		c->data = *data;
-		close(fd);
-		return true;
-	}
-	*keepfd = fd;
-	c->data = NULL;
 	c->read = read_fd;
 	c->read_ctx = (void *)(intptr_t)fd;
+	if (size <= s->cfg.max_mem_file) {
+		*data = slurp(fd, size);
+		close(fd);
+		if (!*data)
+			return false;
+		c->data = *data;
+		c->read = NULL;
+		c->read_ctx = NULL;
+		d->charge += size;
+		return true;
+	}
+	void *t = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (t == MAP_FAILED) {
+		c->data = NULL; /* pread through the bounce buffer instead */
+		*keepfd = fd;
+		d->charge += FD_CHARGE;
+		return true;
+	}
+	*tag = t;
+	*taglen = size;
+	*keepfd = fd;
+	c->data = t;
+	struct src_span *sp = &d->pub.span[d->pub.nspan++];
+	sp->base = t;
+	sp->len = size;
+	sp->fd = fd;
+	d->charge += FD_CHARGE;
 	return true;
 }
 
@@ -287,13 +314,12 @@ static struct dent *load(struct dirsrc *s, const char *path, size_t len, uint32_
 		return d;
 	}
 	struct http_content *c = &d->pub.content;
-	if (!load_rep(s, fd, &st, c, &d->data, &d->fd))
+	if (!load_rep(s, d, fd, &st, c, &d->data, &d->fd, &d->tag, &d->taglen))
 		return d;
 	etag_of(d->etag, sizeof d->etag, &d->id, false);
 	c->etag = (struct http_str){ (const uint8_t *)d->etag, strlen(d->etag) };
 	c->type = http_media_type((struct http_str){ (const uint8_t *)file, strlen(file) });
 	d->pub.kind = SRC_FILE;
-	d->charge = d->data ? (size_t)st.st_size : 0;
 
 	if (!s->cfg.gzip_min || !http_media_compressible(c->type))
 		return d;
@@ -305,19 +331,22 @@ static struct dent *load(struct dirsrc *s, const char *path, size_t len, uint32_
 	if (gfd >= 0 && fstat(gfd, &gst) == 0 && S_ISREG(gst.st_mode)) {
 		ident_of(&d->gzid, &gst);
 		d->gz = *c;
-		if (load_rep(s, gfd, &gst, &d->gz, &d->gzdata, &d->gzfd)) {
+		if (load_rep(s, d, gfd, &gst, &d->gz, &d->gzdata, &d->gzfd, &d->gztag, &d->gztaglen)) {
 			etag_of(d->gzetag, sizeof d->gzetag, &d->gzid, false);
 			d->gz.etag = (struct http_str){ (const uint8_t *)d->gzetag, strlen(d->gzetag) };
 			d->gz.gzip = NULL;
 			c->gzip = &d->gz;
-			d->charge += d->gzdata ? (size_t)gst.st_size : 0;
 		}
 		return d;
 	}
 	if (gfd >= 0)
 		close(gfd);
-	if (d->data && c->size >= s->cfg.gzip_min) {
-		size_t n = gzip_once(d->data, (size_t)c->size, &d->gzdata);
+	if (c->size >= s->cfg.gzip_min && c->size <= s->cfg.gzip_max) {
+		/* a file sent with sendfile is read once to be compressed */
+		uint8_t *tmp = d->data ? NULL : slurp(d->fd, (size_t)c->size);
+		const uint8_t *src = d->data ? d->data : tmp;
+		size_t n = src ? gzip_once(src, (size_t)c->size, &d->gzdata) : 0;
+		free(tmp);
 		if (n) {
 			d->gz = *c;
 			d->gz.data = d->gzdata;
