@@ -497,6 +497,17 @@ static void handle(struct conn *c, uint64_t now)
 	}
 }
 
+/* Keep the timer at or before libhttp's deadline. A deadline that moves
+ * later (every request pushes the idle timeout out) leaves the timer where
+ * it is: when it fires early, poll finds nothing due and this re-arms it.
+ * That keeps the timer heap out of the per-request path. */
+static void arm(struct conn *c)
+{
+	uint64_t d = http_conn_next_deadline(&c->h);
+	if (!cl_timer_armed(&c->t) || d < c->t.deadline)
+		cl_timer_set(c->w->loop, &c->t, d);
+}
+
 static void linger_start(struct conn *c)
 {
 	struct worker *w = c->w;
@@ -564,7 +575,7 @@ static void conn_run(struct conn *c)
 		wait_add(w, c);
 	}
 	cl_stream_want(&c->s, c->wblocked ? CL_WRITE : CL_READ);
-	cl_timer_set(w->loop, &c->t, http_conn_next_deadline(&c->h));
+	arm(c);
 }
 
 static void on_io(void *arg, unsigned ev)
@@ -649,7 +660,7 @@ static void on_accept(void *arg, int fd, const struct cl_addr *peer)
 	w->all = c;
 	w->nconns++;
 	wait_add(w, c);
-	cl_timer_set(w->loop, &c->t, http_conn_next_deadline(&c->h));
+	arm(c);
 }
 
 static void on_reload(struct cl_loop *loop, void *arg)
