@@ -181,6 +181,7 @@ static int write_request_head(struct http_client *c, const char *method, struct 
 		: !strcmp(method, "CONNECT") ? HTTP_RESP_TO_CONNECT : 0;
 	c->priv.streaming = chunked;
 	c->priv.last_ms = c->priv.now_ms;
+	c->priv.scan_pos = 0;
 	c->priv.state = CS_WAIT;
 	return 0;
 }
@@ -280,6 +281,27 @@ static int cl_recv(struct http_client *c)
 	return n;
 }
 
+/* Whether the buffer may hold a whole head now (an empty line ended, or
+ * it is full): each byte is looked at once however the head trickles in. */
+static bool head_may_be_complete(struct http_client *c)
+{
+	const uint8_t *b = c->priv.in;
+	size_t i = c->priv.scan_pos, len = c->priv.in_len;
+	while (i < len) {
+		const uint8_t *lf = memchr(b + i, '\n', len - i);
+		if (!lf)
+			break;
+		size_t k = (size_t)(lf - b);
+		i = k + 1;
+		if ((k >= 1 && b[k - 1] == '\n') || (k >= 2 && b[k - 1] == '\r' && b[k - 2] == '\n')) {
+			c->priv.scan_pos = i;
+			return true;
+		}
+	}
+	c->priv.scan_pos = len;
+	return len == c->priv.in_cap || len >= c->priv.limits.max_head;
+}
+
 static int read_head(struct http_client *c)
 {
 	for (int guard = 0; guard < 256; guard++) {
@@ -288,8 +310,9 @@ static int read_head(struct http_client *c)
 			memmove(c->priv.in, c->priv.in + c->priv.in_pos, c->priv.in_len - c->priv.in_pos);
 			c->priv.in_len -= c->priv.in_pos;
 			c->priv.in_pos = 0;
+			c->priv.scan_pos = 0;
 		}
-		if (c->priv.in_len) {
+		if (c->priv.in_len && head_may_be_complete(c)) {
 			size_t nh = c->priv.hdr_cap;
 			struct http_response *res = &c->priv.res;
 			int r = http_response_parse(res, c->priv.in, c->priv.in_len, c->priv.hdr, &nh,

@@ -3,7 +3,9 @@
  * with gather writes, deadlines from the caller's clock. */
 #include "http_int.h"
 
-enum { ST_HEAD, ST_REQUEST, ST_SEND, ST_DISCARD, ST_CLOSED };
+enum { ST_HEAD, ST_REQUEST, ST_SEND, ST_DISCARD, ST_LINGER, ST_CLOSED };
+
+#define LINGER_MAX_BYTES 65536
 
 /* Results of the internal steps. */
 enum { STEP_BLOCKED = 0, STEP_AGAIN = 1 };
@@ -13,6 +15,7 @@ void http_conn_cfg_default(struct http_conn_cfg *cfg)
 	http_limits_default(&cfg->limits);
 	cfg->header_timeout_ms = 10000;
 	cfg->idle_timeout_ms = 60000;
+	cfg->linger_ms = 1000;
 }
 
 void http_conn_init(struct http_conn *c, const struct http_stream_ops *ops, void *ctx,
@@ -242,6 +245,7 @@ static void start_request(struct http_conn *c, int head_len)
 	c->priv.head_only = r->meth == HTTP_M_HEAD;
 	c->priv.close_after = !r->keep_alive;
 	c->priv.src = NULL;
+	c->priv.close_delimited = false;
 	c->priv.last_ms = c->priv.now_ms;
 	c->priv.state = ST_REQUEST;
 }
@@ -328,6 +332,17 @@ static int after_send(struct http_conn *c)
 {
 	c->priv.requests++;
 	if (c->priv.close_after) {
+		/* Linger only when input may still be on its way: after an error,
+		 * or with unread bytes; a client that reads until the close
+		 * would otherwise wait the whole time. */
+		bool more = c->priv.err || !c->priv.body_done || c->priv.in_pos < c->priv.in_len;
+		if (c->priv.cfg.linger_ms && !c->priv.close_delimited && more) {
+			c->priv.linger_until = c->priv.now_ms > UINT64_MAX - c->priv.cfg.linger_ms
+				? UINT64_MAX : c->priv.now_ms + c->priv.cfg.linger_ms;
+			c->priv.linger_bytes = 0;
+			c->priv.state = ST_LINGER;
+			return STEP_AGAIN;
+		}
 		do_close(c);
 		return HTTP_CONN_CLOSED;
 	}
@@ -367,6 +382,22 @@ static bool worth_parsing(struct http_conn *c)
 	c->priv.scan_pos = len;
 	return len == c->priv.in_cap || len >= c->priv.cfg.limits.max_head ||
 		(!c->priv.seen_lf && len > c->priv.cfg.limits.max_request_line);
+}
+
+/* Drop what the client still sends until it closes, or enough time or
+ * bytes have gone by. */
+static int step_linger(struct http_conn *c)
+{
+	int n = http_op_recv(c->priv.ops, c->priv.ctx, c->priv.in, c->priv.in_cap);
+	if (n == 0)
+		return STEP_BLOCKED;
+	if (n > 0 && (size_t)n <= c->priv.in_cap) {
+		c->priv.linger_bytes += (size_t)n;
+		if (c->priv.linger_bytes <= LINGER_MAX_BYTES)
+			return STEP_AGAIN;
+	}
+	do_close(c);
+	return closed_result(c);
 }
 
 static int step_head(struct http_conn *c)
@@ -427,6 +458,8 @@ uint64_t http_conn_next_deadline(const struct http_conn *c)
 	case ST_SEND:
 	case ST_DISCARD:
 		return idle;
+	case ST_LINGER:
+		return c->priv.linger_until;
 	default:
 		return UINT64_MAX;
 	}
@@ -438,7 +471,7 @@ int http_conn_poll(struct http_conn *c, uint64_t now_ms)
 	if (c->priv.state == ST_CLOSED)
 		return closed_result(c);
 	if (now_ms >= http_conn_next_deadline(c)) {
-		if (c->priv.state == ST_HEAD && c->priv.in_len == 0) {
+		if ((c->priv.state == ST_HEAD && c->priv.in_len == 0) || c->priv.state == ST_LINGER) {
 			do_close(c); /* idle keep-alive connection: a quiet end */
 			return closed_result(c);
 		}
@@ -477,6 +510,11 @@ int http_conn_poll(struct http_conn *c, uint64_t now_ms)
 			r = after_send(c);
 			if (r == HTTP_CONN_CLOSED)
 				return closed_result(c);
+			break;
+		case ST_LINGER:
+			r = step_linger(c);
+			if (r != STEP_AGAIN && r != STEP_BLOCKED)
+				return r;
 			break;
 		case ST_DISCARD:
 			r = body_read(c, NULL, 0);
@@ -632,8 +670,10 @@ int http_conn_respond_start(struct http_conn *c, int status, struct http_str fie
 	bool body = status_has_body(status);
 	/* RFC 9112 6.1: chunked needs HTTP/1.1; HTTP/1.0 reads to the close. */
 	bool chunked = body && c->priv.req.minor_version >= 1;
-	if (body && !chunked)
+	if (body && !chunked && !c->priv.head_only) {
 		c->priv.close_after = true;
+		c->priv.close_delimited = true;
+	}
 	r = write_head(c, status, fields, chunked, 0, false);
 	if (r < 0)
 		return r;

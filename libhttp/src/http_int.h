@@ -18,6 +18,9 @@
 
 extern const uint8_t http_ctype[256];
 
+/* The defaults of http_limits_default(). */
+extern const struct http_limits http_limits_def;
+
 static inline bool http_is(uint8_t c, unsigned cls)
 {
 	return (http_ctype[c] & cls) != 0;

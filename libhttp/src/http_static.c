@@ -408,7 +408,9 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 			http_wb_str(&w, "\r\n");
 		}
 		char d[HTTP_DATE_LEN + 1];
-		if (rep->mtime >= 0 && http_date_format(rep->mtime, d) > 0) {
+		/* RFC 9110 8.8.2.1: never later than the response's own Date. */
+		int64_t lm = cfg->now >= 0 && rep->mtime > cfg->now ? cfg->now : rep->mtime;
+		if (rep->mtime >= 0 && http_date_format(lm, d) > 0) {
 			http_wb_str(&w, "Last-Modified: ");
 			http_wb_put(&w, d, HTTP_DATE_LEN);
 			http_wb_str(&w, "\r\n");

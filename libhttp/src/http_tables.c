@@ -22,14 +22,18 @@ const uint8_t http_ctype[256] = {
 	0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02,
 };
 
+const struct http_limits http_limits_def = {
+	.max_request_line = 8192,
+	.max_head = 16384,
+	.max_headers = 100,
+	.max_body = (uint64_t)16 << 20,
+	.max_chunk_ext = 256,
+	.max_trailer = 4096,
+};
+
 void http_limits_default(struct http_limits *lim)
 {
-	lim->max_request_line = 8192;
-	lim->max_head = 16384;
-	lim->max_headers = 100;
-	lim->max_body = (uint64_t)16 << 20;
-	lim->max_chunk_ext = 256;
-	lim->max_trailer = 4096;
+	*lim = http_limits_def;
 }
 
 void http_limits_or_default(const struct http_limits *in, struct http_limits *out)

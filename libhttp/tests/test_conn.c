@@ -532,6 +532,7 @@ static void test_reset(void **state)
 	f2->max_io = 100;
 	f2->in = (const uint8_t *)get;
 	f2->in_len = f2->in_visible = sizeof get - 1;
+	f2->eof = true;
 	http_conn_reset(&R.c, f2, 50);
 	http_conn_set_wallclock(&R.c, 784111777);
 	assert_int_equal(http_conn_requests(&R.c), 0);
@@ -548,6 +549,7 @@ static void test_reset(void **state)
 	f2->max_io = 100;
 	f2->in = (const uint8_t *)bad;
 	f2->in_len = f2->in_visible = sizeof bad - 1;
+	f2->eof = true;
 	http_conn_reset(&R.c, f2, 60);
 	http_conn_set_wallclock(&R.c, 784111777);
 	assert_int_equal(http_conn_poll(&R.c, 61), HTTP_ENOHOST);
@@ -556,6 +558,97 @@ static void test_reset(void **state)
 	assert_int_equal(f2->out_len, sizeof want - 1);
 	assert_memory_equal(f2->out, want, sizeof want - 1);
 	free(f2);
+}
+
+/* A content reader that fails, and an output buffer too small for a head. */
+static int bad_read(void *ctx, uint64_t off, uint8_t *buf, size_t cap)
+{
+	(void)ctx;
+	(void)off;
+	(void)buf;
+	(void)cap;
+	return -1;
+}
+
+static void test_resource_errors(void **state)
+{
+	(void)state;
+	static const char get[] = "GET /x HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1,3-4,6-7\r\n\r\n";
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 100;
+	R.f.in = (const uint8_t *)get;
+	R.f.in_len = R.f.in_visible = sizeof get - 1;
+	app_init(&R.a);
+	uint8_t small[160];
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, small, sizeof small, R.h, 32, NULL, 0);
+	assert_int_equal(http_conn_poll(&R.c, 1), HTTP_CONN_REQUEST);
+	/* the multipart head and part headers do not fit: the caller learns
+	 * it and can still answer otherwise */
+	assert_int_equal(http_conn_static(&R.c, &R.a.mem, &R.a.cfg), HTTP_ENOMEM);
+	assert_int_equal(http_conn_respond(&R.c, 500, S(""), NULL, 0), 0);
+	assert_int_equal(http_conn_poll(&R.c, 2), HTTP_CONN_IDLE);
+	assert_memory_equal(R.f.out, "HTTP/1.1 500 ", 13);
+
+	/* A reader that fails mid-response: the connection closes with EIO. */
+	static const char get2[] = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 100;
+	R.f.in = (const uint8_t *)get2;
+	R.f.in_len = R.f.in_visible = sizeof get2 - 1;
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, NULL, 0);
+	assert_int_equal(http_conn_poll(&R.c, 1), HTTP_CONN_REQUEST);
+	struct http_content broken = R.a.rd;
+	broken.read = bad_read;
+	assert_int_equal(http_conn_static(&R.c, &broken, &R.a.cfg), 0);
+	assert_int_equal(http_conn_poll(&R.c, 2), HTTP_EIO);
+	assert_int_equal(R.f.closes, 1);
+	/* calls after the end are refused */
+	assert_int_equal(http_conn_respond(&R.c, 200, S(""), NULL, 0), HTTP_ESTATE);
+	assert_null(http_conn_request(&R.c));
+	uint8_t b[4];
+	assert_int_equal(http_conn_body_read(&R.c, b, sizeof b), HTTP_ESTATE);
+}
+
+/* After a closing response the connection reads and drops the rest until
+ * the client closes, the linger time passes, or 64 KiB went by. */
+static void test_linger(void **state)
+{
+	(void)state;
+	static const char in[] = "GET / HTTP/1.1\r\nHost : a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 10;
+	R.f.in = (const uint8_t *)in;
+	R.f.in_len = R.f.in_visible = sizeof in - 1;
+	struct http_conn_cfg cfg;
+	http_conn_cfg_default(&cfg);
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, &cfg, 0);
+	assert_int_equal(http_conn_poll(&R.c, 5), HTTP_CONN_IDLE); /* 400 sent, lingering */
+	assert_memory_equal(R.f.out, "HTTP/1.1 400 ", 13);
+	assert_int_equal(R.f.closes, 0);
+	assert_int_equal(R.f.in_pos, R.f.in_len); /* the pipelined rest was read */
+	assert_int_equal(http_conn_next_deadline(&R.c), 1005);
+	assert_int_equal(http_conn_poll(&R.c, 1004), HTTP_CONN_IDLE);
+	assert_int_equal(http_conn_poll(&R.c, 1005), HTTP_EHDRSPACE);
+	assert_int_equal(R.f.closes, 1);
+	/* the client closing ends it at once */
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 10;
+	R.f.in = (const uint8_t *)in;
+	R.f.in_len = R.f.in_visible = sizeof in - 1;
+	R.f.eof = true;
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, &cfg, 0);
+	assert_int_equal(http_conn_poll(&R.c, 5), HTTP_EHDRSPACE);
+	assert_int_equal(R.f.closes, 1);
+	/* linger 0: closed right after the response */
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 10;
+	R.f.in = (const uint8_t *)in;
+	R.f.in_len = R.f.in_visible = sizeof in - 1;
+	cfg.linger_ms = 0;
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, &cfg, 0);
+	assert_int_equal(http_conn_poll(&R.c, 5), HTTP_EHDRSPACE);
+	assert_int_equal(R.f.closes, 1);
+	assert_true(R.f.in_pos < R.f.in_len);
 }
 
 int main(void)
@@ -568,6 +661,8 @@ int main(void)
 		cmocka_unit_test(test_eof_and_io_errors),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_resource_errors),
+		cmocka_unit_test(test_linger),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* HTTP dates (RFC 9110 5.6.7): the three formats read, IMF-fixdate written,
  * calendar edge cases, and rejections. */
 #include <stdarg.h>
@@ -8,11 +9,16 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <cloudlet/http.h>
+#include "guard.h"
+
+/* Every date string is read from right before a guard page. */
+static struct guard G;
 
 static struct http_str S(const char *s)
 {
-	struct http_str r = { (const uint8_t *)s, strlen(s) };
+	struct http_str r = { guard_put(&G, s, strlen(s)), strlen(s) };
 	return r;
 }
 
@@ -101,6 +107,7 @@ static void test_format(void **state)
 
 int main(void)
 {
+	guard_init(&G, 4096);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_formats),
 		cmocka_unit_test(test_rejects),

@@ -200,6 +200,10 @@ static void test_conditionals(void **state)
 	assert_int_equal(respond(e, "GET", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), 200);
 	assert_null(field(e, "etag"));
 	assert_null(field(e, "last-modified"));
+	/* A modification time in the future is sent as the Date. */
+	e->c.mtime = NOW + 100;
+	assert_int_equal(respond(e, "GET", ""), 200);
+	assert_string_equal(field(e, "last-modified"), "Wed, 18 Nov 2026 11:06:40 GMT");
 }
 
 static void test_ranges(void **state)

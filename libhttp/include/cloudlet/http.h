@@ -441,9 +441,14 @@ struct http_stream_ops {
  * on HTTP/1.0.
  *
  * Time: the header timeout runs from the first byte of a request head to
- * its end (a client dribbling a head is cut off however steadily it sends);
- * the idle timeout runs between requests and while a body or response makes
- * no progress. http_conn_next_deadline() says when poll must next run.
+ * its end (a client dribbling a head is cut off, with a 408, however
+ * steadily it sends); the idle timeout runs between requests (a quiet
+ * close) and while a body or response makes no progress (HTTP_ETIMEDOUT).
+ * The caller's own time answering is not timed. http_conn_next_deadline()
+ * says when poll must next run. Received bytes are scanned once for the end
+ * of a head before the parser runs, so a head sent a byte at a time costs
+ * linear work. See http_conn_cfg.linger_ms for how a closing connection
+ * avoids resetting its last response.
  * ------------------------------------------------------------------------ */
 
 #define HTTP_CONN_BUFSIZE 16384
@@ -459,6 +464,14 @@ struct http_conn_cfg {
 	struct http_limits limits;
 	uint64_t header_timeout_ms; /* default 10000 */
 	uint64_t idle_timeout_ms;   /* default 60000 */
+	/* After a response that ends the connection while more input may be
+	 * on its way (after an error, or with unread request bytes), go on
+	 * reading and dropping it, up to this long or 64 KiB, until the client
+	 * closes: closing a socket with unread input sends a reset, which can
+	 * destroy the response before the client reads it (a client that
+	 * pipelined after a bad request). Never after a close-delimited body,
+	 * whose end is the close. Default 1000; 0 closes at once. */
+	uint64_t linger_ms;
 };
 
 void http_conn_cfg_default(struct http_conn_cfg *cfg);
@@ -498,6 +511,9 @@ struct http_conn {
 		int64_t wall_s;      /* for Date; < 0: unknown */
 		size_t scan_pos;     /* input scanned for the end of a head */
 		bool seen_lf;
+		bool close_delimited; /* the response body ends with the close */
+		uint64_t linger_until;
+		size_t linger_bytes;
 	} priv;
 };
 
@@ -606,6 +622,7 @@ struct http_client {
 		uint64_t body_left;
 		struct http_chunked chunked;
 		uint64_t last_ms, now_ms;
+		size_t scan_pos;          /* input scanned for the end of a head */
 	} priv;
 };
 
