@@ -693,6 +693,10 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 	http_conn_cfg_default(&w->hcfg);
 	w->hcfg.header_timeout_ms = cfg->header_timeout_ms;
 	w->hcfg.idle_timeout_ms = cfg->idle_timeout_ms;
+	/* libhttp's linger reads on without a half-close, so the client sees
+	 * no EOF until it ends; the close op here shuts down first, then
+	 * drains (see op_close). */
+	w->hcfg.linger_ms = 0;
 	w->hcfg.limits.max_head = IN_CAP; /* request line: libhttp's 8 KiB (414 above) */
 	w->hcfg.limits.max_headers = NHDR;
 	w->hcfg.limits.max_body = 1u << 20;
