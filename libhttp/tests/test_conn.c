@@ -171,7 +171,7 @@ static void drive(struct run *R, uint64_t seed, int block, size_t max_io, bool s
 
 struct resp {
 	int status;
-	char body[1024];
+	char body[8192];
 	size_t body_len;
 	bool chunked;
 	bool close;
@@ -293,7 +293,7 @@ static void test_pipeline(void **state)
 	assert_int_equal(http_conn_error(&R.c), 0);
 	assert_int_equal(http_conn_requests(&R.c), 12);
 	static const bool head_req[16] = { false, true };
-	struct resp rs[16];
+	static struct resp rs[16];
 	int n = read_responses(base, blen, head_req, rs, 16);
 	assert_int_equal(n, 12);
 	int want[] = { 200, 200, 200, 200, 200, 206, 200, 206, 404, 404, 304, 404 };
@@ -332,7 +332,7 @@ static void test_expect_continue(void **state)
 	size_t blen;
 	int bres;
 	run_all_seeds(&R, input, sizeof input - 1, NULL, base, &blen, &bres);
-	struct resp rs[8];
+	static struct resp rs[8];
 	int n = read_responses(base, blen, NULL, rs, 8);
 	assert_int_equal(n, 3);
 	assert_int_equal(rs[0].status, 100);
@@ -384,7 +384,7 @@ static void test_errors(void **state)
 		size_t blen;
 		int bres;
 		run_all_seeds(&R, v[i].in, strlen(v[i].in), &cfg, base, &blen, &bres);
-		struct resp rs[8];
+		static struct resp rs[8];
 		int n = read_responses(base, blen, NULL, rs, 8);
 		if (n != v[i].before + 1 || bres != v[i].err)
 			fprintf(stderr, "case %zu: %d responses, result %s\n%.*s\n", i, n, http_strerror(bres), (int)blen, (const char *)base);
@@ -406,7 +406,7 @@ static void test_http10(void **state)
 	size_t blen;
 	int bres;
 	run_all_seeds(&R, input, sizeof input - 1, NULL, base, &blen, &bres);
-	struct resp rs[8];
+	static struct resp rs[8];
 	int n = read_responses(base, blen, NULL, rs, 8);
 	assert_int_equal(n, 2);
 	assert_true(has_field(&rs[0], "Connection: keep-alive\r\n"));
@@ -651,6 +651,38 @@ static void test_linger(void **state)
 	assert_true(R.f.in_pos < R.f.in_len);
 }
 
+/* Bodies larger than the input buffer, by Content-Length and chunked, with
+ * a pipelined request after each. */
+static void test_big_bodies(void **state)
+{
+	(void)state;
+	static char input[20000];
+	static char body[6001];
+	for (int i = 0; i < 6000; i++)
+		body[i] = (char)('a' + i % 26);
+	int n = snprintf(input, sizeof input,
+		"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 6000\r\n\r\n%s"
+		"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n", body);
+	for (int c = 0; c < 6; c++)
+		n += snprintf(input + n, sizeof input - (size_t)n, "3e8\r\n%.1000s\r\n", body + c * 1000);
+	n += snprintf(input + n, sizeof input - (size_t)n, "0\r\n\r\nGET /static HTTP/1.1\r\nHost: a\r\n\r\n");
+	size_t blen;
+	int bres;
+	run_all_seeds(&R, input, (size_t)n, NULL, base, &blen, &bres);
+	static struct resp rs[8];
+	int k = read_responses(base, blen, NULL, rs, 8);
+	assert_int_equal(k, 4);
+	assert_int_equal(rs[0].status, 200);
+	assert_int_equal(rs[0].body_len, 6000);
+	assert_memory_equal(rs[0].body, body, 6000);
+	assert_int_equal(rs[1].status, 100);
+	assert_int_equal(rs[2].status, 200);
+	assert_int_equal(rs[2].body_len, 6000);
+	assert_memory_equal(rs[2].body, body, 6000);
+	assert_int_equal(rs[3].status, 200);
+	assert_int_equal(bres, HTTP_CONN_CLOSED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_resource_errors),
 		cmocka_unit_test(test_linger),
+		cmocka_unit_test(test_big_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
