@@ -85,8 +85,10 @@ static int flush_out(struct http_client *c)
 		c->priv.out_pos += a;
 		c->priv.body_pos += k - a;
 	}
-	if (out_pending(c))
+	if (out_pending(c)) {
+		c->priv.again = true; /* stopped by the bound, not the stream */
 		return HTTP_EAGAIN;
+	}
 	c->priv.out_pos = c->priv.out_len = 0;
 	return 0;
 }
@@ -247,6 +249,8 @@ int http_client_end(struct http_client *c)
 
 uint64_t http_client_next_deadline(const struct http_client *c)
 {
+	if (c->priv.again && c->priv.state != CS_CLOSED)
+		return c->priv.now_ms;
 	if (c->priv.state == CS_READY || c->priv.state == CS_CLOSED)
 		return UINT64_MAX;
 	uint64_t t = c->priv.idle_timeout_ms;
@@ -325,8 +329,13 @@ static int read_head(struct http_client *c)
 				c->priv.in_pos = (size_t)r;
 				c->priv.body_left = res->content_length;
 				c->priv.body_done = res->body == HTTP_BODY_NONE;
-				if (res->body == HTTP_BODY_CHUNKED)
-					http_chunked_init(&c->priv.chunked, NULL);
+				if (res->body == HTTP_BODY_CHUNKED) {
+					/* no body limit on responses (a Git pack may be
+					 * large); extensions and trailers stay bounded */
+					struct http_limits lim = c->priv.limits;
+					lim.max_body = UINT64_MAX;
+					http_chunked_init(&c->priv.chunked, &lim);
+				}
 				c->priv.state = CS_BODY;
 				return HTTP_CLIENT_RESPONSE;
 			}
@@ -341,12 +350,14 @@ static int read_head(struct http_client *c)
 		if (n < 0)
 			return cl_fail(c, n);
 	}
+	c->priv.again = true;
 	return HTTP_CLIENT_IDLE;
 }
 
 int http_client_poll(struct http_client *c, uint64_t now_ms)
 {
 	c->priv.now_ms = now_ms;
+	c->priv.again = false;
 	if (c->priv.state == CS_CLOSED)
 		return c->priv.err ? c->priv.err : HTTP_CLIENT_CLOSED;
 	if (now_ms >= http_client_next_deadline(c))

@@ -166,8 +166,10 @@ static int flush(struct http_conn *c)
 			}
 		}
 	}
-	if (c->priv.seg_i < c->priv.nseg)
+	if (c->priv.seg_i < c->priv.nseg) {
+		c->priv.again = true; /* the bound, not the stream, stopped us */
 		return HTTP_EAGAIN;
+	}
 	c->priv.nseg = c->priv.seg_i = 0;
 	c->priv.seg_off = 0;
 	c->priv.out_used = 0;
@@ -254,21 +256,25 @@ static void start_request(struct http_conn *c, int head_len)
  * HTTP_EAGAIN, or an error. */
 static int body_read(struct http_conn *c, uint8_t *buf, size_t cap)
 {
-	uint8_t scratch[512];
-	if (!buf) {
-		buf = scratch;
-		cap = sizeof scratch;
-	}
+	bool drop = buf == NULL;
+	if (cap > INT_MAX)
+		cap = INT_MAX;
 	for (int guard = 0; guard < 64; guard++) {
 		if (c->priv.body_done)
 			return 0;
 		size_t avail = c->priv.in_len - c->priv.in_pos;
-		const uint8_t *at = c->priv.in + c->priv.in_pos;
+		uint8_t *at = c->priv.in + c->priv.in_pos;
+		if (drop) {
+			/* all buffered bytes at once; chunked decodes in place */
+			buf = at;
+			cap = avail < INT_MAX ? avail : INT_MAX;
+		}
 		if (avail && c->priv.req.body == HTTP_BODY_LENGTH) {
 			size_t n = avail < cap ? avail : cap;
 			if (n > c->priv.body_left)
 				n = (size_t)c->priv.body_left;
-			memmove(buf, at, n);
+			if (!drop)
+				memmove(buf, at, n);
 			c->priv.in_pos += n;
 			c->priv.body_left -= n;
 			c->priv.body_done = c->priv.body_left == 0;
@@ -446,6 +452,8 @@ static uint64_t add_ms(uint64_t a, uint64_t b)
 
 uint64_t http_conn_next_deadline(const struct http_conn *c)
 {
+	if (c->priv.again && c->priv.state != ST_CLOSED)
+		return c->priv.now_ms;
 	uint64_t idle = add_ms(c->priv.last_ms, c->priv.cfg.idle_timeout_ms);
 	switch (c->priv.state) {
 	case ST_HEAD:
@@ -468,6 +476,7 @@ uint64_t http_conn_next_deadline(const struct http_conn *c)
 int http_conn_poll(struct http_conn *c, uint64_t now_ms)
 {
 	c->priv.now_ms = now_ms;
+	c->priv.again = false;
 	if (c->priv.state == ST_CLOSED)
 		return closed_result(c);
 	if (now_ms >= http_conn_next_deadline(c)) {
@@ -535,6 +544,7 @@ int http_conn_poll(struct http_conn *c, uint64_t now_ms)
 		if (r != STEP_AGAIN)
 			return r;
 	}
+	c->priv.again = true;
 	return HTTP_CONN_IDLE;
 }
 

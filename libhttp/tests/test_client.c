@@ -220,6 +220,10 @@ static void test_close_and_errors(void **state)
 	/* The server goes away before the response, or in its body. */
 	all_seeds("", one, 1, HTTP_EEOF, 0, NULL);
 	all_seeds("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nx", one, 1, HTTP_EEOF, 0, NULL);
+	/* Responses have no body limit: a chunk of 1 GiB is fine (the server
+	 * just goes away before sending it here). */
+	all_seeds("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40000000\r\nabc", one, 1,
+		HTTP_EEOF, 0, NULL);
 }
 
 static void test_misuse_and_timeout(void **state)

@@ -683,6 +683,43 @@ static void test_big_bodies(void **state)
 	assert_int_equal(bres, HTTP_CONN_CLOSED);
 }
 
+/* Poll's work is bounded; with work left it asks to be polled again at
+ * once through the deadline, whatever the stream's readiness says. */
+static void test_bounded_poll(void **state)
+{
+	(void)state;
+	static uint8_t big[100000];
+	memset(big, 'x', sizeof big);
+	static const char get[] = "GET /big HTTP/1.1\r\nHost: a\r\n\r\n";
+	memset(&R.f, 0, sizeof R.f);
+	R.f.max_io = 16; /* never blocks, moves 16 bytes a call */
+	R.f.in = (const uint8_t *)get;
+	R.f.in_len = R.f.in_visible = sizeof get - 1;
+	app_init(&R.a);
+	http_conn_init(&R.c, &ops_v, &R.f, R.in, sizeof R.in, R.out, sizeof R.out, R.h, 32, NULL, 0);
+	assert_int_equal(http_conn_poll(&R.c, 1), HTTP_CONN_REQUEST);
+	struct http_content ct = R.a.mem;
+	ct.data = big;
+	ct.size = sizeof big;
+	assert_int_equal(http_conn_static(&R.c, &ct, &R.a.cfg), 0);
+	assert_int_equal(http_conn_poll(&R.c, 2), HTTP_CONN_IDLE);
+	assert_true(R.f.out_len > 0 && R.f.out_len < sizeof big);
+	assert_int_equal(http_conn_next_deadline(&R.c), 2);
+	uint64_t t = 2;
+	int polls = 1;
+	while (http_conn_next_deadline(&R.c) == t) {
+		t++;
+		assert_int_equal(http_conn_poll(&R.c, t), HTTP_CONN_IDLE);
+		polls++;
+		assert_true(polls < 10000);
+	}
+	assert_true(polls > 1);
+	assert_int_equal(http_conn_requests(&R.c), 1);
+	assert_true(R.f.out_len > sizeof big);
+	/* done: now only the idle timeout is left */
+	assert_true(http_conn_next_deadline(&R.c) > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -696,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_resource_errors),
 		cmocka_unit_test(test_linger),
 		cmocka_unit_test(test_big_bodies),
+		cmocka_unit_test(test_bounded_poll),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -607,6 +607,102 @@ static void test_differential(void **state)
 	guard_fini(&g);
 }
 
+/* The same for status lines: "HTTP/" D "." D SP 3DIGIT [ SP reason ] CRLF
+ * (the SP before an empty reason may be missing), then the fields; a major
+ * version other than 1 or a code outside 100..599 rejects the line. */
+static int ref_response(const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+#define NEED(k) do { if (i + (k) > n) return 0; } while (0)
+	static const char v[] = "HTTP/0.0 000";
+	for (int k = 0; k < 12; k++, i++) {
+		NEED(1);
+		bool ok = v[k] == '0' ? (b[i] >= '0' && b[i] <= '9') : b[i] == (uint8_t)v[k];
+		if (!ok)
+			return -1;
+	}
+	NEED(1);
+	if (b[i] == ' ')
+		for (i++; i < n && (b[i] == '\t' || (b[i] >= 0x20 && b[i] != 0x7f)); i++)
+			;
+	NEED(1);
+	if (b[i] != '\r')
+		return -1;
+	NEED(2);
+	if (b[i + 1] != '\n')
+		return -1;
+	int status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+	if (b[5] != '1' || status < 100 || status > 599)
+		return -1;
+	i += 2;
+	for (;;) {
+		NEED(1);
+		if (b[i] == '\r') {
+			NEED(2);
+			return b[i + 1] == '\n' ? 1 : -1;
+		}
+		size_t st = i;
+		for (; i < n && ref_tchar(b[i]); i++)
+			;
+		NEED(1);
+		if (i == st || b[i] != ':')
+			return -1;
+		for (i++; i < n && (b[i] == '\t' || (b[i] >= 0x20 && b[i] != 0x7f)); i++)
+			;
+		NEED(1);
+		if (b[i] != '\r')
+			return -1;
+		NEED(2);
+		if (b[i + 1] != '\n')
+			return -1;
+		i += 2;
+	}
+#undef NEED
+}
+
+static void test_differential_response(void **state)
+{
+	(void)state;
+	static const uint8_t alphabet[] = " \t\r\n:0159/\x00\x7f\x80(aA.";
+	struct guard g;
+	guard_init(&g, 8192);
+	uint64_t rng = 777;
+	size_t ncases = sizeof good_responses / sizeof good_responses[0];
+	for (int iter = 0; iter < 200000; iter++) {
+		uint64_t seed = rng;
+		uint8_t buf[600];
+		const char *src = good_responses[mix(&rng) % ncases].in;
+		size_t len = strlen(src);
+		memcpy(buf, src, len);
+		int edits = 1 + (int)(mix(&rng) % 3);
+		for (int e = 0; e < edits && len > 0; e++) {
+			size_t at = (size_t)(mix(&rng) % len);
+			uint8_t c = mix(&rng) & 1 ? alphabet[mix(&rng) % (sizeof alphabet - 1)] : (uint8_t)mix(&rng);
+			switch (mix(&rng) % 4) {
+			case 0: buf[at] = c; break;
+			case 1: memmove(buf + at + 1, buf + at, len - at); buf[at] = c; len++; break;
+			case 2: memmove(buf + at, buf + at + 1, len - at - 1); len--; break;
+			default: len = at; break;
+			}
+		}
+		struct http_header h[NH];
+		struct http_response r;
+		size_t nh = NH;
+		int got = http_response_parse(&r, guard_put(&g, buf, len), len, h, &nh, NULL, 0);
+		int want = ref_response(buf, len);
+		int mine = got == HTTP_EAGAIN ? 0 : (syntax_error(got) || got == HTTP_ESTATUS) ? -1 : 1;
+		if (mine != want) {
+			fprintf(stderr, "response differential seed %llu: library %s, reference %d on:\n",
+				(unsigned long long)seed, http_strerror(got), want);
+			for (size_t k = 0; k < len; k++)
+				fprintf(stderr, buf[k] >= 0x20 && buf[k] < 0x7f ? "%c" : "\\x%02x", buf[k]);
+			fprintf(stderr, "\n");
+			fail();
+		}
+	}
+	guard_fini(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_response_bad),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_differential),
+		cmocka_unit_test(test_differential_response),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -514,6 +514,7 @@ struct http_conn {
 		bool close_delimited; /* the response body ends with the close */
 		uint64_t linger_until;
 		size_t linger_bytes;
+		bool again;          /* work left when poll's bound was reached */
 	} priv;
 };
 
@@ -537,7 +538,10 @@ void http_conn_set_wallclock(struct http_conn *c, int64_t now_s);
  * once it has closed because of it. */
 int http_conn_poll(struct http_conn *c, uint64_t now_ms);
 
-/* When poll must run next (monotonic ms); UINT64_MAX for never. */
+/* When poll must run next (monotonic ms); UINT64_MAX for never. Poll does
+ * a bounded amount of work per call; when it stopped with work left (a
+ * long body or response on a fast stream) this is the time of that poll,
+ * so the caller comes back at once whatever its readiness model. */
 uint64_t http_conn_next_deadline(const struct http_conn *c);
 
 /* The current request, or NULL when none is the caller's. */
@@ -623,6 +627,7 @@ struct http_client {
 		struct http_chunked chunked;
 		uint64_t last_ms, now_ms;
 		size_t scan_pos;          /* input scanned for the end of a head */
+		bool again;               /* work left when poll's bound was reached */
 	} priv;
 };
 
@@ -654,6 +659,8 @@ int http_client_end(struct http_client *c);
  * connection's first error once it has closed because of it. */
 int http_client_poll(struct http_client *c, uint64_t now_ms);
 
+/* When poll must run next; as for http_conn_next_deadline(), the time of
+ * the last poll when that stopped with work left. */
 uint64_t http_client_next_deadline(const struct http_client *c);
 
 /* The final response head, or NULL before it arrives. */
