@@ -566,7 +566,10 @@ static void conn_run(struct conn *c)
 		linger_start(c);
 		return;
 	}
-	if (!c->wblocked) {
+	/* Poll's work is bounded: a deadline of now means it stopped with
+	 * work left (a response still going out), not that it waits. */
+	bool busy = c->wblocked || http_conn_next_deadline(&c->h) <= now;
+	if (!busy) {
 		release(c);
 		if (c->last) {
 			linger_start(c);
