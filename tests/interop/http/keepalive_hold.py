@@ -193,8 +193,10 @@ def normal_client(addr, stop, results):
     while not stop.is_set():
         t0 = time.monotonic()
         try:
-            with socket.create_connection(addr, 2) as s:
-                s.settimeout(2)
+            # Served is the claim; latency is reported, not judged: on a
+            # loaded 2-core machine the Python driver itself can stall.
+            with socket.create_connection(addr, 10) as s:
+                s.settimeout(10)
                 s.sendall(b"GET /2k.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                 data = b""
                 while True:
