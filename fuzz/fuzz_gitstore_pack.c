@@ -4,6 +4,8 @@
  *         the fuzzer gets past the checksum), indexed (every entry parsed and
  *         inflated, every delta resolved), then each object read back and
  *         verified through the idx that came out;
+ *         (bit 3 of the first byte: read through storage ops and a 97-byte
+ *         window; bits 1 and 2: with a small cache);
  *   odd:  a delta applied to a fixed base; then the same bytes as a target
  *         that a delta made from that base must reproduce.
  * Tight limits keep each run small.
@@ -18,6 +20,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t arena_buf[GITSTORE_INFLATE_ARENA];
 static uint8_t pack[(1 << 16) + 20];
+static size_t pack_len;
+
+/* The pack as a file behind storage ops, for the windowed reader. */
+static int mem_read(void *ctx, const char *name, uint64_t off, uint8_t *buf, size_t cap)
+{
+	(void)ctx;
+	(void)name;
+	if (off >= pack_len)
+		return 0;
+	size_t n = pack_len - off < cap ? pack_len - off : cap;
+	memcpy(buf, pack + off, n);
+	return (int)n;
+}
+
+static int mem_size(void *ctx, const char *name, uint64_t *size)
+{
+	(void)ctx;
+	(void)name;
+	*size = pack_len;
+	return 0;
+}
+
+static const struct gitstore_storage_ops mem_ops = { .read = mem_read, .size = mem_size };
+static uint8_t window[97];
 static uint8_t out[1 << 16], scratch[8 * 16 + (1 << 17)], idx[1 << 16];
 static struct gitstore_index_slot slots[256];
 
@@ -54,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gitstore_sha1_final(&sh, pack + n);
 	d = pack;
 	n += 20;
+	pack_len = n;
 	struct gitstore_arena a;
 	struct gitstore_limits l = { .max_object = 1 << 16, .max_depth = 15, .max_ratio = 200 };
 	struct gitstore_pack_buf b = { out, sizeof out, scratch, sizeof scratch, 0, 0 };
@@ -74,7 +101,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();   /* our own index must parse */
 		xp = &x;
 	}
-	if (gitstore_pack_open(&p, GITSTORE_SHA1, d, n, xp, &l, &a) != 0)
+	/* bit 3: read it through the storage ops and a small window instead */
+	int orc = data[0] & 8 ? gitstore_pack_open_ops(&p, GITSTORE_SHA1, &mem_ops, NULL, "p.pack", xp, &l, &a,
+		window, sizeof window) : gitstore_pack_open(&p, GITSTORE_SHA1, d, n, xp, &l, &a);
+	if (orc != 0)
 		return 0;
 	if (data[0] & 4)
 		gitstore_pack_set_cache(&p, &cache);

@@ -16,8 +16,6 @@ void *gitstore_int_alloc(struct gitstore_arena *a, size_t n);
 struct z_stream_s *gitstore_int_inflate_begin(struct gitstore_arena *a);
 struct z_stream_s *gitstore_int_deflate_begin(struct gitstore_arena *a);
 bool gitstore_int_ratio_ok(const struct gitstore_limits *l, uint64_t in, uint64_t out);
-int gitstore_int_inflate_mem(struct gitstore_arena *a, const struct gitstore_limits *l,
-	const uint8_t *in, size_t in_len, uint8_t *out, size_t want, size_t *used);
 
 /* A fresh temporary name in dir (gitstore_repo.c). */
 int gitstore_int_tmp_name(struct gitstore_repo *r, const char *dir, char *out, size_t cap);
@@ -29,9 +27,6 @@ void gitstore_int_sort_slots(struct gitstore_index_slot *s, size_t n);
 
 /* Pack internals (gitstore_pack.c). */
 int gitstore_int_pack_inflate(struct gitstore_pack *p, const struct gitstore_pack_entry *e, uint8_t *out, size_t *used);
-int gitstore_int_inflate_stream(struct gitstore_arena *a, const struct gitstore_limits *l,
-	const uint8_t *in, size_t in_len, uint64_t want,
-	void (*sink)(void *ctx, const uint8_t *p, size_t n), void *ctx, size_t *used);
 int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
 	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
 

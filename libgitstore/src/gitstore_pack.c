@@ -12,24 +12,71 @@ static int idx_find(void *ctx, const struct gitstore_oid *id, uint64_t *offset)
 	return gitstore_idx_find(ctx, id, NULL, offset);
 }
 
-int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, uint64_t len,
-	const struct gitstore_idx *idx, const struct gitstore_limits *limits, struct gitstore_arena *arena)
+/*
+ * Bytes of the pack at off: *ptr and *n contiguous bytes, at most want, 0 at
+ * the end. A mapped pack gives them in place; otherwise the window is
+ * refilled through the storage ops when it does not hold them (with
+ * partial, any bytes it holds from off will do).
+ */
+static int pack_span(struct gitstore_pack *p, uint64_t off, size_t want, bool partial,
+	const uint8_t **ptr, size_t *n)
+{
+	*n = 0;
+	if (off >= p->len)
+		return 0;
+	if (want > p->len - off)
+		want = (size_t)(p->len - off);
+	if (p->data) {
+		*ptr = p->data + off;
+		*n = want;
+		return 0;
+	}
+	uint64_t wo = p->priv.win_off;
+	size_t wl = p->priv.win_len;
+	bool inside = off >= wo && off < wo + wl;
+	if (!inside || (!partial && wo + wl - off < want)) {
+		size_t cap = p->priv.win_cap;
+		if (cap > p->len - off)
+			cap = (size_t)(p->len - off);
+		size_t fill = 0;
+		while (fill < cap) {
+			int r = p->priv.ops->read(p->priv.ctx, p->priv.name, off + fill, p->priv.win + fill, cap - fill);
+			if (r < 0)
+				return r == GITSTORE_ENOENT ? r : GITSTORE_EIO;
+			if (r == 0)
+				return GITSTORE_ETRUNCATED;
+			fill += (size_t)r;
+		}
+		p->priv.win_off = wo = off;
+		p->priv.win_len = wl = fill;
+	}
+	size_t avail = (size_t)(wo + wl - off);
+	*ptr = p->priv.win + (off - wo);
+	*n = avail < want ? avail : want;
+	return 0;
+}
+
+static int open_common(struct gitstore_pack *p, int algo, const struct gitstore_idx *idx,
+	const struct gitstore_limits *limits, struct gitstore_arena *arena)
 {
 	size_t h = gitstore_hash_len(algo);
-	if (h == 0 || !arena)
-		return GITSTORE_EINVAL;
-	if (len < 4 || memcmp(data, "PACK", 4) != 0)
-		return len < 4 ? GITSTORE_ETRUNCATED : GITSTORE_EPACK_SIGNATURE;
-	if (len < 12 + h)
+	const uint8_t *d, *t;
+	size_t n;
+	int rc;
+	if (p->len < 4)
 		return GITSTORE_ETRUNCATED;
-	uint32_t v = gitstore_int_be32(data + 4);
+	if ((rc = pack_span(p, 0, 12, false, &d, &n)) < 0)
+		return rc;
+	if (memcmp(d, "PACK", 4) != 0)
+		return GITSTORE_EPACK_SIGNATURE;
+	if (p->len < 12 + h)
+		return GITSTORE_ETRUNCATED;
+	uint32_t v = gitstore_int_be32(d + 4);
 	if (v != 2 && v != 3)
 		return GITSTORE_EPACK_VERSION;
-	p->data = data;
-	p->len = len;
 	p->algo = algo;
 	p->version = v;
-	p->count = gitstore_int_be32(data + 8);
+	p->count = gitstore_int_be32(d + 8);
 	p->idx = idx;
 	memset(&p->limits, 0, sizeof p->limits);
 	if (limits)
@@ -39,6 +86,10 @@ int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, u
 	p->cache = NULL;
 	p->priv.find = idx ? idx_find : NULL;
 	p->priv.find_ctx = (void *)(uintptr_t)idx;
+	if ((rc = pack_span(p, p->len - h, h, false, &t, &n)) < 0)
+		return rc;
+	/* the trailer names the pack's content: the key of its cached objects */
+	memcpy(&p->priv.key, t, 8);
 	if (idx) {
 		if (idx->algo != algo)
 			return GITSTORE_EINVAL;
@@ -46,27 +97,75 @@ int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, u
 			return GITSTORE_EPACK_COUNT;
 		struct gitstore_oid sum;
 		gitstore_idx_pack_checksum(idx, &sum);
-		if (memcmp(sum.b, data + len - h, h) != 0)
+		if (memcmp(sum.b, t, h) != 0)
 			return GITSTORE_EIDX_PACK;
 	}
 	return 0;
 }
 
-int gitstore_pack_entry(const struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e)
+int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, uint64_t len,
+	const struct gitstore_idx *idx, const struct gitstore_limits *limits, struct gitstore_arena *arena)
+{
+	if (gitstore_hash_len(algo) == 0 || !arena || !data)
+		return GITSTORE_EINVAL;
+	p->data = data;
+	p->len = len;
+	p->priv.ops = NULL;
+	p->priv.ctx = NULL;
+	p->priv.name = NULL;
+	p->priv.win = NULL;
+	p->priv.win_cap = 0;
+	p->priv.win_off = 0;
+	p->priv.win_len = 0;
+	return open_common(p, algo, idx, limits, arena);
+}
+
+int gitstore_pack_open_ops(struct gitstore_pack *p, int algo, const struct gitstore_storage_ops *ops, void *ctx,
+	const char *name, const struct gitstore_idx *idx, const struct gitstore_limits *limits,
+	struct gitstore_arena *arena, uint8_t *window, size_t window_cap)
+{
+	uint64_t size;
+	if (gitstore_hash_len(algo) == 0 || !arena || !ops || !window || window_cap < GITSTORE_PACK_WINDOW_MIN)
+		return GITSTORE_EINVAL;
+	int rc = ops->size(ctx, name, &size);
+	if (rc < 0)
+		return rc == GITSTORE_ENOENT ? rc : GITSTORE_EIO;
+	p->data = NULL;
+	p->len = size;
+	p->priv.ops = ops;
+	p->priv.ctx = ctx;
+	p->priv.name = name;
+	p->priv.win = window;
+	p->priv.win_cap = window_cap;
+	p->priv.win_off = 0;
+	p->priv.win_len = 0;
+	return open_common(p, algo, idx, limits, arena);
+}
+
+int gitstore_pack_entry(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e)
 {
 	size_t h = gitstore_hash_len(p->algo);
 	uint64_t end = p->len - h;
+	const uint8_t *d;
+	size_t lim;
+	int rc;
 	if (off < 12 || off >= end)
 		return GITSTORE_EPACK_OFFSET;
-	const uint8_t *d = p->data;
-	uint64_t i = off;
+	/* 64 bytes hold any header git writes: 10 of size, 10 of offset or an id */
+	if ((rc = pack_span(p, off, GITSTORE_PACK_WINDOW_MIN, false, &d, &lim)) < 0)
+		return rc;
+	if (lim > end - off)
+		lim = (size_t)(end - off);
+	/* past the span: the pack's data ends there, or the header is too long */
+	int past = off + lim >= end ? GITSTORE_ETRUNCATED : GITSTORE_EPACK_ENTRY;
+	size_t i = 0;
 	uint8_t c = d[i++];
 	int type = (c >> 4) & 7;
 	uint64_t size = c & 15;
 	unsigned shift = 4;
 	while (c & 0x80) {
-		if (i >= end)
-			return GITSTORE_ETRUNCATED;
+		if (i >= lim)
+			return past;
 		if (shift > 63 - 7)
 			return GITSTORE_EPACK_ENTRY;
 		c = d[i++];
@@ -81,13 +180,13 @@ int gitstore_pack_entry(const struct gitstore_pack *p, uint64_t off, struct gits
 	e->base_offset = 0;
 	memset(e->base_id.b, 0, sizeof e->base_id.b);
 	if (type == GITSTORE_OFS_DELTA) {
-		if (i >= end)
-			return GITSTORE_ETRUNCATED;
+		if (i >= lim)
+			return past;
 		c = d[i++];
 		uint64_t rel = c & 127;
 		while (c & 128) {
-			if (i >= end)
-				return GITSTORE_ETRUNCATED;
+			if (i >= lim)
+				return past;
 			rel += 1;
 			if (rel >> 56)
 				return GITSTORE_EPACK_OFFSET;
@@ -99,27 +198,105 @@ int gitstore_pack_entry(const struct gitstore_pack *p, uint64_t off, struct gits
 			return GITSTORE_EPACK_OFFSET;
 		e->base_offset = off - rel;
 	} else if (type == GITSTORE_REF_DELTA) {
-		if (end - i < h)
-			return GITSTORE_ETRUNCATED;
+		if (lim - i < h)
+			return past;
 		memcpy(e->base_id.b, d + i, h);
 		i += h;
 	}
-	if (i >= end)
+	if (i >= lim)
 		return GITSTORE_ETRUNCATED;
-	e->header_len = (size_t)(i - off);
+	e->header_len = i;
 	return 0;
+}
+
+/*
+ * Inflate the zlib stream at start: exactly want bytes, into out (then the
+ * stream's end, checked with one spare byte), or in chunks to sink when out
+ * is NULL. *end gets the offset after the stream. Input comes span by span,
+ * so a pack read through the storage ops needs only its window.
+ */
+static int pack_inflate(struct gitstore_pack *p, uint64_t start, uint64_t want, uint8_t *out,
+	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end)
+{
+	size_t h = gitstore_hash_len(p->algo);
+	uint64_t stop = p->len - h, pos = start;
+	z_stream *zs = gitstore_int_inflate_begin(p->arena);
+	if (!zs)
+		return GITSTORE_ENOMEM;
+	uint8_t *chunk = NULL, extra;
+	size_t cap = 0;
+	bool spare = false;
+	if (!out) {
+		size_t left = p->arena->cap - p->arena->used;
+		cap = left > 8192 + 16 ? 8192 : left > 272 ? left - 16 : 0;
+		chunk = cap ? gitstore_int_alloc(p->arena, cap) : NULL;
+		if (!chunk)
+			return GITSTORE_ENOMEM;
+	} else {
+		zs->next_out = want ? out : &extra;
+		zs->avail_out = want ? (uInt)want : 1;
+		spare = want == 0;
+	}
+	for (;;) {
+		if (zs->avail_in == 0) {
+			const uint8_t *ip;
+			size_t n;
+			int rc = pack_span(p, pos, pos < stop ? (size_t)(stop - pos > UINT32_MAX ? UINT32_MAX : stop - pos) : 0,
+				true, &ip, &n);
+			if (rc < 0)
+				return rc;
+			/* a stream that runs into the trailer: a truncated entry */
+			if (n == 0)
+				return GITSTORE_EPACK_ENTRY;
+			zs->next_in = (Bytef *)(uintptr_t)ip;
+			zs->avail_in = (uInt)n;
+			pos += n;
+		}
+		if (!out) {
+			zs->next_out = chunk;
+			zs->avail_out = (uInt)cap;
+		}
+		int zr = inflate(zs, Z_NO_FLUSH);
+		if (!out) {
+			size_t k = cap - zs->avail_out;
+			if (zs->total_out > want)
+				return GITSTORE_EOBJ_SIZE;
+			if (k && sink)
+				sink(ctx, chunk, k);
+		}
+		if (!gitstore_int_ratio_ok(&p->limits, zs->total_in, zs->total_out))
+			return GITSTORE_EZLIB_RATIO;
+		if (zr == Z_STREAM_END) {
+			if (zs->total_out != want)
+				return GITSTORE_EOBJ_SIZE;
+			*end = start + zs->total_in;
+			return 0;
+		}
+		if (zr == Z_MEM_ERROR)
+			return GITSTORE_ENOMEM;
+		if (zr == Z_NEED_DICT || zr == Z_DATA_ERROR || zr == Z_STREAM_ERROR)
+			return GITSTORE_EZLIB;
+		if (out && zs->avail_out == 0) {
+			if (spare)
+				return GITSTORE_EOBJ_SIZE;   /* more than the header said */
+			zs->next_out = &extra;
+			zs->avail_out = 1;
+			spare = true;
+			continue;
+		}
+		if (zr == Z_BUF_ERROR && zs->avail_in != 0)
+			return GITSTORE_EZLIB;
+	}
 }
 
 /* Inflate an entry's data (exactly e->size bytes) into out; *used: its zlib stream's length. */
 int gitstore_int_pack_inflate(struct gitstore_pack *p, const struct gitstore_pack_entry *e, uint8_t *out, size_t *used)
 {
-	size_t h = gitstore_hash_len(p->algo);
-	uint64_t start = e->offset + e->header_len, end = p->len - h;
-	size_t dummy;
-	int rc = gitstore_int_inflate_mem(p->arena, &p->limits, p->data + start, (size_t)(end - start),
-		out, (size_t)e->size, used ? used : &dummy);
-	/* A stream that runs into the trailer is a truncated pack. */
-	return rc == GITSTORE_ETRUNCATED ? GITSTORE_EPACK_ENTRY : rc;
+	uint64_t start = e->offset + e->header_len, end;
+	int rc = pack_inflate(p, start, e->size, out, NULL, NULL, &end);
+	if (rc == 0 && used)
+		*used = (size_t)(end - start);
+	return rc;
 }
 
 static void put64(uint8_t *p, uint64_t v)
@@ -148,7 +325,9 @@ void gitstore_pack_cache_init(struct gitstore_pack_cache *c, uint8_t *ring, size
 	c->nslots = slots ? nslots : 0;
 	c->priv.written = 0;
 	for (size_t i = 0; i < c->nslots; i++) {
-		slots[i].pack = NULL;
+		slots[i].pack = 0;
+		slots[i].start = 0;
+		slots[i].offset = UINT64_MAX;
 		slots[i].len = 0;
 	}
 }
@@ -158,9 +337,9 @@ void gitstore_pack_set_cache(struct gitstore_pack *p, struct gitstore_pack_cache
 	p->cache = c && c->nslots && c->ring_cap ? c : NULL;
 }
 
-static struct gitstore_cache_slot *cache_slot(const struct gitstore_pack_cache *c, const uint8_t *pack, uint64_t off)
+static struct gitstore_cache_slot *cache_slot(const struct gitstore_pack_cache *c, uint64_t pack, uint64_t off)
 {
-	uint64_t h = (off ^ (uint64_t)(uintptr_t)pack) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (off ^ pack) * 0x9e3779b97f4a7c15ull;
 	return &c->slots[(h >> 32) % c->nslots];
 }
 
@@ -170,8 +349,8 @@ static const uint8_t *cache_get(const struct gitstore_pack *p, uint64_t off, siz
 	struct gitstore_pack_cache *c = p->cache;
 	if (!c)
 		return NULL;
-	const struct gitstore_cache_slot *s = cache_slot(c, p->data, off);
-	if (s->pack != p->data || s->offset != off || s->start + c->ring_cap < c->priv.written)
+	const struct gitstore_cache_slot *s = cache_slot(c, p->priv.key, off);
+	if (s->pack != p->priv.key || s->offset != off || s->start + c->ring_cap < c->priv.written)
 		return NULL;
 	*len = s->len;
 	*type = (int)s->type;
@@ -190,8 +369,8 @@ static void cache_put(struct gitstore_pack *p, uint64_t off, const uint8_t *d, s
 		at += c->ring_cap - at % c->ring_cap;
 	memcpy(c->ring + at % c->ring_cap, d, len);
 	c->priv.written = at + len;
-	struct gitstore_cache_slot *s = cache_slot(c, p->data, off);
-	s->pack = p->data;
+	struct gitstore_cache_slot *s = cache_slot(c, p->priv.key, off);
+	s->pack = p->priv.key;
 	s->offset = off;
 	s->start = at;
 	s->len = (uint32_t)len;
@@ -325,69 +504,32 @@ int gitstore_pack_get(struct gitstore_pack *p, const struct gitstore_oid *id, st
 	return gitstore_pack_read(p, off, b, type);
 }
 
-/*
- * Inflate a stream of `want` bytes in chunks, handing each to sink; *used is
- * the compressed length. For hashing and measuring entries without holding them.
- */
-int gitstore_int_inflate_stream(struct gitstore_arena *a, const struct gitstore_limits *l,
-	const uint8_t *in, size_t in_len, uint64_t want,
-	void (*sink)(void *ctx, const uint8_t *p, size_t n), void *ctx, size_t *used)
-{
-	z_stream *zs = gitstore_int_inflate_begin(a);
-	if (!zs)
-		return GITSTORE_ENOMEM;
-	size_t left = a->cap - a->used;
-	size_t cap = left > 8192 + 16 ? 8192 : left > 272 ? left - 16 : 0;
-	uint8_t *chunk = cap ? gitstore_int_alloc(a, cap) : NULL;
-	if (!chunk)
-		return GITSTORE_ENOMEM;
-	zs->next_in = (Bytef *)(uintptr_t)in;
-	zs->avail_in = in_len > UINT32_MAX ? UINT32_MAX : (uInt)in_len;
-	for (;;) {
-		zs->next_out = chunk;
-		zs->avail_out = (uInt)cap;
-		int zr = inflate(zs, Z_NO_FLUSH);
-		size_t n = cap - zs->avail_out;
-		if (zs->total_out > want)
-			return GITSTORE_EOBJ_SIZE;
-		if (n && sink)
-			sink(ctx, chunk, n);
-		if (!gitstore_int_ratio_ok(l, zs->total_in, zs->total_out))
-			return GITSTORE_EZLIB_RATIO;
-		if (zr == Z_STREAM_END) {
-			if (zs->total_out != want)
-				return GITSTORE_EOBJ_SIZE;
-			*used = zs->total_in;
-			return 0;
-		}
-		if (zr == Z_MEM_ERROR)
-			return GITSTORE_ENOMEM;
-		if (zr != Z_OK && zr != Z_BUF_ERROR)
-			return GITSTORE_EZLIB;
-		if (zs->avail_in == 0) {
-			if ((size_t)zs->total_in >= in_len)
-				return GITSTORE_ETRUNCATED;
-			zs->avail_in = in_len - zs->total_in > UINT32_MAX ? UINT32_MAX : (uInt)(in_len - zs->total_in);
-		} else if (zr == Z_BUF_ERROR && zs->avail_out != 0) {
-			return GITSTORE_EZLIB;
-		}
-	}
-}
-
 int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
 	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end)
 {
-	size_t h = gitstore_hash_len(p->algo), used;
-	uint64_t start = e->offset + e->header_len, stop = p->len - h;
 	if (e->size > p->limits.max_object)
 		return GITSTORE_ETOOBIG;
-	int rc = gitstore_int_inflate_stream(p->arena, &p->limits, p->data + start, (size_t)(stop - start),
-		e->size, sink, ctx, &used);
-	if (rc == GITSTORE_ETRUNCATED)
-		return GITSTORE_EPACK_ENTRY;
-	if (rc < 0)
-		return rc;
-	*end = start + used;
+	return pack_inflate(p, e->offset + e->header_len, e->size, NULL, sink, ctx, end);
+}
+
+/* Hash or CRC the pack's bytes [from, to) span by span. */
+static int pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to, struct gitstore_hash *hs, uint32_t *crc)
+{
+	while (from < to) {
+		const uint8_t *d;
+		size_t n;
+		uint64_t want = to - from;
+		int rc = pack_span(p, from, want > (1u << 30) ? (1u << 30) : (size_t)want, true, &d, &n);
+		if (rc < 0)
+			return rc;
+		if (n == 0)
+			return GITSTORE_ETRUNCATED;
+		if (hs)
+			gitstore_hash_update(hs, d, n);
+		if (crc)
+			*crc = (uint32_t)crc32(*crc, d, (uInt)n);
+		from += n;
+	}
 	return 0;
 }
 
@@ -396,10 +538,16 @@ int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, u
 	size_t h = gitstore_hash_len(p->algo);
 	struct gitstore_hash hs;
 	struct gitstore_oid sum, id, got;
+	const uint8_t *t;
+	size_t n;
+	int rc;
 	gitstore_hash_init(&hs, p->algo);
-	gitstore_hash_update(&hs, p->data, (size_t)(p->len - h));
+	if ((rc = pack_bytes(p, 0, p->len - h, &hs, NULL)) < 0)
+		return rc;
 	gitstore_hash_final(&hs, &sum);
-	if (memcmp(sum.b, p->data + p->len - h, h) != 0)
+	if ((rc = pack_span(p, p->len - h, h, false, &t, &n)) < 0)
+		return rc;
+	if (memcmp(sum.b, t, h) != 0)
 		return GITSTORE_EPACK_CHECKSUM;
 	if (!p->idx)
 		return GITSTORE_EINVAL;
@@ -407,7 +555,7 @@ int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, u
 		uint64_t off, end;
 		uint32_t crc;
 		struct gitstore_pack_entry e;
-		int rc, type;
+		int type;
 		if (bad_pos)
 			*bad_pos = i;
 		if ((rc = gitstore_idx_entry(p->idx, i, &id, &off, &crc)) < 0)
@@ -416,7 +564,10 @@ int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, u
 			return rc;
 		if ((rc = gitstore_int_entry_extent(p, &e, NULL, NULL, &end)) < 0)
 			return rc;
-		if ((uint32_t)crc32(0, p->data + off, (uInt)(end - off)) != crc)
+		uint32_t got_crc = 0;
+		if ((rc = pack_bytes(p, off, end, NULL, &got_crc)) < 0)
+			return rc;
+		if (got_crc != crc)
 			return GITSTORE_EPACK_CRC;
 		if ((rc = gitstore_pack_read(p, off, b, &type)) < 0)
 			return rc;

@@ -208,7 +208,18 @@ static int cat_all(const char *pack, const char *idxf)
 	if (rc < 0)
 		die("idx", rc);
 	struct gitstore_limits l = { .max_depth = 4095 };
-	if ((rc = gitstore_pack_open(&p, algo, pd, plen, &idx, &l, &a)) < 0)
+	/* GITSTORE_WINDOW=N: read the pack through the storage ops, N bytes at a time */
+	const char *win = getenv("GITSTORE_WINDOW");
+	if (win) {
+		static uint8_t *window;
+		size_t wl = (size_t)atol(win);
+		window = malloc(wl);
+		root[0] = 0;
+		rc = gitstore_pack_open_ops(&p, algo, &px_ops, NULL, pack[0] == '/' ? pack + 1 : pack, &idx, &l, &a, window, wl);
+	} else {
+		rc = gitstore_pack_open(&p, algo, pd, plen, &idx, &l, &a);
+	}
+	if (rc < 0)
 		die("pack", rc);
 	struct gitstore_pack_buf b = bufs(1 << 20, 8 * 4096 + (3 << 20));
 	static struct gitstore_pack_cache cache;

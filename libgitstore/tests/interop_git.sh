@@ -169,6 +169,9 @@ cmp <("$tool" cat-all "$pack" "$idx") <(git --git-dir="$tmp/odns.git" cat-file -
 	|| fail "ocaml-dns objects differ from git cat-file"
 end=$(date +%s%N)
 echo "ok: ocaml-dns.git, $(git --git-dir="$tmp/odns.git" cat-file --batch-all-objects --batch-check | wc -l) objects identical to git cat-file ($(( (end - start) / 1000000 )) ms, both sides)"
+cmp <(GITSTORE_WINDOW=65536 "$tool" cat-all "$pack" "$idx") <(git --git-dir="$tmp/odns.git" cat-file --batch-all-objects --batch) \
+	|| fail "ocaml-dns objects read through the storage ops differ"
+echo "ok: ocaml-dns.git read through the storage ops with a 64 KiB window, identical too"
 "$tool" index-pack "$pack" "$tmp/ours.idx" > /dev/null
 cmp "$tmp/ours.idx" "$idx" || fail "ocaml-dns .idx differs"
 echo "ok: ocaml-dns.git .idx rebuilt byte for byte"

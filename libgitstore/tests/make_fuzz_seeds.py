@@ -67,6 +67,8 @@ with tempfile.TemporaryDirectory() as t:
         data = open(os.path.join(pd, fn), 'rb').read()
         if fn.endswith('.pack'):
             put('pack', 'git-ofs-delta.pack', b'\x00' + data[:-20])
+            # first byte 0x0e: through the storage ops' window, with a cache
+            put('pack', 'window-git-ofs-delta.pack', b'\x0e' + data[:-20])
         if fn.endswith('.idx'):
             put('idx', 'git.idx', data)
     # the same objects with REF_DELTA bases (no ofs-delta)
@@ -105,6 +107,7 @@ delta = bytes([44, 44, 0x90, 16, 0x03]) + b'cat' + bytes([0x91, 19, 25])
 put('pack', 'ofs-delta.pack', b'\x00' + pack([(3, len(blob), b'', blob), (6, len(delta), b'', delta)]))
 bid = sha(b'blob %d\0' % len(blob) + blob)
 put('pack', 'ref-delta.pack', b'\x00' + pack([(7, len(delta), bid, delta), (3, len(blob), b'', blob)]))
+put('pack', 'window-ref-delta.pack', b'\x0e' + pack([(7, len(delta), bid, delta), (3, len(blob), b'', blob)]))
 put('pack', 'cycle.pack', b'\x00' + pack([(7, 4, b'\xaa' * 20, b'\x01\x01\x01x'), (7, 4, b'\xbb' * 20, b'\x01\x01\x01x')]))
 put('pack', 'delta-copy-insert', b'\x01' + bytes([72, 12, 0x91, 10, 4, 0x03]) + b'abc' + bytes([0xb0, 0x05, 0x00]))
 put('pack', 'delta-size0', b'\x01' + bytes([72, 0x80, 0x80, 0x04, 0x80]))

@@ -14,6 +14,7 @@
 #include <cloudlet/gitstore.h>
 #include "gt_util.h"
 #include "gt_pack.h"
+#include "gt_mem.h"
 
 static uint8_t arena_buf[GITSTORE_DEFLATE_ARENA];
 static struct gitstore_arena arena;
@@ -285,6 +286,81 @@ static void test_cache(void **state)
 	free(gp.d);
 }
 
+static struct gt_mem mem;
+
+/* A size op that claims ten bytes more than the file has. */
+static int lying_size(void *ctx, const char *name, uint64_t *size)
+{
+	int rc = gt_mem_size(ctx, name, size);
+	*size += 10;
+	return rc;
+}
+
+/* The same packs read through the storage ops, with windows of every size. */
+static void test_through_ops(void **state)
+{
+	(void)state;
+	gitstore_arena_init(&arena, arena_buf, sizeof arena_buf);
+	struct gt_pack gp;
+	struct gitstore_oid ids[4];
+	delta_pack(&gp, ids);
+	static uint8_t idx[4096], want[4][64], window[4096];
+	int want_len[4];
+	int il = index_it(&gp, NULL, idx, sizeof idx);
+	struct gitstore_idx x;
+	struct gitstore_pack p;
+	struct gitstore_pack_buf b = pbuf();
+	int type;
+	assert_int_equal(gitstore_idx_parse(&x, GITSTORE_SHA1, idx, (size_t)il, gp.len, 0), 0);
+	assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, gp.d, gp.len, &x, NULL, &arena), 0);
+	for (int i = 0; i < 4; i++) {
+		want_len[i] = gitstore_pack_get(&p, &ids[i], &b, &type);
+		memcpy(want[i], outb, (size_t)want_len[i]);
+	}
+	gt_mem_free(&mem);
+	gt_mem_put(&mem, "objects/pack/p.pack", gp.d, gp.len);
+	static const size_t sizes[] = { 64, 65, 70, 100, 128, 333, 4096 };
+	for (size_t w = 0; w < sizeof sizes / sizeof sizes[0]; w++) {
+		for (int cached = 0; cached < 2; cached++) {
+			struct gitstore_pack_cache cache;
+			struct gitstore_cache_slot slots[4];
+			static uint8_t ring[128];
+			assert_int_equal(gitstore_pack_open_ops(&p, GITSTORE_SHA1, &gt_mem_ops, &mem, "objects/pack/p.pack",
+				&x, NULL, &arena, window, sizes[w]), 0);
+			if (cached) {
+				gitstore_pack_cache_init(&cache, ring, sizeof ring, slots, 4);
+				gitstore_pack_set_cache(&p, &cache);
+			}
+			for (int round = 0; round < 2; round++) {
+				for (int i = 3; i >= 0; i--) {
+					int n = gitstore_pack_get(&p, &ids[i], &b, &type);
+					if (n != want_len[i] || memcmp(outb, want[i], (size_t)n) != 0)
+						fail_msg("window %zu, cache %d: object %d read as %d", sizes[w], cached, i, n);
+				}
+			}
+			assert_int_equal(gitstore_pack_verify(&p, &b, NULL), 0);
+		}
+	}
+	/* bad windows, missing files, a file shorter than its size */
+	assert_int_equal(gitstore_pack_open_ops(&p, GITSTORE_SHA1, &gt_mem_ops, &mem, "objects/pack/p.pack",
+		&x, NULL, &arena, window, 63), GITSTORE_EINVAL);
+	assert_int_equal(gitstore_pack_open_ops(&p, GITSTORE_SHA1, &gt_mem_ops, &mem, "objects/pack/none.pack",
+		&x, NULL, &arena, window, 64), GITSTORE_ENOENT);
+	struct gitstore_storage_ops liar = gt_mem_ops;
+	liar.size = lying_size;
+	assert_int_equal(gitstore_pack_open_ops(&p, GITSTORE_SHA1, &liar, &mem, "objects/pack/p.pack",
+		NULL, NULL, &arena, window, 64), GITSTORE_ETRUNCATED);
+	/* corrupt bytes read through a window: the same errors as in memory */
+	struct gt_file *f = gt_mem_find(&mem, "objects/pack/p.pack");
+	f->data[gp.off[1] + 5] ^= 0x55;
+	assert_int_equal(gitstore_pack_open_ops(&p, GITSTORE_SHA1, &gt_mem_ops, &mem, "objects/pack/p.pack",
+		&x, NULL, &arena, window, 64), 0);
+	assert_true(gitstore_pack_get(&p, &ids[0], &b, &type) < 0);
+	assert_int_equal(gitstore_pack_verify(&p, &b, NULL), GITSTORE_EPACK_CHECKSUM);
+	gt_mem_free(&mem);
+	free(gp.d);
+}
+
 static void test_cycle_and_missing_base(void **state)
 {
 	(void)state;
@@ -543,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_deltas),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_write_deltas),
+		cmocka_unit_test(test_through_ops),
 		cmocka_unit_test(test_cycle_and_missing_base),
 		cmocka_unit_test(test_hostile_entries),
 		cmocka_unit_test(test_hostile_packs),

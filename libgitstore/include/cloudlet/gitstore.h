@@ -12,7 +12,7 @@
  *               rename (optionally no-replace), remove, list. Bound to files by
  *               platform/posix, to memory by tests.
  *   loose       objects/ab/cdef... through the storage ops and zlib.
- *   packs       .pack and .idx v2 held in memory (mapped by the caller):
+ *   packs       .pack (mapped, or read through the storage ops) and .idx v2:
  *               lookups, entries, delta chains, verify-pack's checks;
  *               index-pack (a .idx from a .pack) and a pack writer (whole
  *               objects, or OFS_DELTAs against a base the caller names).
@@ -646,7 +646,7 @@ struct gitstore_pack_buf {
  * several times faster.
  */
 struct gitstore_cache_slot {
-	const uint8_t *pack;
+	uint64_t pack;        /* the pack's key: from its trailer checksum */
 	uint64_t offset;
 	uint64_t start;       /* position in the ring's byte stream */
 	uint32_t len;
@@ -665,9 +665,10 @@ void gitstore_pack_cache_init(struct gitstore_pack_cache *c, uint8_t *ring, size
 	struct gitstore_cache_slot *slots, size_t nslots);
 
 /*
- * A pack held in memory (mapped or read by the caller), with its index for
- * REF_DELTA bases and lookups by id. The zlib arena needs
- * GITSTORE_INFLATE_ARENA bytes.
+ * A pack held in memory (mapped or read by the caller: gitstore_pack_open),
+ * or read through the storage ops into a caller-lent window
+ * (gitstore_pack_open_ops), with its index for REF_DELTA bases and lookups
+ * by id. The zlib arena needs GITSTORE_INFLATE_ARENA bytes.
  */
 struct gitstore_pack {
 	const uint8_t *data;
@@ -682,6 +683,14 @@ struct gitstore_pack {
 	struct {
 		int (*find)(void *ctx, const struct gitstore_oid *id, uint64_t *offset);
 		void *find_ctx;
+		uint64_t key;
+		const struct gitstore_storage_ops *ops;
+		void *ctx;
+		const char *name;
+		uint8_t *win;
+		size_t win_cap;
+		uint64_t win_off;
+		size_t win_len;
 	} priv;
 };
 /*
@@ -692,10 +701,21 @@ struct gitstore_pack {
  */
 int gitstore_pack_open(struct gitstore_pack *p, int algo, const uint8_t *data, uint64_t len,
 	const struct gitstore_idx *idx, const struct gitstore_limits *limits, struct gitstore_arena *arena);
+/*
+ * The same for a pack file read through the storage ops (name, e.g.
+ * "objects/pack/pack-<hex>.pack", must outlive p): entry headers and zlib
+ * input go through window (at least GITSTORE_PACK_WINDOW_MIN bytes; a few
+ * hundred KiB save calls). GITSTORE_ETRUNCATED when the file is shorter than
+ * its size said.
+ */
+#define GITSTORE_PACK_WINDOW_MIN 64
+int gitstore_pack_open_ops(struct gitstore_pack *p, int algo, const struct gitstore_storage_ops *ops, void *ctx,
+	const char *name, const struct gitstore_idx *idx, const struct gitstore_limits *limits,
+	struct gitstore_arena *arena, uint8_t *window, size_t window_cap);
 /* Use a cache of resolved objects (NULL: none) for this pack's reads. */
 void gitstore_pack_set_cache(struct gitstore_pack *p, struct gitstore_pack_cache *c);
 /* Parse the entry header at off: GITSTORE_EPACK_ENTRY, GITSTORE_EPACK_OFFSET, GITSTORE_ETRUNCATED. */
-int gitstore_pack_entry(const struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e);
+int gitstore_pack_entry(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e);
 /*
  * Read the object at off, resolving its delta chain (at most limits.max_depth
  * deltas: GITSTORE_EPACK_DEPTH; a chain that comes back on itself:
