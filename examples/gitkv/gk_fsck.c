@@ -214,9 +214,8 @@ static void check_pack(struct fsck *f, size_t k)
 		else
 			fprintf(stderr, "error: packed %s from %s.pack is corrupt (%s)\n", hex, g->pack_names[k],
 				gitstore_strerror(rc));
+		/* as git: go on and read every object, to name the damaged ones */
 		f->errors |= ERROR_PACK;
-		if (rc == GITSTORE_EPACK_CHECKSUM)
-			return;
 	}
 	for (uint32_t i = 0; i < p->idx->count; i++) {
 		struct gitstore_oid id;

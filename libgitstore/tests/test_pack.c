@@ -604,8 +604,10 @@ static void test_idx_hostile(void **state)
 	MUTATE((bad[8 + 1024 + 21] = 0x00, FIX()), GITSTORE_IDX_VERIFY, GITSTORE_EIDX_ORDER);
 	size_t offs = 8 + 1024 + 3 * 24;
 	MUTATE((bad[offs + 3] = 0x07, bad[offs] = 0x80, FIX()), GITSTORE_IDX_VERIFY, GITSTORE_EIDX_OFFSET);
-	/* a 64-bit entry holding a small offset */
-	MUTATE((memset(bad + offs + 12, 0, 8), FIX()), GITSTORE_IDX_VERIFY, GITSTORE_EIDX_OFFSET);
+	/* a 64-bit entry holding a small offset: git writes (index-pack
+	 * --idx-version=2,OFFSET) and reads those; the sign bit is bad */
+	MUTATE((memset(bad + offs + 12, 0, 8), bad[offs + 19] = 12, FIX()), GITSTORE_IDX_VERIFY, 0);
+	MUTATE((memset(bad + offs + 12, 0, 8), bad[offs + 12] = 0x80, FIX()), GITSTORE_IDX_VERIFY, GITSTORE_EIDX_OFFSET);
 	/* more 64-bit entries than objects */
 	MUTATE((memset(bad + bl, 0, 40), bl += 32, FIX()), 0, GITSTORE_EIDX_SIZE);
 	/* an id filed under the wrong first byte of the fan-out */
