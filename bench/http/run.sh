@@ -1,0 +1,454 @@
+#!/usr/bin/env bash
+# Static-file throughput of cloudlet's httpd against the servers a user would
+# pick instead (nginx, h2o), measured the same way in one run:
+#
+#   - one document root with a 2 KB and a 100 KB file, served by every server;
+#   - every server runs one worker, pinned to CPU 0, access log off, keep-alive
+#     on, sendfile/file cache as each is run in production; each is our child,
+#     on 127.0.0.1 with a high port, with config, pid and logs in a temp dir;
+#   - wrk (keep-alive, a fixed number of connections, one thread) pinned to
+#     CPU 1 measures one server and one file at a time, for DURATION seconds;
+#   - the CPU time the server and wrk used comes from /proc, so the table says
+#     whether the server was the bottleneck (it should be busy ~100% of the
+#     run while wrk is not), and how much CPU other processes took meanwhile.
+#
+# Not a test: it prints a markdown table. See bench/http/README.md.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: bench/http/run.sh [options]
+  --httpd PATH        also benchmark cloudlet's httpd (run as PATH --listen
+                      127.0.0.1:PORT --root DIR --workers 1 --no-access-log)
+  --servers LIST      comma list among nginx,h2o,httpd (default: nginx,h2o
+                      plus httpd when --httpd is given)
+  --files LIST        comma list among 2k,100k (default: 2k,100k)
+  --duration SECS     measured seconds per server and file (default 10)
+  --warmup SECS       unmeasured wrk run before each measurement (default 2)
+  --connections N     wrk keep-alive connections (default 64)
+  --runs N            repeat every measurement N times, interleaved, and
+                      report the median (default 1)
+  --port N            first port to use (default 18480; uses 3 ports)
+  --server-cpu N      CPU the servers are pinned to (default 0)
+  --client-cpu N      CPU wrk is pinned to (default 1)
+  --nginx PATH        nginx binary (default: nginx in PATH or /usr/sbin/nginx)
+  --h2o PATH          h2o binary (default: h2o in PATH)
+  --quiet-wait SECS   before each measurement wait up to SECS for both CPUs
+                      to be idle (< 15% busy), since other work skews it
+                      (default 30; 0: do not wait)
+  --out FILE          also write the raw per-run results (TSV) to FILE
+  --keep              keep the temp dir (configs, logs, wrk outputs)
+  -h, --help          this text
+EOF
+}
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+HTTPD=""
+SERVERS=""
+FILES="2k,100k"
+DURATION=10
+WARMUP=2
+CONNS=64
+RUNS=1
+PORT0=18480
+SCPU=0
+CCPU=1
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+H2O=$(command -v h2o || echo /usr/bin/h2o)
+OUT=""
+KEEP=0
+QUIET=30
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --httpd) HTTPD=${2:?}; shift 2 ;;
+    --servers) SERVERS=${2:?}; shift 2 ;;
+    --files) FILES=${2:?}; shift 2 ;;
+    --duration) DURATION=${2:?}; shift 2 ;;
+    --warmup) WARMUP=${2:?}; shift 2 ;;
+    --connections) CONNS=${2:?}; shift 2 ;;
+    --runs) RUNS=${2:?}; shift 2 ;;
+    --port) PORT0=${2:?}; shift 2 ;;
+    --server-cpu) SCPU=${2:?}; shift 2 ;;
+    --client-cpu) CCPU=${2:?}; shift 2 ;;
+    --nginx) NGINX=${2:?}; shift 2 ;;
+    --h2o) H2O=${2:?}; shift 2 ;;
+    --out) OUT=${2:?}; shift 2 ;;
+    --quiet-wait) QUIET=${2:?}; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option: $1" ;;
+  esac
+done
+
+for v in DURATION WARMUP CONNS RUNS PORT0 SCPU CCPU QUIET; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
+done
+[ "$DURATION" -ge 1 ] || die "--duration must be at least 1"
+[ "$RUNS" -ge 1 ] || die "--runs must be at least 1"
+[ "$CONNS" -ge 1 ] || die "--connections must be at least 1"
+[ "$SCPU" != "$CCPU" ] || die "servers and wrk must run on different CPUs"
+if [ -z "$SERVERS" ]; then
+  SERVERS="nginx,h2o"
+  [ -n "$HTTPD" ] && SERVERS="$SERVERS,httpd"
+fi
+IFS=, read -r -a SERVER_LIST <<<"$SERVERS"
+IFS=, read -r -a FILE_LIST <<<"$FILES"
+for s in "${SERVER_LIST[@]}"; do
+  case "$s" in
+    nginx) [ -x "$NGINX" ] || die "nginx not found ($NGINX); apt-get install nginx-light" ;;
+    h2o) [ -x "$H2O" ] || die "h2o not found ($H2O); apt-get install h2o" ;;
+    httpd) [ -n "$HTTPD" ] && [ -x "$HTTPD" ] || die "httpd needs --httpd PATH to an executable" ;;
+    *) die "unknown server '$s'" ;;
+  esac
+done
+for f in "${FILE_LIST[@]}"; do
+  case "$f" in 2k|100k) ;; *) die "unknown file '$f' (2k or 100k)" ;; esac
+done
+command -v wrk >/dev/null || die "wrk not found; apt-get install wrk"
+command -v taskset >/dev/null || die "taskset not found (util-linux)"
+command -v curl >/dev/null || die "curl not found"
+NCPU=$(getconf _NPROCESSORS_ONLN)
+[ "$SCPU" -lt "$NCPU" ] && [ "$CCPU" -lt "$NCPU" ] || die "CPUs $SCPU/$CCPU not both online ($NCPU CPUs)"
+HZ=$(getconf CLK_TCK)
+
+WORK=$(mktemp -d /tmp/cloudlet-bench.XXXXXX)
+# Servers started as root drop to an unprivileged user that must read the root.
+chmod 755 "$WORK"
+ROOT=$WORK/root
+mkdir -p "$ROOT"
+PIDS=()
+
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "${PIDS[@]}"; do
+    # Wait up to 5 s, then make sure.
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  if [ "$KEEP" -eq 1 ]; then
+    echo "kept $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Deterministic text content, so every run serves the same bytes.
+payload() { head -c "$1" < <(yes 'cloudlet benchmark payload: 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ'); }
+payload 2048 > "$ROOT/2k.html"
+payload 102400 > "$ROOT/100k.html"
+chmod 644 "$ROOT"/*.html
+declare -A FSIZE=([2k]=2048 [100k]=102400)
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+declare -A PORT PID
+i=0
+for s in "${SERVER_LIST[@]}"; do
+  PORT[$s]=$((PORT0 + i))
+  i=$((i + 1))
+  port_busy "${PORT[$s]}" && die "port ${PORT[$s]} already in use (try --port)"
+done
+
+start_nginx() {
+  local d=$WORK/nginx port=$1
+  mkdir -p "$d/tmp"
+  # Debian's nginx.conf defaults that matter for static files (sendfile,
+  # tcp_nopush, mime types), access log off, keep-alive unlimited (so the run
+  # measures requests, not reconnects), and open_file_cache, which production
+  # static setups turn on and which h2o does by default (filecache).
+  cat > "$d/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+master_process on;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  keepalive_requests 100000000;
+  open_file_cache max=1000 inactive=60s;
+  client_body_temp_path $d/tmp/body;
+  proxy_temp_path $d/tmp/proxy;
+  fastcgi_temp_path $d/tmp/fastcgi;
+  uwsgi_temp_path $d/tmp/uwsgi;
+  scgi_temp_path $d/tmp/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    root $ROOT;
+  }
+}
+EOF
+  taskset -c "$SCPU" "$NGINX" -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" \
+    >"$d/stdout.log" 2>&1 &
+  PID[nginx]=$!
+}
+
+start_h2o() {
+  local d=$WORK/h2o port=$1
+  mkdir -p "$d"
+  # h2o writes its pid file after dropping root privileges.
+  [ "$(id -u)" -eq 0 ] && chown nobody "$d"
+  # h2o 2.2 defaults: file cache on, keep-alive on; one thread, no access log.
+  {
+    echo "num-threads: 1"
+    echo "listen:"
+    echo "  host: 127.0.0.1"
+    echo "  port: $port"
+    echo "pid-file: $d/h2o.pid"
+    echo "error-log: $d/error.log"
+    [ "$(id -u)" -eq 0 ] && echo "user: nobody"
+    echo "hosts:"
+    echo "  default:"
+    echo "    paths:"
+    echo "      /:"
+    echo "        file.dir: $ROOT"
+  } > "$d/h2o.conf"
+  taskset -c "$SCPU" "$H2O" -m worker -c "$d/h2o.conf" >"$d/stdout.log" 2>&1 &
+  PID[h2o]=$!
+}
+
+start_httpd() {
+  local d=$WORK/httpd port=$1
+  mkdir -p "$d"
+  # Access log off like the others; everything else at httpd's defaults
+  # (open-file cache, sendfile above 32 KiB, keep-alive).
+  taskset -c "$SCPU" "$HTTPD" --listen "127.0.0.1:$port" --root "$ROOT" --workers 1 \
+    --no-access-log >"$d/stdout.log" 2>"$d/stderr.log" &
+  PID[httpd]=$!
+}
+
+# Serves every file with the right size within 10 s, or we give up.
+wait_ready() {
+  local s=$1 f got
+  for _ in $(seq 100); do
+    kill -0 "${PID[$s]}" 2>/dev/null || { cat "$WORK/$s"/*.log >&2 2>/dev/null; die "$s exited at startup"; }
+    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://127.0.0.1:${PORT[$s]}/2k.html" || true)
+    if [ "$got" = "200 2048" ]; then
+      for f in "${FILE_LIST[@]}"; do
+        got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://127.0.0.1:${PORT[$s]}/$f.html")
+        [ "$got" = "200 ${FSIZE[$f]}" ] || die "$s: /$f.html answered '$got'"
+      done
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "$s not serving on port ${PORT[$s]} after 10 s"
+}
+
+# Process ids of $1 and all its descendants (nginx master + worker).
+tree_pids() {
+  local root=$1 f pid ppid rest
+  local -A kids=()
+  for f in /proc/[0-9]*/stat; do
+    { read -r rest < "$f"; } 2>/dev/null || continue
+    pid=${rest%% *}
+    rest=${rest##*) }
+    ppid=$(set -- $rest; echo "$2")
+    kids[$ppid]+="$pid "
+  done
+  local queue=("$root") out=()
+  while [ ${#queue[@]} -gt 0 ]; do
+    pid=${queue[0]}
+    queue=("${queue[@]:1}")
+    out+=("$pid")
+    for k in ${kids[$pid]:-}; do queue+=("$k"); done
+  done
+  echo "${out[@]}"
+}
+
+# utime+stime clock ticks of a process tree (all threads included).
+cpu_ticks() {
+  local sum=0 p rest
+  for p in $(tree_pids "$1"); do
+    { read -r rest < "/proc/$p/stat"; } 2>/dev/null || continue
+    rest=${rest##*) }
+    set -- $rest
+    sum=$((sum + ${12} + ${13}))
+  done
+  echo "$sum"
+}
+
+# Busy and total ticks of one CPU from /proc/stat.
+cpu_busy() {
+  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
+# Waits (up to QUIET s) until neither benchmark CPU is more than 15% busy
+# over half a second with our servers idle; says so when it gives up.
+wait_quiet() {
+  local t=0 a0 a1 b0 b1 c0 c1 d0 d1 busy
+  while :; do
+    read -r a0 b0 < <(cpu_busy "$SCPU"); read -r a1 b1 < <(cpu_busy "$CCPU")
+    sleep 0.5
+    read -r c0 d0 < <(cpu_busy "$SCPU"); read -r c1 d1 < <(cpu_busy "$CCPU")
+    busy=$(( (d0 - b0) > 0 && (d1 - b1) > 0 ? ( 100 * (c0 - a0) / (d0 - b0) > 100 * (c1 - a1) / (d1 - b1) ? 100 * (c0 - a0) / (d0 - b0) : 100 * (c1 - a1) / (d1 - b1) ) : 0 ))
+    [ "$busy" -lt 15 ] && return 0
+    t=$((t + 1))
+    if [ $((t / 2)) -ge "$QUIET" ]; then
+      echo "  (CPUs still ${busy}% busy from other work after ${QUIET}s; measuring anyway)" >&2
+      return 0
+    fi
+  done
+}
+
+# Runs wrk pinned to the client CPU; prints wrk's output, then a last line
+# "WRKCPU <ticks>" with the CPU it used (its parent's cutime+cstime).
+run_wrk() {
+  local url=$1 secs=$2
+  bash -c '
+    taskset -c "$1" wrk -t1 -c"$2" -d"$3"s --latency "$4"
+    rc=$?
+    read -r l < /proc/$$/stat
+    set -- ${l##*) }
+    echo "WRKCPU $(( ${14} + ${15} ))"
+    exit $rc' _ "$CCPU" "$CONNS" "$secs" "$url"
+}
+
+# wrk prints sizes with binary units; MiB/s.
+to_mib() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    m = (u == "GB") ? 1024 : (u == "MB") ? 1 : (u == "KB") ? 1 / 1024 : 1 / 1048576
+    printf "%.1f", n * m }'
+}
+
+for s in "${SERVER_LIST[@]}"; do
+  "start_$s" "${PORT[$s]}"
+  PIDS+=("${PID[$s]}")
+done
+for s in "${SERVER_LIST[@]}"; do
+  wait_ready "$s"
+done
+
+version_of() {
+  case "$1" in
+    nginx) "$NGINX" -v 2>&1 | sed 's/.*version: //' ;;
+    h2o) "$H2O" --version 2>&1 | head -1 ;;
+    httpd) echo "$HTTPD" ;;
+  esac
+}
+
+RAW=$WORK/results.tsv
+printf 'run\tfile\tserver\treq_s\tmib_s\tp50\tp99\terrors\tserver_cpu_pct\twrk_cpu_pct\tcpu0_other_pct\tcpu1_other_pct\tserver_cpu_s\twrk_cpu_s\n' > "$RAW"
+
+echo "bench/http: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $NCPU CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for s in "${SERVER_LIST[@]}"; do echo "  $s: $(version_of "$s") on port ${PORT[$s]}, CPU $SCPU" >&2; done
+echo "  wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'): -t1 -c$CONNS -d${DURATION}s on CPU $CCPU, warmup ${WARMUP}s, runs $RUNS" >&2
+
+for r in $(seq "$RUNS"); do
+  for f in "${FILE_LIST[@]}"; do
+    for s in "${SERVER_LIST[@]}"; do
+      url="http://127.0.0.1:${PORT[$s]}/$f.html"
+      if [ "$QUIET" -gt 0 ]; then wait_quiet; fi
+      if [ "$WARMUP" -gt 0 ]; then
+        run_wrk "$url" "$WARMUP" >/dev/null || die "wrk failed against $s ($url)"
+      fi
+      read -r b0 t0 < <(cpu_busy "$SCPU")
+      read -r b1 t1 < <(cpu_busy "$CCPU")
+      s0=$(cpu_ticks "${PID[$s]}")
+      start=$(date +%s.%N)
+      out=$(run_wrk "$url" "$DURATION") || { echo "$out" >&2; die "wrk failed against $s ($url)"; }
+      end=$(date +%s.%N)
+      s1=$(cpu_ticks "${PID[$s]}")
+      read -r b0e t0e < <(cpu_busy "$SCPU")
+      read -r b1e t1e < <(cpu_busy "$CCPU")
+      echo "$out" > "$WORK/wrk-$r-$f-$s.txt"
+      if ! kill -0 "${PID[$s]}" 2>/dev/null; then
+        tail -n 20 "$WORK/$s"/*.log >&2 2>/dev/null || true
+        die "$s exited during the run ($f, run $r)"
+      fi
+      req=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+      xfer=$(to_mib "$(awk '/^Transfer\/sec:/ { print $2 }' <<<"$out")")
+      p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+      p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+      errs=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' <<<"$out")
+      wticks=$(awk '/^WRKCPU/ { print $2 }' <<<"$out")
+      [ -n "$req" ] || { echo "$out" >&2; die "wrk gave no result for $s $f"; }
+      read -r scpu wcpu o0 o1 ssec wsec < <(awk -v hz="$HZ" -v a="$start" -v b="$end" \
+        -v s="$((s1 - s0))" -v w="$wticks" -v b0="$((b0e - b0))" -v t0="$((t0e - t0))" \
+        -v b1="$((b1e - b1))" -v t1="$((t1e - t1))" 'BEGIN {
+          wall = b - a
+          sp = 100 * s / hz / wall; wp = 100 * w / hz / wall
+          # Busy time of each CPU not explained by the server or wrk: other
+          # processes (or their interrupts) competing for the CPU.
+          o0 = (t0 > 0) ? 100 * b0 / t0 - sp : 0; o1 = (t1 > 0) ? 100 * b1 / t1 - wp : 0
+          if (o0 < 0) o0 = 0; if (o1 < 0) o1 = 0
+          printf "%.0f %.0f %.0f %.0f %.2f %.2f\n", sp, wp, o0, o1, s / hz, w / hz }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$f" "$s" "$req" "$xfer" \
+        "$p50" "$p99" "$errs" "$scpu" "$wcpu" "$o0" "$o1" "$ssec" "$wsec" >> "$RAW"
+      echo "  run $r $f $s: $req req/s, server CPU $scpu%, wrk CPU $wcpu%" >&2
+    done
+  done
+done
+
+[ -n "$OUT" ] && cp "$RAW" "$OUT"
+
+# Median run per (file, server); ratios against nginx's median.
+awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
+  NR == 1 { next }
+  {
+    k = $2 SUBSEP $3; n[k]++; row[k, n[k]] = $0; req[k, n[k]] = $4 + 0
+    if (!(($2) in seenf)) { seenf[$2] = 1; files[++nf] = $2 }
+    if (!(($3) in seens)) { seens[$3] = 1; servers[++ns] = $3 }
+  }
+  function median_row(k,    i, j, m, t, idx) {
+    m = n[k]
+    for (i = 1; i <= m; i++) idx[i] = i
+    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
+      if (req[k, idx[j]] < req[k, idx[i]]) { t = idx[i]; idx[i] = idx[j]; idx[j] = t }
+    lo[k] = req[k, idx[1]]; hi[k] = req[k, idx[m]]
+    return row[k, idx[int((m + 1) / 2)]]
+  }
+  END {
+    printf "| file | server | requests/s | vs nginx | MiB/s | latency p50 / p99 | errors | server CPU | wrk CPU | requests per server CPU-second | vs nginx | other load CPU0 / CPU1 | bound by |\n"
+    printf "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|\n"
+    warn = 0; both = 0
+    for (a = 1; a <= nf; a++) {
+      f = files[a]
+      base = 0; baseeff = 0
+      if ((f SUBSEP "nginx") in n) {
+        split(median_row(f SUBSEP "nginx"), v, "\t"); base = v[4] + 0
+        if (v[9] > 0) baseeff = v[4] / (v[9] / 100)
+      }
+      for (b = 1; b <= ns; b++) {
+        s = servers[b]; k = f SUBSEP s
+        if (!(k in n)) continue
+        split(median_row(k), v, "\t")
+        ratio = (base > 0) ? sprintf("%.2fx", v[4] / base) : "-"
+        eff = (v[9] > 0) ? v[4] / (v[9] / 100) : 0
+        effratio = (baseeff > 0 && eff > 0) ? sprintf("%.2fx", eff / baseeff) : "-"
+        rq = sprintf("%.0f", v[4])
+        if (runs > 1) rq = rq sprintf(" (%.0f-%.0f)", lo[k], hi[k])
+        # The server is the bottleneck when it keeps its CPU busy; if wrk is
+        # the one at 100% the number measures wrk, not the server.
+        if (v[9] >= 90 && v[10] < 90) bound = "server"
+        else if (v[9] >= 90) { bound = "server and wrk"; both = 1 }
+        else if (v[10] >= 90) { bound = "**wrk**"; warn = 1 }
+        else { bound = "neither (latency?)"; warn = 1 }
+        if (v[11] >= 10 || v[12] >= 10) { bound = bound ", noisy"; noisy = 1 }
+        printf "| %s | %s | %s | %s | %s | %s / %s | %s | %.1f s (%s%%) | %.1f s (%s%%) | %.0f | %s | %s%% / %s%% | %s |\n", \
+          f, s, rq, ratio, v[5], v[6], v[7], v[8], v[13], v[9], v[14], v[10], eff, effratio, v[11], v[12], bound
+      }
+    }
+    printf "\n%d connections, wrk -t1, %ss per measurement, median of %d run(s)%s.\n", conns, dur, runs, (runs > 1) ? " (min-max in brackets)" : ""
+    printf "Server CPU and wrk CPU: user+system time from /proc over the measured run, and as %% of one CPU (the\n"
+    printf "server figure includes the loopback TCP work done on its CPU). Requests per server CPU-second =\n"
+    printf "requests/s / server CPU: the cost per request, which stays comparable when the client saturates.\n"
+    if (warn) printf "WARNING: some server did not use its CPU fully: the client (wrk, or latency) may be the bottleneck for those rows.\n"
+    else if (both) printf "Check: every server kept its CPU >= 90%% busy; wrk was also >= 90%% busy in some rows, so their requests/s may understate the server: compare requests per server CPU-second there.\n"
+    else printf "Check: every server kept its CPU >= 90%% busy while wrk stayed below 90%%, so wrk was not the bottleneck.\n"
+    if (noisy) printf "WARNING: other processes used >= 10%% of a benchmark CPU during some rows; repeat on a quiet machine.\n"
+  }' "$RAW"

@@ -1,0 +1,39 @@
+/* httpd: a static web server on libhttp and platform/posix. */
+#ifndef HTTPD_H
+#define HTTPD_H
+
+#include <cloudlet/http.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config {
+	const char *listen;
+	const char *root;
+	int rootfd;               /* O_PATH | O_DIRECTORY */
+	unsigned workers;
+	const char *access_log;   /* path, "-" for stderr, NULL: off */
+	unsigned max_conns;       /* per process; split over the workers */
+	uint64_t header_timeout_ms;
+	uint64_t idle_timeout_ms;
+	uint64_t max_requests;    /* per connection; 0: no limit */
+	size_t cache_bytes;
+	size_t cache_entries;
+	size_t max_mem_file;
+	size_t gzip_min;
+	size_t gzip_max;
+	uint64_t cache_valid_ms;
+};
+
+/* Access log (combined log format), shared by the workers: each worker
+ * formats into its own buffer and writes whole lines. */
+int alog_open(const char *path);    /* NULL: off. 0 or -1 (errno) */
+int alog_reopen(void);              /* SIGHUP */
+bool alog_on(void);
+void alog_write(const char *buf, size_t len);
+
+/* One worker: binds the listener and serves until the loop stops. */
+struct cl_loop;
+int server_worker(struct cl_loop *loop, unsigned index, void *arg);
+
+#endif

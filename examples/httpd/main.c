@@ -1,0 +1,294 @@
+/* httpd: flags, the access log file, and the workers. */
+#include "httpd.h"
+
+#include <cl_posix.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: httpd --listen ADDR:PORT --root DIR [options]\n"
+	"\n"
+	"Serves the files under DIR over HTTP/1.1.\n"
+	"\n"
+	"  --listen ADDR:PORT      address to listen on: 127.0.0.1:8080, [::1]:8080 (required)\n"
+	"  --root DIR              document root (required); nothing outside it is ever served\n"
+	"  --workers N             threads, one event loop each (default 1, at most 256)\n"
+	"  --access-log FILE       combined log format to FILE, or - for stderr (default -)\n"
+	"  --no-access-log         no access log\n"
+	"  --max-conns N           open connections in all, split over the workers (default 16384);\n"
+	"                          at the limit the one idle longest is closed for a new one\n"
+	"  --header-timeout SECS   time to receive a request head (default 10)\n"
+	"  --idle-timeout SECS     keep-alive idle time, and stalls while sending (default 60)\n"
+	"  --max-requests N        requests per connection, 0 for no limit (default 10000)\n"
+	"  --cache-size MIB        file bytes kept in memory per worker (default 64)\n"
+	"  --cache-max-file KIB    files up to this size are kept in memory, larger ones are\n"
+	"                          sent with sendfile from a cached descriptor (default 32)\n"
+	"  --cache-valid SECS      how long a cached file is trusted unchecked (default 1)\n"
+	"  --gzip-min BYTES        compress text files from this size (up to 1 MiB) once, 0 for\n"
+	"                          never (default 1024);\n"
+	"                          a FILE.gz next to FILE is served instead when present\n"
+	"  --quiet                 log only errors to stderr\n"
+	"  -h, --help              this text\n"
+	"\n"
+	"Signals: SIGHUP reopens the access log and drops the file cache; SIGTERM and\n"
+	"SIGINT close the connections and exit.\n";
+
+static void die_usage(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "httpd: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\n(httpd --help shows the options)\n");
+	exit(2);
+}
+
+static uint64_t parse_uint(const char *flag, const char *v, uint64_t min, uint64_t max)
+{
+	char *end;
+	errno = 0;
+	if (!v[0] || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+		die_usage("%s: expected a whole number, got '%s'", flag, v);
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || *end)
+		die_usage("%s: expected a whole number, got '%s'", flag, v);
+	if (n < min || n > max) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "%%s: %%s is out of range %llu..%llu",
+			(unsigned long long)min, (unsigned long long)max);
+		die_usage(msg, flag, v);
+	}
+	return n;
+}
+
+/* Seconds, with up to three decimals, as milliseconds. */
+static uint64_t parse_secs(const char *flag, const char *v, uint64_t max_s)
+{
+	char *end;
+	errno = 0;
+	if (!v[0] || !(v[0] >= '0' && v[0] <= '9'))
+		die_usage("%s: expected seconds (like 10 or 0.5), got '%s'", flag, v);
+	double d = strtod(v, &end);
+	if (errno || *end || d <= 0 || d > (double)max_s)
+		die_usage("%s: expected seconds above 0 and at most a day, got '%s'", flag, v);
+	uint64_t ms = (uint64_t)(d * 1000.0 + 0.5);
+	return ms ? ms : 1;
+}
+
+/* ---- access log ------------------------------------------------------- */
+
+static struct {
+	pthread_mutex_t mu;
+	const char *path; /* NULL: off; "-": stderr */
+	int fd;
+} alog = { PTHREAD_MUTEX_INITIALIZER, NULL, -1 };
+
+int alog_open(const char *path)
+{
+	alog.path = path;
+	if (!path)
+		return 0;
+	if (strcmp(path, "-") == 0) {
+		alog.fd = STDERR_FILENO;
+		return 0;
+	}
+	alog.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	return alog.fd < 0 ? -1 : 0;
+}
+
+int alog_reopen(void)
+{
+	if (!alog.path || strcmp(alog.path, "-") == 0)
+		return 0;
+	int fd = open(alog.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	/* dup2 swaps the file under the same descriptor atomically: a worker
+	 * writing meanwhile lands in the old file or the new one. */
+	pthread_mutex_lock(&alog.mu);
+	dup2(fd, alog.fd);
+	pthread_mutex_unlock(&alog.mu);
+	close(fd);
+	return 0;
+}
+
+bool alog_on(void)
+{
+	return alog.path != NULL;
+}
+
+void alog_write(const char *buf, size_t len)
+{
+	/* Whole lines, at most PIPE_BUF bytes per write, so lines of workers
+	 * never interleave even on a pipe. */
+	while (len > 0) {
+		size_t n = len;
+		if (n > PIPE_BUF) {
+			n = PIPE_BUF;
+			while (n > 0 && buf[n - 1] != '\n')
+				n--;
+			if (n == 0)
+				n = PIPE_BUF;
+		}
+		ssize_t r = write(alog.fd, buf, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		buf += r;
+		len -= (size_t)r;
+	}
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	if (cl_signals_block() < 0) {
+		perror("httpd: blocking signals");
+		return 1;
+	}
+	struct config cfg = {
+		.workers = 1,
+		.access_log = "-",
+		.max_conns = 16384,
+		.header_timeout_ms = 10000,
+		.idle_timeout_ms = 60000,
+		.max_requests = 10000,
+		.cache_bytes = 64u << 20,
+		.cache_entries = 10000,
+		.max_mem_file = 32u << 10,
+		.gzip_min = 1024,
+		.gzip_max = 1u << 20,
+		.cache_valid_ms = 1000,
+	};
+	bool quiet = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--no-access-log")) {
+			cfg.access_log = NULL;
+			continue;
+		}
+		if (!strcmp(a, "--quiet")) {
+			quiet = true;
+			continue;
+		}
+		/* Every other option takes a value: "--opt V" or "--opt=V". */
+		char name[64];
+		const char *v = NULL;
+		const char *eq = strchr(a, '=');
+		if (strncmp(a, "--", 2) != 0)
+			die_usage("unexpected argument '%s'%s", a, "");
+		if (eq) {
+			size_t n = (size_t)(eq - a);
+			if (n >= sizeof name)
+				die_usage("unknown option '%s'%s", a, "");
+			memcpy(name, a, n);
+			name[n] = '\0';
+			v = eq + 1;
+		} else {
+			snprintf(name, sizeof name, "%s", a);
+		}
+		static const char *const with_value[] = { "--listen", "--root", "--workers",
+			"--access-log", "--max-conns", "--header-timeout", "--idle-timeout",
+			"--max-requests", "--cache-size", "--cache-max-file", "--cache-valid",
+			"--gzip-min" };
+		bool known = false;
+		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
+			known |= strcmp(name, with_value[k]) == 0;
+		if (!known)
+			die_usage("unknown option '%s'%s", a, "");
+		if (!v) {
+			if (i + 1 >= argc)
+				die_usage("%s needs a value%s", name, "");
+			v = argv[++i];
+		}
+		if (!strcmp(name, "--listen")) {
+			struct cl_addr ad;
+			if (cl_addr_parse(&ad, v) < 0)
+				die_usage("--listen: expected ADDR:PORT such as 127.0.0.1:8080 or [::1]:8080, got '%s'%s",
+					v, "");
+			cfg.listen = v;
+		} else if (!strcmp(name, "--root")) {
+			if (!v[0])
+				die_usage("--root: empty directory name%s%s", "", "");
+			cfg.root = v;
+		} else if (!strcmp(name, "--workers")) {
+			cfg.workers = (unsigned)parse_uint(name, v, 1, 256);
+		} else if (!strcmp(name, "--access-log")) {
+			if (!v[0])
+				die_usage("--access-log: empty file name (use --no-access-log)%s%s", "", "");
+			cfg.access_log = v;
+		} else if (!strcmp(name, "--max-conns")) {
+			cfg.max_conns = (unsigned)parse_uint(name, v, 1, 1000000);
+		} else if (!strcmp(name, "--header-timeout")) {
+			cfg.header_timeout_ms = parse_secs(name, v, 86400);
+		} else if (!strcmp(name, "--idle-timeout")) {
+			cfg.idle_timeout_ms = parse_secs(name, v, 86400);
+		} else if (!strcmp(name, "--max-requests")) {
+			cfg.max_requests = parse_uint(name, v, 0, UINT64_MAX / 2);
+		} else if (!strcmp(name, "--cache-size")) {
+			cfg.cache_bytes = (size_t)parse_uint(name, v, 0, 1u << 20) << 20;
+		} else if (!strcmp(name, "--cache-max-file")) {
+			cfg.max_mem_file = (size_t)parse_uint(name, v, 0, 1u << 20) << 10;
+		} else if (!strcmp(name, "--cache-valid")) {
+			cfg.cache_valid_ms = parse_secs(name, v, 86400);
+		} else if (!strcmp(name, "--gzip-min")) {
+			cfg.gzip_min = (size_t)parse_uint(name, v, 0, 1u << 30);
+		}
+	}
+	if (!cfg.listen)
+		die_usage("--listen ADDR:PORT is required%s%s", "", "");
+	if (!cfg.root)
+		die_usage("--root DIR is required%s%s", "", "");
+	if (quiet)
+		cl_log_set_level(CL_LOG_ERROR);
+
+	cfg.rootfd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cfg.rootfd < 0) {
+		fprintf(stderr, "httpd: --root %s: %s\n", cfg.root, strerror(errno));
+		return 1;
+	}
+	if (alog_open(cfg.access_log) < 0) {
+		fprintf(stderr, "httpd: --access-log %s: %s\n", cfg.access_log, strerror(errno));
+		return 1;
+	}
+
+	/* Every connection is a descriptor: take the hard limit, and keep the
+	 * connection limit under it with room for files and listeners. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		uint64_t spare = 64 + 16 * (uint64_t)cfg.workers;
+		uint64_t room = rl.rlim_cur > spare ? rl.rlim_cur - spare : 1;
+		if (rl.rlim_cur != RLIM_INFINITY && cfg.max_conns > room) {
+			cl_log(CL_LOG_WARN, "--max-conns %u lowered to %llu (RLIMIT_NOFILE %llu)",
+				cfg.max_conns, (unsigned long long)room, (unsigned long long)rl.rlim_cur);
+			cfg.max_conns = (unsigned)room;
+		}
+	}
+	if (cfg.max_conns < cfg.workers)
+		cfg.max_conns = cfg.workers;
+
+	int rc = cl_workers_run(cfg.workers, server_worker, &cfg);
+	if (rc < 0)
+		cl_log(CL_LOG_ERROR, "starting workers: %s", strerror(errno));
+	else
+		cl_log(CL_LOG_INFO, "stopped");
+	close(cfg.rootfd);
+	return rc == 0 ? 0 : 1;
+}

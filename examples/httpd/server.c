@@ -1,0 +1,751 @@
+/* One worker: a listener, the connections it accepted, a content source
+ * and an access log buffer, all owned by one thread and its loop. */
+#include "httpd.h"
+#include "source.h"
+#include "urlpath.h"
+
+#include <cl_posix.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define IN_CAP 16384  /* a request head must fit (431 otherwise); only touched pages cost */
+#define OUT_CAP 8192  /* response heads, part headers, pread bounce space */
+#define NHDR 64
+#define LOG_CAP 65536
+#define LOG_FLUSH_MS 200
+#define FREE_KEEP 1024
+#define LINGER_MS 2000    /* draining a closed connection's unread input */
+#define LINGER_BYTES (1u << 20)
+
+struct worker;
+
+struct conn {
+	struct cl_stream s; /* first: the stream ops get the conn as ctx */
+	struct http_conn h;
+	struct cl_timer t;
+	struct worker *w;
+	struct conn *wprev, *wnext; /* waiting list (or the free list) */
+	struct conn *aprev, *anext; /* every live connection */
+	bool waiting;
+	bool rd;       /* the socket may hold bytes: a recv is worth a syscall */
+	bool wblocked; /* the socket took less than offered: output pending */
+	bool lingering; /* shut down for writing; draining input, then close */
+	size_t drained;
+	bool last;     /* max_requests reached: close after this response */
+	uint64_t nreq;
+	struct src_entry *ent; /* the content of the response being sent */
+	struct cl_addr peer;
+	struct http_header hdr[NHDR];
+	uint8_t in[IN_CAP];
+	uint8_t out[OUT_CAP];
+};
+
+struct worker {
+	const struct config *cfg;
+	struct cl_loop *loop;
+	unsigned index;
+	struct cl_listener lis;
+	struct source src;
+	struct http_conn_cfg hcfg;
+	struct http_static_cfg scfg;
+	char boundary[33];
+	unsigned nconns, max_conns;
+	uint64_t evicted, refused;
+	struct conn *wait_old, *wait_new; /* waiting on their client, oldest first */
+	struct conn *all;
+	struct conn *free;
+	unsigned nfree;
+	char log[LOG_CAP];
+	size_t loglen;
+	struct cl_timer logt;
+	int64_t log_sec;
+	char log_time[40];
+	uint8_t scratch[OUT_CAP];
+};
+
+/* ---- stream ops over cl_stream, with two syscall savers ---------------- */
+
+static int op_recv(void *ctx, uint8_t *buf, size_t cap)
+{
+	struct conn *c = ctx;
+	/* Level-triggered epoll says when bytes arrive; after a recv that did
+	 * not fill the buffer the socket is drained, so another would only
+	 * return EAGAIN. */
+	if (!c->rd)
+		return 0;
+	int r = cl_stream_recv(&c->s, buf, cap);
+	if (r >= 0 && (size_t)r < cap)
+		c->rd = false;
+	return r;
+}
+
+/* The span of the current entry that p falls in, or NULL. */
+static const struct src_span *span_of(const struct conn *c, const void *p)
+{
+	if (!c->ent)
+		return NULL;
+	for (int i = 0; i < c->ent->nspan; i++) {
+		const struct src_span *s = &c->ent->span[i];
+		if ((const uint8_t *)p >= s->base && (const uint8_t *)p < s->base + s->len)
+			return s;
+	}
+	return NULL;
+}
+
+/* Bytes of a file-backed span go out with sendfile: no copy through user
+ * space, which is most of the cost of a large response. What precedes
+ * them in the gather list (the head) goes first with MSG_MORE, so head and
+ * body still leave in full segments. */
+static int send_with_file(struct conn *c, const struct http_iov *iov, int k,
+		const struct src_span *sp)
+{
+	int fd = cl_stream_fd(&c->s);
+	size_t total = 0;
+	if (k > 0) {
+		size_t want = 0;
+		for (int i = 0; i < k; i++)
+			want += iov[i].len;
+		struct msghdr mh = { .msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = (size_t)k };
+		ssize_t r;
+		do
+			r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -2;
+			c->wblocked = true;
+			return 0;
+		}
+		total = (size_t)r;
+		if (total < want) {
+			c->wblocked = true;
+			return (int)total;
+		}
+	}
+	off_t off = (off_t)((const uint8_t *)iov[k].base - sp->base);
+	size_t len = iov[k].len;
+	if ((uint64_t)off + len > sp->len)
+		len = (size_t)(sp->len - (uint64_t)off);
+	if (len > (1u << 30))
+		len = 1u << 30;
+	ssize_t r;
+	do
+		r = sendfile(fd, sp->fd, &off, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->wblocked = true;
+		return (int)total;
+	}
+	if (r <= 0) /* an error, or the file shrank under us */
+		return total ? (int)total : -2;
+	if ((size_t)r < len)
+		c->wblocked = true;
+	return (int)(total + (size_t)r);
+}
+
+static int op_sendv(void *ctx, const struct http_iov *iov, int n)
+{
+	struct conn *c = ctx;
+	if (c->wblocked)
+		return 0; /* short last time: the socket buffer is full */
+	size_t total = 0;
+	for (int i = 0; i < n; i++) {
+		const struct src_span *sp = span_of(c, iov[i].base);
+		if (sp)
+			return send_with_file(c, iov, i, sp);
+		total += iov[i].len;
+	}
+	int r = cl_stream_sendv(&c->s, (const struct cl_iov *)(const void *)iov, n);
+	if (r == 0 || (r > 0 && (size_t)r < total))
+		c->wblocked = true;
+	return r;
+}
+
+static int op_send(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct http_iov v = { buf, len };
+	return op_sendv(ctx, &v, 1);
+}
+
+static void op_close(void *ctx)
+{
+	/* Not a close yet: closing with unread request bytes in the socket
+	 * makes the kernel send a reset, which can destroy the response the
+	 * client has not read yet (RFC 9112 9.6). Shut down the sending side
+	 * and drain; conn_run finishes it. */
+	struct conn *c = ctx;
+	c->lingering = true;
+	cl_stream_shutdown(&c->s);
+}
+
+static const struct http_stream_ops conn_ops = { op_recv, op_send, op_sendv, op_close };
+
+/* ---- access log ------------------------------------------------------- */
+
+static void log_flush(struct worker *w)
+{
+	if (w->loglen)
+		alog_write(w->log, w->loglen);
+	w->loglen = 0;
+	cl_timer_cancel(&w->logt);
+}
+
+static void on_log_timer(void *arg)
+{
+	log_flush(arg);
+}
+
+static size_t put_esc(char *o, size_t n, size_t cap, const uint8_t *p, size_t len)
+{
+	/* nginx's escaping: '"', '\' and bytes outside printable ASCII as \xHH. */
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < len && n + 4 < cap; i++) {
+		uint8_t b = p[i];
+		if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') {
+			o[n++] = '\\';
+			o[n++] = 'x';
+			o[n++] = hex[b >> 4];
+			o[n++] = hex[b & 15];
+		} else {
+			o[n++] = (char)b;
+		}
+	}
+	return n;
+}
+
+static size_t put_str(char *o, size_t n, size_t cap, const char *s)
+{
+	size_t l = strlen(s);
+	if (l > cap - n)
+		l = cap - n;
+	memcpy(o + n, s, l);
+	return n + l;
+}
+
+static size_t put_field(char *o, size_t n, size_t cap, const struct http_request *req,
+		const char *name)
+{
+	const struct http_header *h = req ? http_header_find(req->headers, req->num_headers, name) : NULL;
+	n = put_str(o, n, cap, "\"");
+	if (h && h->value.len)
+		n = put_esc(o, n, cap, h->value.p, h->value.len);
+	else
+		n = put_str(o, n, cap, "-");
+	return put_str(o, n, cap, "\"");
+}
+
+/* One line in the combined log format (nginx's and Apache's "combined"):
+ * addr - - [time] "request" status bytes "referer" "user-agent". */
+static void log_line(struct worker *w, struct conn *c, const struct http_request *req, int status,
+		uint64_t bytes)
+{
+	if (!alog_on())
+		return;
+	int64_t now = cl_wall_s();
+	if (now != w->log_sec) {
+		time_t t = (time_t)now;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(w->log_time, sizeof w->log_time, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		w->log_sec = now;
+	}
+	char line[4096];
+	size_t cap = sizeof line - 1, n = 0;
+	char addr[CL_ADDR_STRLEN];
+	struct cl_addr a = c->peer;
+	if (cl_addr_format(&a, addr, sizeof addr) < 0)
+		strcpy(addr, "-");
+	else if (a.family == 6 && addr[0] == '[')
+		*strrchr(addr, ']') = '\0';
+	else if (strrchr(addr, ':'))
+		*strrchr(addr, ':') = '\0';
+	n = put_str(line, n, cap, addr[0] == '[' ? addr + 1 : addr);
+	n = put_str(line, n, cap, " - - [");
+	n = put_str(line, n, cap, w->log_time);
+	n = put_str(line, n, cap, "] \"");
+	if (req) {
+		n = put_esc(line, n, cap, req->method.p, req->method.len);
+		n = put_str(line, n, cap, " ");
+		n = put_esc(line, n, cap, req->target.p, req->target.len);
+		n = put_str(line, n, cap, req->minor_version == 0 ? " HTTP/1.0" : " HTTP/1.1");
+	} else {
+		n = put_str(line, n, cap, "-");
+	}
+	char num[48];
+	snprintf(num, sizeof num, "\" %d %llu ", status, (unsigned long long)bytes);
+	n = put_str(line, n, cap, num);
+	n = put_field(line, n, cap, req, "referer");
+	n = put_str(line, n, cap, " ");
+	n = put_field(line, n, cap, req, "user-agent");
+	line[n++] = '\n';
+	if (w->loglen + n > sizeof w->log)
+		log_flush(w);
+	memcpy(w->log + w->loglen, line, n);
+	w->loglen += n;
+	if (!cl_timer_armed(&w->logt))
+		cl_timer_set(w->loop, &w->logt, cl_loop_now(w->loop) + LOG_FLUSH_MS);
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void wait_remove(struct worker *w, struct conn *c)
+{
+	if (!c->waiting)
+		return;
+	if (c->wprev)
+		c->wprev->wnext = c->wnext;
+	else
+		w->wait_old = c->wnext;
+	if (c->wnext)
+		c->wnext->wprev = c->wprev;
+	else
+		w->wait_new = c->wprev;
+	c->waiting = false;
+}
+
+static void wait_add(struct worker *w, struct conn *c)
+{
+	if (c->waiting)
+		return;
+	c->wnext = NULL;
+	c->wprev = w->wait_new;
+	if (w->wait_new)
+		w->wait_new->wnext = c;
+	else
+		w->wait_old = c;
+	w->wait_new = c;
+	c->waiting = true;
+}
+
+static void release(struct conn *c)
+{
+	if (c->ent) {
+		c->w->src.ops->put(c->w->src.ctx, c->ent);
+		c->ent = NULL;
+	}
+}
+
+static void conn_free(struct conn *c)
+{
+	struct worker *w = c->w;
+	cl_stream_close(&c->s);
+	cl_timer_cancel(&c->t);
+	release(c);
+	wait_remove(w, c);
+	if (c->aprev)
+		c->aprev->anext = c->anext;
+	else
+		w->all = c->anext;
+	if (c->anext)
+		c->anext->aprev = c->aprev;
+	w->nconns--;
+	if (w->nfree < FREE_KEEP) {
+		c->wnext = w->free;
+		w->free = c;
+		w->nfree++;
+	} else {
+		free(c);
+	}
+}
+
+static int respond(struct conn *c, const struct http_request *req, int status, const char *fields,
+		const uint8_t *body, size_t len)
+{
+	struct http_str f = { (const uint8_t *)fields, strlen(fields) };
+	int r = http_conn_respond(&c->h, status, f, body, len);
+	log_line(c->w, c, req, status, req->meth == HTTP_M_HEAD ? 0 : len);
+	return r;
+}
+
+static void simple(struct conn *c, const struct http_request *req, int status, const char *extra)
+{
+	char fields[256];
+	char body[64];
+	int blen = snprintf(body, sizeof body, "%d %s\n", status, http_reason(status));
+	snprintf(fields, sizeof fields, "Content-Type: text/plain; charset=utf-8\r\n%s", extra);
+	respond(c, req, status, fields, (const uint8_t *)body, (size_t)blen);
+}
+
+static void not_found(struct conn *c, const struct http_request *req, uint64_t now,
+		const char *extra)
+{
+	struct worker *w = c->w;
+	/* The site's own 404 page, from the root, when it has one. */
+	static const char page[] = "404.html";
+	struct src_entry *e = w->src.ops->get(w->src.ctx, page, sizeof page - 1, now);
+	if (e->kind == SRC_FILE && e->content.data && e->content.size < (1u << 30)) {
+		char fields[256];
+		snprintf(fields, sizeof fields, "Content-Type: %.*s\r\n%s",
+			(int)e->content.type.len, (const char *)e->content.type.p, extra);
+		c->ent = e;
+		respond(c, req, 404, fields, e->content.data, (size_t)e->content.size);
+		return;
+	}
+	w->src.ops->put(w->src.ctx, e);
+	simple(c, req, 404, extra);
+}
+
+static void serve_content(struct conn *c, const struct http_request *req,
+		const struct http_content *content, struct src_entry *e, struct http_str extra)
+{
+	struct worker *w = c->w;
+	w->scfg.extra = extra;
+	c->ent = e;
+	if (alog_on()) {
+		/* libhttp decides the status (304, 206, 412, ...) inside; a dry
+		 * run of the same pure function tells the log what it will be. */
+		struct http_static st;
+		if (http_static_respond(&st, req, content, &w->scfg, w->scratch,
+				sizeof w->scratch) == 0)
+			log_line(w, c, req, st.status, st.body_len);
+		else
+			log_line(w, c, req, 500, 0);
+	}
+	if (http_conn_static(&c->h, content, &w->scfg) < 0) {
+		release(c);
+		simple(c, req, 500, "");
+	}
+}
+
+static void handle(struct conn *c, uint64_t now)
+{
+	struct worker *w = c->w;
+	const struct config *cfg = w->cfg;
+	const struct http_request *req = http_conn_request(&c->h);
+	release(c);
+	c->nreq++;
+	static const char close_line[] = "Connection: close\r\n";
+	const char *extra = "";
+	if (cfg->max_requests && c->nreq >= cfg->max_requests && req->keep_alive) {
+		/* RFC 9112 9.6: announce the close in the last response. An
+		 * HTTP/1.0 keep-alive client gets "keep-alive" from libhttp and
+		 * simply sees the close. */
+		c->last = true;
+		if (req->minor_version >= 1)
+			extra = close_line;
+	}
+	struct http_str xs = { (const uint8_t *)extra, strlen(extra) };
+
+	if (req->target.len == 1 && req->target.p[0] == '*') {
+		/* RFC 9110 9.3.7: "OPTIONS *" asks about the server itself. */
+		if (req->meth == HTTP_M_OPTIONS) {
+			char f[128];
+			snprintf(f, sizeof f, "Allow: GET, HEAD, OPTIONS\r\n%s", extra);
+			respond(c, req, 204, f, NULL, 0);
+		} else {
+			c->last = true;
+			simple(c, req, 400, req->minor_version >= 1 ? close_line : "");
+		}
+		return;
+	}
+	char path[IN_CAP];
+	struct urlpath up;
+	int r = urlpath_resolve(&up, req->target.p, req->target.len, path, sizeof path);
+	if (r == URLPATH_BAD || r == URLPATH_TOOLONG) {
+		/* A target we refuse: answer and close, as for a malformed
+		 * request. */
+		c->last = true;
+		simple(c, req, r == URLPATH_BAD ? 400 : 414, req->minor_version >= 1 ? close_line : "");
+		return;
+	}
+	if (req->meth != HTTP_M_GET && req->meth != HTTP_M_HEAD) {
+		/* Whatever the path names, only GET and HEAD are served:
+		 * libhttp answers OPTIONS 204, known methods 405 with Allow,
+		 * unknown ones 501 (RFC 9110 15.5.6, 15.6.2). */
+		static const struct http_content none;
+		serve_content(c, req, &none, NULL, xs);
+		return;
+	}
+	if (r == URLPATH_HIDDEN) {
+		not_found(c, req, now, extra);
+		return;
+	}
+	struct src_entry *e = w->src.ops->get(w->src.ctx, up.path, up.len, now);
+	switch (e->kind) {
+	case SRC_FILE:
+		serve_content(c, req, &e->content, e, xs);
+		return;
+	case SRC_DIR: {
+		/* RFC 9110 15.4.2: the directory's URL ends in '/'; a relative
+		 * Location (RFC 9110 10.2.2) keeps whatever authority the client
+		 * used. The raw path passed the parser: visible ASCII only. */
+		w->src.ops->put(w->src.ctx, e);
+		char f[IN_CAP + 128];
+		int n = snprintf(f, sizeof f, "Location: %.*s/%s%.*s\r\n%s", (int)up.raw_len,
+			(const char *)up.raw, up.query ? "?" : "", (int)up.query_len,
+			up.query ? (const char *)up.query : "", extra);
+		if (n <= 0 || (size_t)n >= sizeof f) {
+			simple(c, req, 414, extra);
+			return;
+		}
+		char body[] = "301 Moved Permanently\n";
+		char fields[IN_CAP + 200];
+		snprintf(fields, sizeof fields, "Content-Type: text/plain; charset=utf-8\r\n%s", f);
+		respond(c, req, 301, fields, (const uint8_t *)body, sizeof body - 1);
+		return;
+	}
+	default:
+		w->src.ops->put(w->src.ctx, e);
+		not_found(c, req, now, extra);
+		return;
+	}
+}
+
+/* Keep the timer at or before libhttp's deadline. A deadline that moves
+ * later (every request pushes the idle timeout out) leaves the timer where
+ * it is: when it fires early, poll finds nothing due and this re-arms it.
+ * That keeps the timer heap out of the per-request path. */
+static void arm(struct conn *c)
+{
+	uint64_t d = http_conn_next_deadline(&c->h);
+	if (!cl_timer_armed(&c->t) || d < c->t.deadline)
+		cl_timer_set(c->w->loop, &c->t, d);
+}
+
+static void linger_start(struct conn *c)
+{
+	struct worker *w = c->w;
+	if (!c->lingering) {
+		c->lingering = true;
+		cl_stream_shutdown(&c->s);
+	}
+	release(c);
+	wait_add(w, c); /* may be cut first at the connection limit */
+	cl_stream_want(&c->s, CL_READ);
+	uint64_t t = w->cfg->idle_timeout_ms < LINGER_MS ? w->cfg->idle_timeout_ms : LINGER_MS;
+	cl_timer_set(w->loop, &c->t, cl_loop_now(w->loop) + t);
+}
+
+/* Drop input until the peer's EOF, an error, a bound, or the timer. */
+static void linger_step(struct conn *c)
+{
+	for (int i = 0; i < 16; i++) {
+		int r = cl_stream_recv(&c->s, c->in, sizeof c->in);
+		if (r == 0)
+			return;
+		if (r < 0 || (c->drained += (size_t)r) > LINGER_BYTES) {
+			conn_free(c);
+			return;
+		}
+	}
+}
+
+static void conn_run(struct conn *c)
+{
+	struct worker *w = c->w;
+	uint64_t now = cl_loop_now(w->loop);
+	int64_t wall = cl_wall_s();
+	w->scfg.now = wall;
+	http_conn_set_wallclock(&c->h, wall);
+	int r;
+	for (;;) {
+		r = http_conn_poll(&c->h, now);
+		if (r != HTTP_CONN_REQUEST)
+			break;
+		if (c->last) {
+			/* the announced last response is out; a pipelined
+			 * request after it is not answered */
+			linger_start(c);
+			return;
+		}
+		wait_remove(w, c);
+		handle(c, now);
+	}
+	if (r != HTTP_CONN_IDLE) {
+		int st = r < 0 ? http_err_status(r) : 0;
+		if (r == HTTP_ETIMEDOUT)
+			st = 408;
+		if (st)
+			log_line(w, c, NULL, st, 0);
+		linger_start(c);
+		return;
+	}
+	if (!c->wblocked) {
+		release(c);
+		if (c->last) {
+			linger_start(c);
+			return;
+		}
+		wait_add(w, c);
+	}
+	cl_stream_want(&c->s, c->wblocked ? CL_WRITE : CL_READ);
+	arm(c);
+}
+
+static void on_io(void *arg, unsigned ev)
+{
+	struct conn *c = arg;
+	if (c->lingering) {
+		linger_step(c);
+		return;
+	}
+	if (ev & (CL_READ | CL_HUP | CL_ERROR))
+		c->rd = true;
+	if (ev & (CL_WRITE | CL_HUP | CL_ERROR))
+		c->wblocked = false;
+	conn_run(c);
+}
+
+static void on_timer(void *arg)
+{
+	struct conn *c = arg;
+	if (c->lingering) {
+		conn_free(c);
+		return;
+	}
+	c->rd = true;
+	c->wblocked = false;
+	conn_run(c);
+}
+
+static void on_accept(void *arg, int fd, const struct cl_addr *peer)
+{
+	struct worker *w = arg;
+	if (w->nconns >= w->max_conns) {
+		/* At the limit: make room by closing the connection that has
+		 * waited longest on its client (an idle keep-alive one, or one
+		 * dribbling a head), as a slowloris attacker's connections are;
+		 * connections with a response in flight are never cut. */
+		if (!w->wait_old) {
+			close(fd);
+			w->refused++;
+			return;
+		}
+		conn_free(w->wait_old);
+		w->evicted++;
+	}
+	struct conn *c = w->free;
+	if (c) {
+		w->free = c->wnext;
+		w->nfree--;
+	} else {
+		c = malloc(sizeof *c);
+		if (!c) {
+			close(fd);
+			w->refused++;
+			return;
+		}
+	}
+	/* Only the fields below are set: the buffers need no clearing. */
+	c->w = w;
+	c->waiting = false;
+	c->rd = false;
+	c->wblocked = false;
+	c->lingering = false;
+	c->drained = 0;
+	c->last = false;
+	c->nreq = 0;
+	c->ent = NULL;
+	c->peer = *peer;
+	if (cl_stream_init(&c->s, w->loop, fd, on_io, c) < 0) {
+		c->wnext = w->free;
+		w->free = c;
+		w->nfree++;
+		return;
+	}
+	uint64_t now = cl_loop_now(w->loop);
+	http_conn_init(&c->h, &conn_ops, c, c->in, sizeof c->in, c->out, sizeof c->out, c->hdr, NHDR,
+		&w->hcfg, now);
+	cl_timer_init(&c->t, on_timer, c);
+	c->aprev = NULL;
+	c->anext = w->all;
+	if (w->all)
+		w->all->aprev = c;
+	w->all = c;
+	w->nconns++;
+	wait_add(w, c);
+	arm(c);
+}
+
+static void on_reload(struct cl_loop *loop, void *arg)
+{
+	struct worker *w = arg;
+	(void)loop;
+	log_flush(w);
+	if (w->index == 0 && alog_reopen() < 0)
+		cl_log(CL_LOG_ERROR, "reopening the access log: %s", strerror(errno));
+	w->src.ops->reload(w->src.ctx);
+	cl_log(CL_LOG_INFO, "reloaded: cache dropped%s", w->index == 0 ? ", access log reopened" : "");
+}
+
+int server_worker(struct cl_loop *loop, unsigned index, void *arg)
+{
+	const struct config *cfg = arg;
+	struct worker *w = calloc(1, sizeof *w);
+	if (!w) {
+		cl_log(CL_LOG_ERROR, "out of memory");
+		return 1;
+	}
+	w->cfg = cfg;
+	w->loop = loop;
+	w->index = index;
+	w->max_conns = cfg->max_conns / cfg->workers;
+	if (w->max_conns == 0)
+		w->max_conns = 1;
+	/* The limit is ours (with eviction), not the loop's (which refuses). */
+	loop->max_conns = 0;
+	http_conn_cfg_default(&w->hcfg);
+	w->hcfg.header_timeout_ms = cfg->header_timeout_ms;
+	w->hcfg.idle_timeout_ms = cfg->idle_timeout_ms;
+	/* libhttp's linger reads on without a half-close, so the client sees
+	 * no EOF until it ends; the close op here shuts down first, then
+	 * drains (see op_close). */
+	w->hcfg.linger_ms = 0;
+	w->hcfg.limits.max_head = IN_CAP; /* request line: libhttp's 8 KiB (414 above) */
+	w->hcfg.limits.max_headers = NHDR;
+	w->hcfg.limits.max_body = 1u << 20;
+	/* A multipart boundary per worker from the kernel's random source. */
+	uint8_t rnd[16];
+	cl_random(NULL, rnd, sizeof rnd);
+	for (int i = 0; i < 16; i++)
+		snprintf(w->boundary + 2 * i, 3, "%02x", rnd[i]);
+	w->scfg.boundary = (struct http_str){ (const uint8_t *)w->boundary, 32 };
+	w->scfg.now = -1;
+	cl_timer_init(&w->logt, on_log_timer, w);
+	struct dirsrc_cfg dc = {
+		.rootfd = cfg->rootfd,
+		.cache_bytes = cfg->cache_bytes,
+		.cache_entries = cfg->cache_entries,
+		.max_mem_file = cfg->max_mem_file,
+		.gzip_min = cfg->gzip_min,
+		.gzip_max = cfg->gzip_max,
+		.valid_ms = cfg->cache_valid_ms,
+	};
+	if (dirsrc_open(&w->src, &dc) < 0) {
+		cl_log(CL_LOG_ERROR, "out of memory");
+		free(w);
+		return 1;
+	}
+	if (cl_listener_open(&w->lis, loop, cfg->listen, CL_REUSEPORT, on_accept, w) < 0) {
+		cl_log(CL_LOG_ERROR, "cannot listen on %s: %s", cfg->listen, strerror(errno));
+		w->src.ops->close(w->src.ctx);
+		free(w);
+		return 1;
+	}
+	cl_loop_on_reload(loop, on_reload, w);
+	if (index == 0)
+		cl_log(CL_LOG_INFO, "serving %s on %s, %u worker(s), up to %u connections each",
+			cfg->root, cfg->listen, cfg->workers, w->max_conns);
+	int rc = cl_loop_run(loop) < 0 ? 1 : 0;
+	cl_listener_close(&w->lis);
+	while (w->all)
+		conn_free(w->all);
+	log_flush(w);
+	if (w->evicted || w->refused)
+		cl_log(CL_LOG_INFO, "connections cut at the limit: %llu, refused: %llu",
+			(unsigned long long)w->evicted, (unsigned long long)w->refused);
+	while (w->free) {
+		struct conn *c = w->free;
+		w->free = c->wnext;
+		free(c);
+	}
+	w->src.ops->close(w->src.ctx);
+	free(w);
+	return rc;
+}
