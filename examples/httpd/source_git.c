@@ -1,0 +1,376 @@
+/* The Git source (see source_git.h): paths looked up in the trees of the
+ * commit a request started on, through a per-worker cache of objects. */
+#include "source_git.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gitfollow.h"
+
+struct gitsrc_shared {
+	struct gf_follow f;
+	struct gf_pub pub;
+	const char *repo;
+	const char *subdir;
+};
+
+/* ---- the follower: publishes {commit, tree of subdir} */
+
+static int apply(void *ctx, struct gk_repo *r, const struct gitstore_oid *commit, const struct gitstore_oid *tree,
+	char *err, size_t errcap)
+{
+	struct gitsrc_shared *g = ctx;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	struct gitstore_oid st;
+	int rc = gf_subtree(r, tree, g->subdir, &st, &buf, &cap);
+	if (rc == 0) /* the tree itself must be readable */
+		rc = gf_obj_read(r, &st, GITSTORE_TREE, &buf, &cap);
+	free(buf);
+	if (rc < 0) {
+		snprintf(err, errcap, "%s/: %s", g->subdir[0] ? g->subdir : "",
+			rc == GITSTORE_ENOENT ? "no such directory" :
+			rc == GITSTORE_EKV_NOTDIR || rc == GITSTORE_EOBJ_TYPE ? "not a directory" :
+			gitstore_strerror(rc));
+		return -1;
+	}
+	gf_pub_set(&g->pub, commit, &st);
+	return 0;
+}
+
+int gitsrc_start(struct gitsrc_shared **out, const char *repo, const char *branch, const char *subdir,
+	uint64_t poll_ms, char *err, size_t errcap)
+{
+	struct gitsrc_shared *g = calloc(1, sizeof *g);
+	if (!g) {
+		snprintf(err, errcap, "out of memory");
+		return -1;
+	}
+	g->repo = repo;
+	g->subdir = subdir ? subdir : "";
+	gf_pub_init(&g->pub);
+	g->f.repo = repo;
+	if (gf_branch_name(branch, g->f.branch, sizeof g->f.branch) < 0) {
+		snprintf(err, errcap, "--branch %s: not a branch name", branch);
+		free(g);
+		return -1;
+	}
+	g->f.poll_ms = poll_ms;
+	g->f.what = "site";
+	g->f.apply = apply;
+	g->f.ctx = g;
+	if (gf_follow_start(&g->f, err, errcap) < 0) {
+		free(g);
+		return -1;
+	}
+	*out = g;
+	return 0;
+}
+
+void gitsrc_trigger(struct gitsrc_shared *g)
+{
+	gf_follow_trigger(&g->f);
+}
+
+void gitsrc_stop(struct gitsrc_shared *g)
+{
+	if (!g)
+		return;
+	gf_follow_stop(&g->f);
+	free(g);
+}
+
+/* ---- a worker's source */
+
+#define NBUCKETS 4096u
+
+/* An object in the cache: a tree (kind SRC_MISS, never handed out) or a
+ * blob served as a file of one media type (the same blob under two names
+ * of different types is two entries). */
+struct gobj {
+	struct src_entry pub; /* first: the server sees only this */
+	struct gitstore_oid id;
+	struct http_str type; /* p NULL: a tree */
+	uint8_t *data;
+	size_t len;
+	uint32_t hash;
+	int refs;
+	bool linked;
+	struct gobj *hnext, *older, *newer;
+	char etag[GITSTORE_HEX_MAX + 2];
+};
+
+struct gsrc {
+	struct gitsrc_shared *sh;
+	size_t cache_bytes, cache_entries;
+	struct gk_repo *repo;
+	uint64_t gen;
+	struct gitstore_oid commit, tree;
+	struct gobj *bucket[NBUCKETS];
+	struct gobj *oldest, *newest;
+	size_t bytes, entries;
+	uint8_t *rbuf;
+	size_t rcap;
+	struct src_entry dir, miss; /* shared answers, never counted */
+};
+
+static uint32_t hash_of(const struct gitstore_oid *id, struct http_str type)
+{
+	uint32_t h;
+	memcpy(&h, id->b, sizeof h);
+	return h ^ (uint32_t)(uintptr_t)type.p;
+}
+
+static void gobj_free(struct gobj *o)
+{
+	free(o->data);
+	free(o);
+}
+
+static void unlink_obj(struct gsrc *s, struct gobj *o)
+{
+	if (!o->linked)
+		return;
+	struct gobj **pp = &s->bucket[o->hash % NBUCKETS];
+	while (*pp != o)
+		pp = &(*pp)->hnext;
+	*pp = o->hnext;
+	if (o->older)
+		o->older->newer = o->newer;
+	else
+		s->oldest = o->newer;
+	if (o->newer)
+		o->newer->older = o->older;
+	else
+		s->newest = o->older;
+	o->linked = false;
+	s->bytes -= o->len;
+	s->entries--;
+	if (o->refs == 0)
+		gobj_free(o);
+}
+
+static void trim(struct gsrc *s)
+{
+	struct gobj *o = s->oldest;
+	while (o && (s->bytes > s->cache_bytes || s->entries > s->cache_entries)) {
+		struct gobj *next = o->newer;
+		unlink_obj(s, o);
+		o = next;
+	}
+}
+
+/* The object id (a tree when type.p is NULL, else a blob served as type),
+ * from the cache or the repository; NULL when it cannot be read. The
+ * caller holds no reference: valid until the next trim. */
+static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, struct http_str type)
+{
+	uint32_t h = hash_of(id, type);
+	struct gobj *o = s->bucket[h % NBUCKETS];
+	while (o && !(o->hash == h && o->type.p == type.p && gitstore_oid_cmp(&o->id, id) == 0))
+		o = o->hnext;
+	if (o) {
+		if (s->newest != o) {
+			if (o->older)
+				o->older->newer = o->newer;
+			else
+				s->oldest = o->newer;
+			o->newer->older = o->older;
+			o->older = s->newest;
+			o->newer = NULL;
+			s->newest->newer = o;
+			s->newest = o;
+		}
+		return o;
+	}
+	int n = gf_obj_read(s->repo, id, type.p ? GITSTORE_BLOB : GITSTORE_TREE, &s->rbuf, &s->rcap);
+	if (n < 0) {
+		char hex[GITSTORE_HEX_MAX];
+		gitstore_oid_to_hex(s->repo->algo, id, hex);
+		cl_log(CL_LOG_ERROR, "reading %s %s: %s", type.p ? "blob" : "tree", hex, gitstore_strerror(n));
+		return NULL;
+	}
+	o = calloc(1, sizeof *o);
+	if (!o)
+		return NULL;
+	/* The read buffer becomes the object's (a bounded realloc when it is
+	 * much larger), and the next read grows a new one. */
+	o->data = s->rbuf;
+	o->len = (size_t)n;
+	s->rbuf = NULL;
+	s->rcap = 0;
+	if (!o->data && !(o->data = malloc(1))) {
+		free(o);
+		return NULL;
+	}
+	o->id = *id;
+	o->type = type;
+	o->hash = h;
+	o->pub.kind = SRC_MISS;
+	if (type.p) {
+		char hex[GITSTORE_HEX_MAX];
+		gitstore_oid_to_hex(s->repo->algo, id, hex);
+		snprintf(o->etag, sizeof o->etag, "\"%s\"", hex);
+		struct http_content *c = &o->pub.content;
+		c->data = o->data;
+		c->size = o->len;
+		c->etag = (struct http_str){ (const uint8_t *)o->etag, strlen(o->etag) };
+		c->mtime = -1;
+		c->type = type;
+		o->pub.kind = SRC_FILE;
+	}
+	o->linked = true;
+	o->hnext = s->bucket[h % NBUCKETS];
+	s->bucket[h % NBUCKETS] = o;
+	o->older = s->newest;
+	if (s->newest)
+		s->newest->newer = o;
+	else
+		s->oldest = o;
+	s->newest = o;
+	s->bytes += o->len;
+	s->entries++;
+	return o;
+}
+
+/* The entry named name in the tree id: 1 and *e, 0 when there is none or
+ * the tree cannot be read. */
+static int tree_find(struct gsrc *s, const struct gitstore_oid *id, const char *name, size_t len,
+	struct gitstore_tree_entry *e)
+{
+	struct gobj *t = obj_get(s, id, (struct http_str){ NULL, 0 });
+	if (!t)
+		return 0;
+	return gf_tree_find(s->repo->algo, t->data, t->len, name, len, e) == 1;
+}
+
+static bool is_file(uint32_t mode)
+{
+	return mode == GITSTORE_MODE_FILE || mode == GITSTORE_MODE_EXEC;
+}
+
+/* What the directory source answers for the same tree on disk: "a/" is
+ * a/index.html; "a" is a file, or a directory to redirect to; anything
+ * else (symbolic links, submodules, missing) is a miss. */
+static struct src_entry *lookup(struct gsrc *s, const char *path, size_t len)
+{
+	bool want_index = len == 0 || path[len - 1] == '/';
+	struct gitstore_oid cur = s->tree;
+	struct gitstore_tree_entry e;
+	size_t i = 0;
+	const char *last = NULL;
+	size_t last_len = 0;
+	while (i < len) {
+		const char *c = path + i;
+		const char *slash = memchr(c, '/', len - i);
+		size_t n = slash ? (size_t)(slash - c) : len - i;
+		i += n + (slash ? 1 : 0);
+		if (n == 0)
+			continue;
+		if (!slash) { /* the last component, without a '/' after it */
+			last = c;
+			last_len = n;
+			break;
+		}
+		if (!tree_find(s, &cur, c, n, &e) || e.mode != GITSTORE_MODE_DIR)
+			return &s->miss;
+		cur = e.id;
+	}
+	if (want_index) {
+		last = "index.html";
+		last_len = 10;
+	} else if (!last) {
+		return &s->miss;
+	}
+	if (!tree_find(s, &cur, last, last_len, &e))
+		return &s->miss;
+	if (e.mode == GITSTORE_MODE_DIR)
+		return want_index ? &s->miss : &s->dir;
+	if (!is_file(e.mode))
+		return &s->miss;
+	/* The media type from the name, as the directory source does (a
+	 * pointer into libhttp's table: part of the cache key). */
+	struct http_str type = http_media_type((struct http_str){ (const uint8_t *)last, last_len });
+	struct gobj *o = obj_get(s, &e.id, type);
+	if (!o)
+		return &s->miss;
+	o->refs++;
+	return &o->pub;
+}
+
+static void git_begin(void *ctx, uint64_t now_ms)
+{
+	(void)now_ms;
+	struct gsrc *s = ctx;
+	gf_pub_get(&s->sh->pub, &s->gen, &s->commit, &s->tree);
+}
+
+static struct src_entry *git_get(void *ctx, const char *path, size_t len, uint64_t now_ms)
+{
+	(void)now_ms;
+	struct gsrc *s = ctx;
+	if (s->gen == 0) /* no begin yet: a request is not running */
+		gf_pub_get(&s->sh->pub, &s->gen, &s->commit, &s->tree);
+	struct src_entry *e = lookup(s, path, len);
+	trim(s);
+	return e;
+}
+
+static void git_put(void *ctx, struct src_entry *e)
+{
+	struct gsrc *s = ctx;
+	if (e == &s->miss || e == &s->dir)
+		return;
+	struct gobj *o = (struct gobj *)e;
+	if (--o->refs == 0 && !o->linked)
+		gobj_free(o);
+}
+
+static void git_reload(void *ctx)
+{
+	struct gsrc *s = ctx;
+	gitsrc_trigger(s->sh);
+}
+
+static void git_close(void *ctx)
+{
+	struct gsrc *s = ctx;
+	while (s->oldest)
+		unlink_obj(s, s->oldest);
+	if (s->repo) {
+		gk_repo_close(s->repo);
+		free(s->repo);
+	}
+	free(s->rbuf);
+	free(s);
+}
+
+static const struct src_ops git_ops = {
+	.get = git_get,
+	.put = git_put,
+	.reload = git_reload,
+	.close = git_close,
+	.begin = git_begin,
+};
+
+int gitsrc_open(struct source *src, const struct gitsrc_cfg *cfg)
+{
+	struct gsrc *s = calloc(1, sizeof *s);
+	if (!s)
+		return -1;
+	s->sh = cfg->shared;
+	s->cache_bytes = cfg->cache_bytes;
+	s->cache_entries = cfg->cache_entries;
+	s->miss.kind = SRC_MISS;
+	s->dir.kind = SRC_DIR;
+	s->repo = calloc(1, sizeof *s->repo);
+	if (!s->repo || gk_repo_open(s->repo, s->sh->repo, false) != 0) {
+		free(s->repo);
+		free(s);
+		return -1;
+	}
+	src->ops = &git_ops;
+	src->ctx = s;
+	return 0;
+}
