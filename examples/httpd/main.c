@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 	if (!cfg.listen)
 		die_usage("--listen ADDR:PORT is required%s%s", "", "");
 	if (!cfg.root && !cfg.repo)
-		die_usage("--root DIR (or --repo PATH) is required%s%s", "", "");
+		die_usage("--root DIR is required (or --repo PATH)%s%s", "", "");
 	if (cfg.root && cfg.repo)
 		die_usage("--root and --repo exclude each other%s%s", "", "");
 	if (quiet)
