@@ -84,6 +84,9 @@ void gitsrc_stop(struct gitsrc_shared *g)
 /* ---- a worker's source */
 
 #define NBUCKETS 4096u
+#define MAX_LINKS 40
+#define MAX_DEPTH 128
+#define REST_MAX 8192
 
 /* An object in the cache: a tree (kind SRC_MISS, never handed out) or a
  * blob served as a file of one media type (the same blob under two names
@@ -91,7 +94,8 @@ void gitsrc_stop(struct gitsrc_shared *g)
 struct gobj {
 	struct src_entry pub; /* first: the server sees only this */
 	struct gitstore_oid id;
-	struct http_str type; /* p NULL: a tree */
+	int gtype;            /* GITSTORE_BLOB or GITSTORE_TREE */
+	struct http_str type; /* a blob's media type; p NULL: a tree or a link target */
 	uint8_t *data;
 	size_t len;
 	uint32_t hash;
@@ -113,6 +117,7 @@ struct gsrc {
 	uint8_t *rbuf;
 	size_t rcap;
 	struct src_entry dir, miss; /* shared answers, never counted */
+	struct gitstore_oid stack[MAX_DEPTH]; /* trees of the path being looked up */
 };
 
 static uint32_t hash_of(const struct gitstore_oid *id, struct http_str type)
@@ -161,14 +166,15 @@ static void trim(struct gsrc *s)
 	}
 }
 
-/* The object id (a tree when type.p is NULL, else a blob served as type),
- * from the cache or the repository; NULL when it cannot be read. The
- * caller holds no reference: valid until the next trim. */
-static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, struct http_str type)
+/* The object id of git type gtype (a blob served as media type `type`, a
+ * tree, or a symbolic link's target: a blob with type {NULL, 0}), from the
+ * cache or the repository; NULL when it cannot be read. The caller holds no
+ * reference: valid until the next trim. */
+static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int gtype, struct http_str type)
 {
-	uint32_t h = hash_of(id, type);
+	uint32_t h = hash_of(id, type) ^ (uint32_t)gtype;
 	struct gobj *o = s->bucket[h % NBUCKETS];
-	while (o && !(o->hash == h && o->type.p == type.p && gitstore_oid_cmp(&o->id, id) == 0))
+	while (o && !(o->hash == h && o->gtype == gtype && o->type.p == type.p && gitstore_oid_cmp(&o->id, id) == 0))
 		o = o->hnext;
 	if (o) {
 		if (s->newest != o) {
@@ -184,18 +190,17 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, struc
 		}
 		return o;
 	}
-	int n = gf_obj_read(s->repo, id, type.p ? GITSTORE_BLOB : GITSTORE_TREE, &s->rbuf, &s->rcap);
+	int n = gf_obj_read(s->repo, id, gtype, &s->rbuf, &s->rcap);
 	if (n < 0) {
 		char hex[GITSTORE_HEX_MAX];
 		gitstore_oid_to_hex(s->repo->algo, id, hex);
-		cl_log(CL_LOG_ERROR, "reading %s %s: %s", type.p ? "blob" : "tree", hex, gitstore_strerror(n));
+		cl_log(CL_LOG_ERROR, "reading %s %s: %s", gitstore_type_name(gtype), hex, gitstore_strerror(n));
 		return NULL;
 	}
 	o = calloc(1, sizeof *o);
 	if (!o)
 		return NULL;
-	/* The read buffer becomes the object's (a bounded realloc when it is
-	 * much larger), and the next read grows a new one. */
+	/* The read buffer becomes the object's; the next read grows a new one. */
 	o->data = s->rbuf;
 	o->len = (size_t)n;
 	s->rbuf = NULL;
@@ -205,10 +210,11 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, struc
 		return NULL;
 	}
 	o->id = *id;
+	o->gtype = gtype;
 	o->type = type;
 	o->hash = h;
 	o->pub.kind = SRC_MISS;
-	if (type.p) {
+	if (gtype == GITSTORE_BLOB && type.p) {
 		char hex[GITSTORE_HEX_MAX];
 		gitstore_oid_to_hex(s->repo->algo, id, hex);
 		snprintf(o->etag, sizeof o->etag, "\"%s\"", hex);
@@ -239,60 +245,101 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, struc
 static int tree_find(struct gsrc *s, const struct gitstore_oid *id, const char *name, size_t len,
 	struct gitstore_tree_entry *e)
 {
-	struct gobj *t = obj_get(s, id, (struct http_str){ NULL, 0 });
+	struct gobj *t = obj_get(s, id, GITSTORE_TREE, (struct http_str){ NULL, 0 });
 	if (!t)
 		return 0;
 	return gf_tree_find(s->repo->algo, t->data, t->len, name, len, e) == 1;
 }
 
-static bool is_file(uint32_t mode)
-{
-	return mode == GITSTORE_MODE_FILE || mode == GITSTORE_MODE_EXEC;
-}
+/* As the directory source's openat2(RESOLVE_BENEATH) resolves: symbolic
+ * links are followed (40 at most, as Linux's ELOOP) when relative and
+ * staying inside the served tree; an absolute one, or a ".." above the
+ * root, is a miss. */
 
 /* What the directory source answers for the same tree on disk: "a/" is
  * a/index.html; "a" is a file, or a directory to redirect to; anything
- * else (symbolic links, submodules, missing) is a miss. */
+ * else (submodules, missing, a file on the way) is a miss. */
 static struct src_entry *lookup(struct gsrc *s, const char *path, size_t len)
 {
 	bool want_index = len == 0 || path[len - 1] == '/';
-	struct gitstore_oid cur = s->tree;
-	struct gitstore_tree_entry e;
-	size_t i = 0;
-	const char *last = NULL;
-	size_t last_len = 0;
-	while (i < len) {
-		const char *c = path + i;
-		const char *slash = memchr(c, '/', len - i);
-		size_t n = slash ? (size_t)(slash - c) : len - i;
-		i += n + (slash ? 1 : 0);
-		if (n == 0)
-			continue;
-		if (!slash) { /* the last component, without a '/' after it */
-			last = c;
-			last_len = n;
-			break;
-		}
-		if (!tree_find(s, &cur, c, n, &e) || e.mode != GITSTORE_MODE_DIR)
-			return &s->miss;
-		cur = e.id;
-	}
+	/* The name the media type comes from, as the directory source's
+	 * (the path asked for, not a link's target). */
+	const char *name = path;
+	size_t name_len = len;
 	if (want_index) {
-		last = "index.html";
-		last_len = 10;
-	} else if (!last) {
-		return &s->miss;
+		name = "index.html";
+		name_len = 10;
 	}
-	if (!tree_find(s, &cur, last, last_len, &e))
+	char rest[REST_MAX], tmp[REST_MAX];
+	if (len + 11 > sizeof rest)
 		return &s->miss;
-	if (e.mode == GITSTORE_MODE_DIR)
+	memcpy(rest, path, len);
+	memcpy(rest + len, want_index ? "index.html" : "", want_index ? 11 : 1);
+	struct gitstore_oid *stack = s->stack;
+	int depth = 0, links = 0;
+	stack[0] = s->tree;
+	size_t pos = 0, rlen = strlen(rest);
+	enum src_kind kind = SRC_MISS;
+	struct gitstore_oid found;
+	while (pos < rlen) {
+		const char *c = rest + pos;
+		const char *slash = memchr(c, '/', rlen - pos);
+		size_t n = slash ? (size_t)(slash - c) : rlen - pos;
+		pos += n + (slash ? 1 : 0);
+		if (n == 0 || (n == 1 && c[0] == '.'))
+			continue;
+		kind = SRC_MISS;
+		if (n == 2 && c[0] == '.' && c[1] == '.') {
+			if (depth == 0)
+				return &s->miss;
+			depth--;
+			kind = SRC_DIR;
+			found = stack[depth];
+			continue;
+		}
+		struct gitstore_tree_entry e;
+		if (!tree_find(s, &stack[depth], c, n, &e))
+			return &s->miss;
+		if (e.mode == GITSTORE_MODE_LINK) {
+			struct gobj *t;
+			if (++links > MAX_LINKS ||
+			    !(t = obj_get(s, &e.id, GITSTORE_BLOB, (struct http_str){ NULL, 0 })) ||
+			    t->len == 0 || t->data[0] == '/' || memchr(t->data, 0, t->len) ||
+			    t->len + 1 + (rlen - pos) + 1 > sizeof tmp)
+				return &s->miss;
+			/* the target, then what was left of the path */
+			memcpy(tmp, t->data, t->len);
+			tmp[t->len] = '/';
+			memcpy(tmp + t->len + 1, rest + pos, rlen - pos);
+			rlen = t->len + 1 + (rlen - pos);
+			memcpy(rest, tmp, rlen);
+			rest[rlen] = 0;
+			pos = 0;
+			continue;
+		}
+		if (e.mode == GITSTORE_MODE_DIR) {
+			if (depth + 1 >= MAX_DEPTH)
+				return &s->miss;
+			stack[++depth] = e.id;
+			kind = SRC_DIR;
+			found = e.id;
+			continue;
+		}
+		if (e.mode != GITSTORE_MODE_FILE && e.mode != GITSTORE_MODE_EXEC)
+			return &s->miss; /* a submodule */
+		for (size_t k = pos; k < rlen; k++)
+			if (rest[k] != '/')
+				return &s->miss; /* more path after a file: ENOTDIR */
+		kind = SRC_FILE;
+		found = e.id;
+	}
+	if (kind == SRC_DIR)
 		return want_index ? &s->miss : &s->dir;
-	if (!is_file(e.mode))
+	if (kind != SRC_FILE)
 		return &s->miss;
-	/* The media type from the name, as the directory source does (a
-	 * pointer into libhttp's table: part of the cache key). */
-	struct http_str type = http_media_type((struct http_str){ (const uint8_t *)last, last_len });
-	struct gobj *o = obj_get(s, &e.id, type);
+	/* A pointer into libhttp's table: part of the cache key. */
+	struct http_str type = http_media_type((struct http_str){ (const uint8_t *)name, name_len });
+	struct gobj *o = obj_get(s, &found, GITSTORE_BLOB, type);
 	if (!o)
 		return &s->miss;
 	o->refs++;
