@@ -135,10 +135,14 @@ static int check(struct gf_follow *f, bool retry)
 	int rc = read_head(f, &head);
 	char hex[GITSTORE_HEX_MAX];
 	if (rc < 0) {
-		cl_log(CL_LOG_ERROR, "%s: reading %s of %s: %s; the commit serving stays", f->what, f->branch,
-			f->repo, gitstore_strerror(rc));
+		/* once per kind of failure, not every poll */
+		if (rc != f->priv.head_err || retry)
+			cl_log(CL_LOG_ERROR, "%s: reading %s of %s: %s; the commit serving stays", f->what,
+				f->branch, f->repo, gitstore_strerror(rc));
+		f->priv.head_err = rc;
 		return -1;
 	}
+	f->priv.head_err = 0;
 	if (f->priv.checks++ && gitstore_oid_cmp(&head, &f->priv.current) == 0)
 		return 0;
 	if (!retry && f->priv.have_refused && gitstore_oid_cmp(&head, &f->priv.refused) == 0)

@@ -55,6 +55,7 @@ struct gf_follow {
 		struct gitstore_oid current;   /* the commit serving */
 		struct gitstore_oid refused;   /* the last commit apply refused */
 		bool have_refused;
+		int head_err;                  /* the last failure to read the head */
 		uint64_t checks;
 	} priv;
 };

@@ -344,6 +344,21 @@ def main():
     commits[1] = write_version(1)
     heads_dns.add(1)
     heads_http.add(1)
+    # Refusals at start: exit 2 for bad flags, 1 for nothing to serve.
+    for cmd, code, msg in (
+            ([DNSD, "--listen", "127.0.0.1:1", "--repo", repo, "--zone", "a=b"], 2, "exclude each other"),
+            ([DNSD, "--listen", "127.0.0.1:1", "--repo", repo, "--branch", "a..b"], 2, "not a branch name"),
+            ([DNSD, "--listen", "127.0.0.1:1", "--repo", repo, "--zones-dir", "../x"], 2, "--zones-dir"),
+            ([DNSD, "--listen", "127.0.0.1:1", "--repo", os.path.join(tmp, "none")], 1, "cannot open the repository"),
+            ([DNSD, "--listen", "127.0.0.1:1", "--repo", repo, "--branch", "nope"], 1, "refs/heads/nope"),
+            ([DNSD, "--listen", "127.0.0.1:1", "--repo", repo, "--zones-dir", "site"], 1, "site/: no ORIGIN.zone file"),
+            ([HTTPD, "--listen", "127.0.0.1:1", "--repo", repo, "--root", tmp], 2, "exclude each other"),
+            ([HTTPD, "--listen", "127.0.0.1:1", "--repo", repo, "--subdir", "nope"], 1, "nope/: no such directory"),
+            ([HTTPD, "--listen", "127.0.0.1:1", "--repo", repo, "--subdir", "site/index.html"], 1,
+             "site/index.html/: not a directory")):
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+        if r.returncode != code or msg.encode() not in r.stdout:
+            fail("%s: exit %d, want %d with %r: %r" % (" ".join(cmd[1:]), r.returncode, code, msg, r.stdout))
     dport, hport = free_port(), free_port()
     dlog = open(os.path.join(tmp, "dnsd.log"), "w+")
     hlog = open(os.path.join(tmp, "httpd.log"), "w+")
