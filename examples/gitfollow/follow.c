@@ -18,15 +18,28 @@ int gf_branch_name(const char *arg, char *out, size_t cap)
 
 /* ---- reading objects */
 
+/* When this thread's handle last looked for new packs: a repository that
+ * lacks an object for good must not make every request map all packs again. */
+static _Thread_local uint64_t last_reopen_ms;
+
+static int reopen(struct gk_repo *r)
+{
+	const char *path = r->path;
+	last_reopen_ms = cl_now_ms();
+	gk_repo_close(r);
+	return gk_repo_open(r, path, false) == 0 ? 0 : GITSTORE_EIO;
+}
+
 int gf_obj_read(struct gk_repo *r, const struct gitstore_oid *id, int type, uint8_t **buf, size_t *cap)
 {
+	/* a failed reopen left the handle without storage */
+	if (!r->r.ops && reopen(r) < 0)
+		return GITSTORE_EIO;
 	int t = 0, rc = gk_obj_read(r, id, &t, buf, cap);
-	if (rc == GITSTORE_ENOENT) {
+	if (rc == GITSTORE_ENOENT && cl_now_ms() - last_reopen_ms >= 1000) {
 		/* git gc packs loose objects and deletes them: look again with
 		 * the packs of now. */
-		const char *path = r->path;
-		gk_repo_close(r);
-		if (gk_repo_open(r, path, false) != 0)
+		if (reopen(r) < 0)
 			return GITSTORE_EIO;
 		rc = gk_obj_read(r, id, &t, buf, cap);
 	}
