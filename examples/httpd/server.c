@@ -724,6 +724,8 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 		.shared = cfg->git,
 		.cache_bytes = cfg->cache_bytes,
 		.cache_entries = cfg->cache_entries,
+		.gzip_min = cfg->gzip_min,
+		.gzip_max = cfg->gzip_max,
 	};
 	if (cfg->git ? gitsrc_open(&w->src, &gc) < 0 : dirsrc_open(&w->src, &dc) < 0) {
 		cl_log(CL_LOG_ERROR, "out of memory");

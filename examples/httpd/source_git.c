@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "gitfollow.h"
 
@@ -98,6 +99,12 @@ struct gobj {
 	struct http_str type; /* a blob's media type; p NULL: a tree or a link target */
 	uint8_t *data;
 	size_t len;
+	size_t charge;        /* bytes held: data and the gzip variant */
+	bool has_gzid;        /* the gzip variant is the blob gzid (FILE.gz) */
+	struct gitstore_oid gzid;
+	struct http_content gz;
+	uint8_t *gzdata;
+	char gzetag[GITSTORE_HEX_MAX + 4];
 	uint32_t hash;
 	int refs;
 	bool linked;
@@ -108,6 +115,7 @@ struct gobj {
 struct gsrc {
 	struct gitsrc_shared *sh;
 	size_t cache_bytes, cache_entries;
+	size_t gzip_min, gzip_max;
 	struct gk_repo *repo;
 	uint64_t gen;
 	struct gitstore_oid commit, tree;
@@ -129,6 +137,7 @@ static uint32_t hash_of(const struct gitstore_oid *id, struct http_str type)
 
 static void gobj_free(struct gobj *o)
 {
+	free(o->gzdata);
 	free(o->data);
 	free(o);
 }
@@ -150,7 +159,7 @@ static void unlink_obj(struct gsrc *s, struct gobj *o)
 	else
 		s->newest = o->older;
 	o->linked = false;
-	s->bytes -= o->len;
+	s->bytes -= o->charge;
 	s->entries--;
 	if (o->refs == 0)
 		gobj_free(o);
@@ -166,15 +175,86 @@ static void trim(struct gsrc *s)
 	}
 }
 
+/* Compressed once, as the directory source does (gzip, level 6). */
+static size_t gzip_once(const uint8_t *in, size_t len, uint8_t **out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	uLong cap = deflateBound(&z, (uLong)len);
+	uint8_t *buf = malloc(cap);
+	if (!buf) {
+		deflateEnd(&z);
+		return 0;
+	}
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = buf;
+	z.avail_out = (uInt)cap;
+	int r = deflate(&z, Z_FINISH);
+	size_t n = cap - z.avail_out;
+	deflateEnd(&z);
+	if (r != Z_STREAM_END || n >= len) {
+		free(buf);
+		return 0;
+	}
+	*out = buf;
+	return n;
+}
+
+/* RFC 9110 8.8.1: our own encoding is not the stored bytes: a weak tag,
+ * as the directory source and libhttp's on-the-fly gzip give. */
+static void add_gz_made(struct gobj *o, const char *hex)
+{
+	size_t n = gzip_once(o->data, o->len, &o->gzdata);
+	if (!n)
+		return;
+	o->gz = o->pub.content;
+	o->gz.data = o->gzdata;
+	o->gz.size = n;
+	snprintf(o->gzetag, sizeof o->gzetag, "W/\"%s\"", hex);
+	o->gz.etag = (struct http_str){ (const uint8_t *)o->gzetag, strlen(o->gzetag) };
+	o->gz.gzip = NULL;
+	o->pub.content.gzip = &o->gz;
+}
+
+/* A FILE.gz next to FILE is its gzip variant, with its own strong tag. */
+static void add_gz_blob(struct gsrc *s, struct gobj *o, const struct gitstore_oid *gzid, const char *hex)
+{
+	(void)hex;
+	int n = gf_obj_read(s->repo, gzid, GITSTORE_BLOB, &s->rbuf, &s->rcap);
+	if (n < 0)
+		return;
+	o->has_gzid = true;
+	o->gzid = *gzid;
+	o->gzdata = s->rbuf;
+	s->rbuf = NULL;
+	s->rcap = 0;
+	if (!o->gzdata && !(o->gzdata = malloc(1)))
+		return;
+	o->gz = o->pub.content;
+	o->gz.data = o->gzdata;
+	o->gz.size = (uint64_t)n;
+	char gzhex[GITSTORE_HEX_MAX];
+	gitstore_oid_to_hex(s->repo->algo, gzid, gzhex);
+	snprintf(o->gzetag, sizeof o->gzetag, "\"%s\"", gzhex);
+	o->gz.etag = (struct http_str){ (const uint8_t *)o->gzetag, strlen(o->gzetag) };
+	o->gz.gzip = NULL;
+	o->pub.content.gzip = &o->gz;
+}
+
 /* The object id of git type gtype (a blob served as media type `type`, a
  * tree, or a symbolic link's target: a blob with type {NULL, 0}), from the
  * cache or the repository; NULL when it cannot be read. The caller holds no
  * reference: valid until the next trim. */
-static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int gtype, struct http_str type)
+static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int gtype, struct http_str type,
+	const struct gitstore_oid *gzid)
 {
-	uint32_t h = hash_of(id, type) ^ (uint32_t)gtype;
+	uint32_t h = hash_of(id, type) ^ (uint32_t)gtype ^ (gzid ? hash_of(gzid, type) : 0);
 	struct gobj *o = s->bucket[h % NBUCKETS];
-	while (o && !(o->hash == h && o->gtype == gtype && o->type.p == type.p && gitstore_oid_cmp(&o->id, id) == 0))
+	while (o && !(o->hash == h && o->gtype == gtype && o->type.p == type.p && gitstore_oid_cmp(&o->id, id) == 0 &&
+		       o->has_gzid == (gzid != NULL) && (!gzid || gitstore_oid_cmp(&o->gzid, gzid) == 0)))
 		o = o->hnext;
 	if (o) {
 		if (s->newest != o) {
@@ -225,7 +305,13 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int g
 		c->mtime = -1;
 		c->type = type;
 		o->pub.kind = SRC_FILE;
+		if (gzid)
+			add_gz_blob(s, o, gzid, hex);
+		else if (s->gzip_min && http_media_compressible(type) && o->len >= s->gzip_min &&
+			 o->len <= s->gzip_max)
+			add_gz_made(o, hex);
 	}
+	o->charge = o->len + o->gz.size;
 	o->linked = true;
 	o->hnext = s->bucket[h % NBUCKETS];
 	s->bucket[h % NBUCKETS] = o;
@@ -235,7 +321,7 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int g
 	else
 		s->oldest = o;
 	s->newest = o;
-	s->bytes += o->len;
+	s->bytes += o->charge;
 	s->entries++;
 	return o;
 }
@@ -245,7 +331,7 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int g
 static int tree_find(struct gsrc *s, const struct gitstore_oid *id, const char *name, size_t len,
 	struct gitstore_tree_entry *e)
 {
-	struct gobj *t = obj_get(s, id, GITSTORE_TREE, (struct http_str){ NULL, 0 });
+	struct gobj *t = obj_get(s, id, GITSTORE_TREE, (struct http_str){ NULL, 0 }, NULL);
 	if (!t)
 		return 0;
 	return gf_tree_find(s->repo->algo, t->data, t->len, name, len, e) == 1;
@@ -256,31 +342,18 @@ static int tree_find(struct gsrc *s, const struct gitstore_oid *id, const char *
  * staying inside the served tree; an absolute one, or a ".." above the
  * root, is a miss. */
 
-/* What the directory source answers for the same tree on disk: "a/" is
- * a/index.html; "a" is a file, or a directory to redirect to; anything
- * else (submodules, missing, a file on the way) is a miss. */
-static struct src_entry *lookup(struct gsrc *s, const char *path, size_t len)
+/* Resolves rest (a path, modified in place; NUL-terminated, at most
+ * REST_MAX bytes) from the served tree: SRC_FILE with the blob's id in
+ * *found, SRC_DIR, or SRC_MISS (missing, a file with more path after it, a
+ * submodule, a link out of the tree, absolute, or in a loop). */
+static enum src_kind resolve(struct gsrc *s, char *rest, struct gitstore_oid *found)
 {
-	bool want_index = len == 0 || path[len - 1] == '/';
-	/* The name the media type comes from, as the directory source's
-	 * (the path asked for, not a link's target). */
-	const char *name = path;
-	size_t name_len = len;
-	if (want_index) {
-		name = "index.html";
-		name_len = 10;
-	}
-	char rest[REST_MAX], tmp[REST_MAX];
-	if (len + 11 > sizeof rest)
-		return &s->miss;
-	memcpy(rest, path, len);
-	memcpy(rest + len, want_index ? "index.html" : "", want_index ? 11 : 1);
+	char tmp[REST_MAX];
 	struct gitstore_oid *stack = s->stack;
 	int depth = 0, links = 0;
 	stack[0] = s->tree;
 	size_t pos = 0, rlen = strlen(rest);
 	enum src_kind kind = SRC_MISS;
-	struct gitstore_oid found;
 	while (pos < rlen) {
 		const char *c = rest + pos;
 		const char *slash = memchr(c, '/', rlen - pos);
@@ -291,22 +364,21 @@ static struct src_entry *lookup(struct gsrc *s, const char *path, size_t len)
 		kind = SRC_MISS;
 		if (n == 2 && c[0] == '.' && c[1] == '.') {
 			if (depth == 0)
-				return &s->miss;
+				return SRC_MISS;
 			depth--;
 			kind = SRC_DIR;
-			found = stack[depth];
 			continue;
 		}
 		struct gitstore_tree_entry e;
 		if (!tree_find(s, &stack[depth], c, n, &e))
-			return &s->miss;
+			return SRC_MISS;
 		if (e.mode == GITSTORE_MODE_LINK) {
 			struct gobj *t;
 			if (++links > MAX_LINKS ||
-			    !(t = obj_get(s, &e.id, GITSTORE_BLOB, (struct http_str){ NULL, 0 })) ||
+			    !(t = obj_get(s, &e.id, GITSTORE_BLOB, (struct http_str){ NULL, 0 }, NULL)) ||
 			    t->len == 0 || t->data[0] == '/' || memchr(t->data, 0, t->len) ||
 			    t->len + 1 + (rlen - pos) + 1 > sizeof tmp)
-				return &s->miss;
+				return SRC_MISS;
 			/* the target, then what was left of the path */
 			memcpy(tmp, t->data, t->len);
 			tmp[t->len] = '/';
@@ -319,27 +391,53 @@ static struct src_entry *lookup(struct gsrc *s, const char *path, size_t len)
 		}
 		if (e.mode == GITSTORE_MODE_DIR) {
 			if (depth + 1 >= MAX_DEPTH)
-				return &s->miss;
+				return SRC_MISS;
 			stack[++depth] = e.id;
 			kind = SRC_DIR;
-			found = e.id;
 			continue;
 		}
 		if (e.mode != GITSTORE_MODE_FILE && e.mode != GITSTORE_MODE_EXEC)
-			return &s->miss; /* a submodule */
+			return SRC_MISS; /* a submodule */
 		for (size_t k = pos; k < rlen; k++)
 			if (rest[k] != '/')
-				return &s->miss; /* more path after a file: ENOTDIR */
+				return SRC_MISS; /* more path after a file: ENOTDIR */
 		kind = SRC_FILE;
-		found = e.id;
+		*found = e.id;
 	}
+	return kind;
+}
+
+/* What the directory source answers for the same tree on disk: "a/" is
+ * a/index.html; "a" is a file, or a directory to redirect to; anything
+ * else is a miss. */
+static struct src_entry *lookup(struct gsrc *s, const char *path, size_t len)
+{
+	bool want_index = len == 0 || path[len - 1] == '/';
+	/* The name the media type comes from, as the directory source's
+	 * (the path asked for, not a link's target). */
+	const char *name = want_index ? "index.html" : path;
+	size_t name_len = want_index ? 10 : len;
+	char rest[REST_MAX];
+	if (len + 14 > sizeof rest)
+		return &s->miss;
+	memcpy(rest, path, len);
+	memcpy(rest + len, want_index ? "index.html" : "", want_index ? 11 : 1);
+	struct gitstore_oid found, gzid;
+	enum src_kind kind = resolve(s, rest, &found);
 	if (kind == SRC_DIR)
 		return want_index ? &s->miss : &s->dir;
 	if (kind != SRC_FILE)
 		return &s->miss;
 	/* A pointer into libhttp's table: part of the cache key. */
 	struct http_str type = http_media_type((struct http_str){ (const uint8_t *)name, name_len });
-	struct gobj *o = obj_get(s, &found, GITSTORE_BLOB, type);
+	/* FILE.gz beside the name asked for, as the directory source opens it. */
+	bool has_gz = false;
+	if (s->gzip_min && http_media_compressible(type)) {
+		memcpy(rest, path, len);
+		memcpy(rest + len, want_index ? "index.html.gz" : ".gz", want_index ? 14 : 4);
+		has_gz = resolve(s, rest, &gzid) == SRC_FILE;
+	}
+	struct gobj *o = obj_get(s, &found, GITSTORE_BLOB, type, has_gz ? &gzid : NULL);
 	if (!o)
 		return &s->miss;
 	o->refs++;
@@ -409,6 +507,8 @@ int gitsrc_open(struct source *src, const struct gitsrc_cfg *cfg)
 	s->sh = cfg->shared;
 	s->cache_bytes = cfg->cache_bytes;
 	s->cache_entries = cfg->cache_entries;
+	s->gzip_min = cfg->gzip_min;
+	s->gzip_max = cfg->gzip_max;
 	s->miss.kind = SRC_MISS;
 	s->dir.kind = SRC_DIR;
 	s->repo = calloc(1, sizeof *s->repo);

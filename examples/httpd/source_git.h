@@ -31,6 +31,8 @@ struct gitsrc_cfg {
 	struct gitsrc_shared *shared;
 	size_t cache_bytes;   /* object bytes kept in memory per worker */
 	size_t cache_entries; /* objects kept */
+	size_t gzip_min;      /* as the directory source: a FILE.gz beside FILE is its */
+	size_t gzip_max;      /* gzip variant, else text of min..max bytes is compressed once */
 };
 /* A worker's source over the shared follower: 0, or -1. */
 int gitsrc_open(struct source *s, const struct gitsrc_cfg *cfg);

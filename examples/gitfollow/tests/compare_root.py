@@ -52,11 +52,17 @@ write("x.sh", "#!/bin/sh\necho hi\n")
 os.chmod(os.path.join(site, "x.sh"), 0o755)
 write("big.bin", bytes(range(256)) * 400)
 write("json.json", '{"a":1}\n')
+write("text.txt", "".join("line %d of a compressible text\n" % i for i in range(300)))
+write("d/page.html", "<p>" + "page " * 400 + "</p>\n")
+write("pre.css", "p { color: red }\n" * 100)
+import gzip as _gz
+write("pre.css.gz", _gz.compress(b"precompressed\n"))
 os.makedirs(os.path.join(repo, "outside"))
 open(os.path.join(repo, "outside", "o.txt"), "w").write("outside the root\n")
 for name, target in (("link-a", "a.txt"), ("link-d", "d"), ("sub/up", "../a.txt"), ("sub/deep/up2", "../../d/index.html"),
                      ("out", "../outside"), ("out-file", "../outside/o.txt"), ("abs", "/etc/passwd"),
-                     ("loop", "loop"), ("dangling", "nothing"), ("link-css", "d/e/f.css")):
+                     ("loop", "loop"), ("dangling", "nothing"), ("link-css", "d/e/f.css"),
+                     ("link-text.txt", "text.txt")):
     full = os.path.join(site, name)
     os.makedirs(os.path.dirname(full), exist_ok=True)
     os.symlink(target, full)
@@ -71,7 +77,8 @@ PATHS = ["/", "/index.html", "/a.txt", "/empty.txt", "/d", "/d/", "/d/index.html
          "/out/o.txt", "/out-file", "/abs", "/loop", "/dangling", "/sub/up", "/sub/deep/up2", "/sub",
          "/sub/", "/link-css", "/x.sh", "/e%20space.html", "/unicod%C3%A9.txt", "/A.TXT", "/d//index.html",
          "//a.txt", "/a.txt?q=1", "/index.html%00", "/a%5c.txt", "/big.bin", "/json.json", "/noindex/",
-         "/noindex", "/noindex/a.txt", "/%2fa.txt", "/d%2findex.html"]
+         "/noindex", "/noindex/a.txt", "/%2fa.txt", "/d%2findex.html", "/text.txt", "/d/page.html",
+         "/pre.css", "/pre.css.gz", "/link-text.txt"]
 
 
 def free_port():
@@ -118,15 +125,20 @@ def main():
                 except OSError:
                     time.sleep(0.05)
         for path in PATHS:
-            for method in ("GET", "HEAD"):
-                a = fetch(pr, path, method)
-                b = fetch(pg, path, method)
+            for method, extra in (("GET", ""), ("HEAD", ""), ("GET", "Accept-Encoding: gzip\r\n")):
+                a = fetch(pr, path, method, extra)
+                b = fetch(pg, path, method, extra)
+                for k in ("content-encoding", "vary"):
+                    if a[5].get(k) != b[5].get(k):
+                        failures += 1
+                        print("DIFF %s %s %r: %s %r vs %r" % (method, path, extra, k, a[5].get(k), b[5].get(k)))
                 if os.environ.get("SHOW"):
                     print(method, path, b[0], b[1], b[2], b[4][:20])
                 if a[:5] != b[:5]:
                     failures += 1
                     print("DIFF %s %s\n  --root: %r\n  --repo: %r" % (method, path, a[:5], b[:5]))
-                elif b[0] == "200" and not b[5].get("etag", "").startswith('"'):
+                elif b[0] == "200" and not b[5].get("etag", "").startswith(
+                        'W/"' if b[5].get("content-encoding") == "gzip" and path != "/pre.css" else '"'):
                     failures += 1
                     print("DIFF %s %s: --repo ETag %r" % (method, path, b[5].get("etag")))
         # The validators: ETag is the blob id; conditional and range
@@ -146,7 +158,7 @@ def main():
         for p in procs:
             p.terminate()
             p.wait(10)
-    print("%d paths, GET and HEAD: %d differences" % (len(PATHS), failures))
+    print("%d paths, GET, HEAD and GET with gzip: %d differences" % (len(PATHS), failures))
     return failures
 
 

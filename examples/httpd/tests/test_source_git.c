@@ -98,7 +98,7 @@ static int teardown(void **state)
 static struct source open_src(void)
 {
 	struct source s;
-	struct gitsrc_cfg cfg = { sh, 1 << 20, 1000 };
+	struct gitsrc_cfg cfg = { .shared = sh, .cache_bytes = 1 << 20, .cache_entries = 1000 };
 	assert_int_equal(gitsrc_open(&s, &cfg), 0);
 	return s;
 }
