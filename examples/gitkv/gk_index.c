@@ -75,10 +75,13 @@ int gk_index_pack(const char *pack, int algo)
 	struct gitstore_arena arena;
 	gitstore_arena_init(&arena, arena_mem, GITSTORE_INFLATE_ARENA);
 	struct gitstore_pack_buf b;
-	gk_pack_buf_init(&b, 1u << 20, 8 * 4096 + (3u << 20));
+	/* scratch: the delta tree being resolved, depth first (the objects on
+	 * one path); only the pages used count, as malloc maps them lazily */
+	gk_pack_buf_init(&b, 1u << 20, 32u << 20);
 	struct gitstore_limits l = { .max_depth = 4095, .max_object = 1u << 30 };
 	struct gitstore_pack_cache cache;
-	size_t ring = 32u << 20, nslots = 32768;
+	/* only for what the depth-first pass leaves: deltas over 32 MiB of path */
+	size_t ring = 4u << 20, nslots = 4096;
 	gitstore_pack_cache_init(&cache, gk_xmalloc(ring), ring, gk_xmalloc(nslots * sizeof *cache.slots), nslots);
 	struct gitstore_oid sum;
 	for (;;) {

@@ -14,8 +14,8 @@ CL_STORAGE_OPS(gk_ops_, struct gitstore_storage_ops, GITSTORE_ENOENT, GITSTORE_E
 const struct gitstore_storage_ops *const gk_files_ops = &gk_ops_;
 
 /* A cache of resolved delta bases for reads by id (get, log, fsck). */
-#define GK_CACHE_RING (16u << 20)
-#define GK_CACHE_SLOTS 8192u
+#define GK_CACHE_RING (64u << 20)
+#define GK_CACHE_SLOTS 131072u
 
 int gk_err(const char *what, const char *why)
 {

@@ -256,7 +256,10 @@ static int pack_inflate(struct gitstore_pack *p, uint64_t start, uint64_t want, 
 			zs->next_out = chunk;
 			zs->avail_out = (uInt)cap;
 		}
-		int zr = inflate(zs, Z_NO_FLUSH);
+		/* Z_FINISH into a whole-object buffer: zlib then inflates in one
+		 * pass without copying the output into its 32 KiB window, as git's
+		 * unpack_compressed_entry does. */
+		int zr = inflate(zs, out ? Z_FINISH : Z_NO_FLUSH);
 		if (!out) {
 			size_t k = cap - zs->avail_out;
 			if (zs->total_out > want)
