@@ -54,6 +54,10 @@ void *gk_xrealloc(void *p, size_t n);
  * checks every .idx whole. Returns 0 or GK_FAIL (message printed). */
 int gk_repo_open(struct gk_repo *g, const char *path, bool verify_idx);
 void gk_repo_close(struct gk_repo *g);
+/* Let the kernel drop the resident pages of the mapped packs: a whole-pack
+ * pass then holds no more of the pack in memory than it reads between two
+ * calls. */
+void gk_repo_drop_pages(struct gk_repo *g);
 /* Read any object into g's growing buffer: its size, or a library error. */
 int gk_obj_read(struct gk_repo *g, const struct gitstore_oid *id, int *type, uint8_t **buf, size_t *cap);
 /* Read the pack entry at off, growing b: the size or a library error. */

@@ -72,6 +72,7 @@ int gk_cmd_cat_all(const char *path)
 		return gk_lib_err("idx", err);
 	struct gitstore_oid last;
 	bool have_last = false;
+	uint32_t done = 0;
 	for (;;) {
 		size_t best = nsrc;
 		for (size_t k = 0; k < nsrc; k++)
@@ -109,6 +110,8 @@ int gk_cmd_cat_all(const char *path)
 			have_last = true;
 		}
 		c->pos++;
+		if (++done % 1000000 == 0)
+			gk_repo_drop_pages(g);
 		live[best] = src_load(c, &err);
 		if (err < 0) {
 			gk_out_close(&o);

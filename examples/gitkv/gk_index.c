@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +43,39 @@ static int write_file(const char *path, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/*
+ * The pack is read through storage ops over its one descriptor, into a
+ * window, as git index-pack reads its input: never mapped, so the pack is
+ * not counted in our memory.
+ */
+static int one_read(void *ctx, const char *name, uint64_t off, uint8_t *buf, size_t cap)
+{
+	(void)name;
+	for (;;) {
+		ssize_t n = pread(*(int *)ctx, buf, cap > (1u << 30) ? (1u << 30) : cap, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 ? GITSTORE_EIO : (int)n;
+	}
+}
+
+static int one_size(void *ctx, const char *name, uint64_t *size)
+{
+	struct stat st;
+	(void)name;
+	if (fstat(*(int *)ctx, &st) != 0)
+		return GITSTORE_EIO;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static const struct gitstore_storage_ops one_file_ops = { .read = one_read, .size = one_size };
+
+#define GK_INDEX_WINDOW (GK_INDEX_WINDOW_KIB << 10)
+#ifndef GK_INDEX_WINDOW_KIB
+#define GK_INDEX_WINDOW_KIB 32
+#endif
+
 int gk_index_pack(const char *pack, int algo)
 {
 	size_t pl = strlen(pack);
@@ -53,37 +85,47 @@ int gk_index_pack(const char *pack, int algo)
 	if (fd < 0)
 		return gk_err(pack, strerror(errno));
 	struct stat st;
+	uint8_t head[12];
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return gk_err(pack, "not a regular file");
 	}
-	size_t len = (size_t)st.st_size;
-	const uint8_t *data = len ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-	close(fd);
-	if (data == MAP_FAILED)
-		return gk_err(pack, strerror(errno));
-	madvise((void *)(uintptr_t)data, len, MADV_SEQUENTIAL);
-
+	uint64_t len = (uint64_t)st.st_size;
+	size_t hl = gitstore_hash_len(algo);
+	if (len < 12 + hl || pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head) {
+		close(fd);
+		return gk_lib_err(pack, GITSTORE_ETRUNCATED);
+	}
+	/* the sizes from the header (all gitstore_pack_index_sizes reads of
+	 * the pack is its first 12 bytes; the length is the file's) */
 	uint32_t count;
 	size_t idx_max;
-	int rc = gitstore_pack_index_sizes(algo, data, len, &count, &idx_max);
-	if (rc < 0)
+	int rc = gitstore_pack_index_sizes(algo, head, len, &count, &idx_max);
+	if (rc < 0) {
+		close(fd);
 		return gk_lib_err(pack, rc);
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	struct gitstore_index_slot *slots = gk_xmalloc((count ? count : 1) * sizeof *slots);
 	uint8_t *idx = gk_xmalloc(idx_max);
 	uint8_t *arena_mem = gk_xmalloc(GITSTORE_INFLATE_ARENA);
+	uint8_t *window = gk_xmalloc(GK_INDEX_WINDOW);
 	struct gitstore_arena arena;
 	gitstore_arena_init(&arena, arena_mem, GITSTORE_INFLATE_ARENA);
 	struct gitstore_pack_buf b;
-	gk_pack_buf_init(&b, 1u << 20, 8 * 4096 + (3u << 20));
+	/* scratch: the delta tree being resolved, depth first (the objects on
+	 * one path); only the pages used count, as malloc maps them lazily */
+	gk_pack_buf_init(&b, 256u << 10, 32u << 20);
 	struct gitstore_limits l = { .max_depth = 4095, .max_object = 1u << 30 };
 	struct gitstore_pack_cache cache;
-	size_t ring = 32u << 20, nslots = 32768;
+	/* only for what the depth-first pass leaves: deltas over 32 MiB of path */
+	size_t ring = 4u << 20, nslots = 512;
 	gitstore_pack_cache_init(&cache, gk_xmalloc(ring), ring, gk_xmalloc(nslots * sizeof *cache.slots), nslots);
 	struct gitstore_oid sum;
 	for (;;) {
 		gitstore_pack_cache_init(&cache, cache.ring, ring, cache.slots, nslots);
-		rc = gitstore_pack_index(algo, data, len, &l, &arena, slots, count, &b, &cache, idx, idx_max, &sum);
+		rc = gitstore_pack_index_ops(algo, &one_file_ops, &fd, pack, window, GK_INDEX_WINDOW, &l, &arena, slots,
+					     count, &b, &cache, idx, idx_max, &sum);
 		if (rc != GITSTORE_ENOMEM || (b.out_needed <= b.out_cap && b.scratch_needed <= b.scratch_cap))
 			break;
 		if (b.out_needed > b.out_cap)
@@ -92,6 +134,7 @@ int gk_index_pack(const char *pack, int algo)
 		if (sn > b.scratch_cap)
 			b.scratch = gk_xrealloc(b.scratch, b.scratch_cap = sn);
 	}
+	close(fd);
 	if (rc < 0)
 		return gk_lib_err(pack, rc);
 	char path[4200];
@@ -104,9 +147,9 @@ int gk_index_pack(const char *pack, int algo)
 	free(cache.ring);
 	free(cache.slots);
 	gk_pack_buf_free(&b);
+	free(window);
 	free(arena_mem);
 	free(idx);
 	free(slots);
-	munmap((void *)(uintptr_t)data, len);
 	return fflush(stdout) == 0 ? GK_OK : GK_FAIL;
 }
