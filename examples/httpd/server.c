@@ -39,6 +39,7 @@ struct conn {
 	bool lingering; /* shut down for writing; draining input, then close */
 	size_t drained;
 	bool last;     /* max_requests reached: close after this response */
+	bool broken;   /* a request could not be answered at all: drop */
 	uint64_t nreq;
 	struct src_entry *ent; /* the content of the response being sent */
 	struct cl_addr peer;
@@ -360,6 +361,17 @@ static int respond(struct conn *c, const struct http_request *req, int status, c
 {
 	struct http_str f = { (const uint8_t *)fields, strlen(fields) };
 	int r = http_conn_respond(&c->h, status, f, body, len);
+	if (r < 0) {
+		/* The head did not fit the output buffer (a huge Location):
+		 * a bare 500 always does; if even that fails, drop the
+		 * connection rather than leave the request unanswered. */
+		release(c);
+		status = 500;
+		len = 0;
+		r = http_conn_respond(&c->h, 500, (struct http_str){ (const uint8_t *)"", 0 }, NULL, 0);
+		if (r < 0)
+			c->broken = true;
+	}
 	log_line(c->w, c, req, status, req->meth == HTTP_M_HEAD ? 0 : len);
 	return r;
 }
@@ -559,6 +571,10 @@ static void conn_run(struct conn *c)
 		}
 		wait_remove(w, c);
 		handle(c, now);
+		if (c->broken) {
+			conn_free(c);
+			return;
+		}
 	}
 	if (r != HTTP_CONN_IDLE) {
 		int st = r < 0 ? http_err_status(r) : 0;
@@ -569,7 +585,10 @@ static void conn_run(struct conn *c)
 		linger_start(c);
 		return;
 	}
-	if (!c->wblocked) {
+	/* Poll's work is bounded: a deadline of now means it stopped with
+	 * work left (a response still going out), not that it waits. */
+	bool busy = c->wblocked || http_conn_next_deadline(&c->h) <= now;
+	if (!busy) {
 		release(c);
 		if (c->last) {
 			linger_start(c);
@@ -643,6 +662,7 @@ static void on_accept(void *arg, int fd, const struct cl_addr *peer)
 	c->lingering = false;
 	c->drained = 0;
 	c->last = false;
+	c->broken = false;
 	c->nreq = 0;
 	c->ent = NULL;
 	c->peer = *peer;

@@ -200,7 +200,7 @@ try:
     st, h, body = get(port, b"/a.txt", b'Range: bytes=0-3\r\nIf-Range: "stale"\r\n')
     check(st == 200 and body == files["a.txt"], "If-Range mismatch: whole file")
     st, h, body = get(port, b"/big.bin", b"Range: bytes=4000000-4000099\r\n")
-    check(st == 206 and body == big[4000000:4000100], "range of a large (pread) file")
+    check(st == 206 and body == big[4000000:4000100], "range of a large (sendfile) file")
 
     # --- pipelined, keep-alive
     data, closed = raw(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\nGET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
@@ -247,6 +247,10 @@ try:
     check(st == 301 and h.get("location") == "/sub/", "/sub redirects to /sub/")
     st, h, _ = get(port, b"/sub/deeper?x=1")
     check(st == 301 and h.get("location") == "/sub/deeper/?x=1", "redirect keeps the query")
+    st, h, _ = get(port, b"/sub/deeper?" + b"x" * 8100)
+    check(st in (301, 500), "redirect whose Location does not fit the output buffer: answered (%d)" % st)
+    data, _ = raw(port, b"GET /sub/deeper?" + b"x" * 8100 + b" HTTP/1.1\r\nHost: t\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+    check(len(responses(data)) == 2, "... and the connection goes on")
     st, h, body = get(port, b"/missing.html")
     check(st == 404 and body == files["404.html"] and h.get("content-type", "").startswith("text/html"), "miss: 404.html")
     st, h, body = get(port, b"/missing.html", method=b"HEAD")

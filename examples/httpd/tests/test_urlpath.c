@@ -119,6 +119,40 @@ static void test_toolong(void **state)
 	assert_int_equal(resolve("/abcdef", buf, sizeof buf, &u), URLPATH_OK);
 }
 
+/* Random targets over the bytes that matter: whatever is accepted must be
+ * a clean relative path (no "." or ".." segment, no "//", no NUL or '\\',
+ * no leading '/', no dotfile). A failure prints the seed and the target. */
+static void test_random(void **state)
+{
+	(void)state;
+	static const char alpha[] = "/./%2e%2E%2f%2F%5c%00..a\\?x%25%";
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	for (int iter = 0; iter < 200000; iter++) {
+		char t[40];
+		uint64_t x = seed + (uint64_t)iter * 0x2545F4914F6CDD1Du;
+		size_t n = 1 + (size_t)(x % 30);
+		t[0] = '/';
+		for (size_t i = 1; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			t[i] = alpha[x % (sizeof alpha - 1)];
+		}
+		char buf[64];
+		struct urlpath u;
+		int r = urlpath_resolve(&u, (const uint8_t *)t, n, buf, sizeof buf);
+		if (r != URLPATH_OK)
+			continue;
+		bool bad = u.len != strlen(u.path) || (u.len && u.path[0] == '/') ||
+			strstr(u.path, "//") || strchr(u.path, '\\') || u.path[0] == '.' ||
+			strstr(u.path, "/.") || memchr(u.path, '\0', u.len);
+		if (bad) {
+			print_error("iteration %d: target '%.*s' gave '%s'\n", iter, (int)n, t, u.path);
+			fail();
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_hidden),
 		cmocka_unit_test(test_toolong),
+		cmocka_unit_test(test_random),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
