@@ -30,7 +30,7 @@ static void collected_free(struct collected *c)
 /* Every regular file NAME.zone of the zones tree (tb, tlen) as a zone
  * text; dotfiles, directories, symbolic links and other names are not
  * zones. 0, or -1 with err. */
-static int collect(struct dnsd *d, struct gk_repo *r, const uint8_t *tb, size_t tlen, struct collected *c,
+static int collect(struct dnsd *d, struct gf_repo *r, const uint8_t *tb, size_t tlen, struct collected *c,
 	char *err, size_t errcap)
 {
 	struct gitstore_tree_iter it;
@@ -96,7 +96,7 @@ static int collect(struct dnsd *d, struct gk_repo *r, const uint8_t *tb, size_t 
 	return 0;
 }
 
-static int apply(void *ctx, struct gk_repo *r, const struct gitstore_oid *commit, const struct gitstore_oid *tree,
+static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit, const struct gitstore_oid *tree,
 	char *err, size_t errcap)
 {
 	(void)commit;

@@ -18,36 +18,6 @@ int gf_branch_name(const char *arg, char *out, size_t cap)
 
 /* ---- reading objects */
 
-/* When this thread's handle last looked for new packs: a repository that
- * lacks an object for good must not make every request map all packs again. */
-static _Thread_local uint64_t last_reopen_ms;
-
-static int reopen(struct gk_repo *r)
-{
-	const char *path = r->path;
-	last_reopen_ms = cl_now_ms();
-	gk_repo_close(r);
-	return gk_repo_open(r, path, false) == 0 ? 0 : GITSTORE_EIO;
-}
-
-int gf_obj_read(struct gk_repo *r, const struct gitstore_oid *id, int type, uint8_t **buf, size_t *cap)
-{
-	/* a failed reopen left the handle without storage */
-	if (!r->r.ops && reopen(r) < 0)
-		return GITSTORE_EIO;
-	int t = 0, rc = gk_obj_read(r, id, &t, buf, cap);
-	if (rc == GITSTORE_ENOENT && cl_now_ms() - last_reopen_ms >= 1000) {
-		/* git gc packs loose objects and deletes them: look again with
-		 * the packs of now. */
-		if (reopen(r) < 0)
-			return GITSTORE_EIO;
-		rc = gk_obj_read(r, id, &t, buf, cap);
-	}
-	if (rc >= 0 && type && t != type)
-		return GITSTORE_EOBJ_TYPE;
-	return rc;
-}
-
 int gf_tree_find(int algo, const uint8_t *tree, size_t tlen, const char *name, size_t len,
 	struct gitstore_tree_entry *e)
 {
@@ -60,7 +30,7 @@ int gf_tree_find(int algo, const uint8_t *tree, size_t tlen, const char *name, s
 	return rc;
 }
 
-int gf_subtree(struct gk_repo *r, const struct gitstore_oid *tree, const char *dir, struct gitstore_oid *out,
+int gf_subtree(struct gf_repo *r, const struct gitstore_oid *tree, const char *dir, struct gitstore_oid *out,
 	uint8_t **buf, size_t *cap)
 {
 	*out = *tree;
@@ -133,7 +103,7 @@ static int read_head(struct gf_follow *f, struct gitstore_oid *out)
 	}
 	struct gitstore_repo r;
 	uint8_t arena[64];
-	gitstore_repo_init(&r, gk_files_ops, files, f->priv.r->algo, NULL, arena, sizeof arena);
+	gitstore_repo_init(&r, gf_files_ops, files, f->priv.r->algo, NULL, arena, sizeof arena);
 	rc = gitstore_ref_resolve(&r, f->branch, out, NULL);
 	cl_files_close(files);
 	free(files);
@@ -228,21 +198,14 @@ static void *follow_main(void *arg)
 int gf_follow_start(struct gf_follow *f, char *err, size_t errcap)
 {
 	memset(&f->priv, 0, sizeof f->priv);
-	f->priv.r = calloc(1, sizeof *f->priv.r);
+	f->priv.r = gf_repo_open(f->repo);
 	if (!f->priv.r) {
-		snprintf(err, errcap, "out of memory");
-		return -1;
-	}
-	if (gk_repo_open(f->priv.r, f->repo, false) != 0) {
 		snprintf(err, errcap, "%s: cannot open the repository", f->repo);
-		free(f->priv.r);
-		f->priv.r = NULL;
 		return -1;
 	}
 	if (check(f, true) != 1) {
 		snprintf(err, errcap, "no commit of %s in %s to serve (see above)", f->branch, f->repo);
-		gk_repo_close(f->priv.r);
-		free(f->priv.r);
+		gf_repo_close(f->priv.r);
 		f->priv.r = NULL;
 		return -1;
 	}
@@ -280,9 +243,6 @@ void gf_follow_stop(struct gf_follow *f)
 		pthread_join(f->priv.thread, NULL);
 		f->priv.started = false;
 	}
-	if (f->priv.r) {
-		gk_repo_close(f->priv.r);
-		free(f->priv.r);
-		f->priv.r = NULL;
-	}
+	gf_repo_close(f->priv.r);
+	f->priv.r = NULL;
 }

@@ -13,7 +13,7 @@
  * apply and the publish step stay as they are.
  *
  * Threads. The follower runs on a thread of its own with its own read handle
- * of the repository (struct gk_repo is not shared between threads); apply
+ * of the repository (struct gf_repo is not shared between threads); apply
  * runs there. gf_follow_trigger may be called from any thread.
  *
  * Refs are read through a fresh file handle on every check: a long-lived
@@ -29,11 +29,41 @@
 #include <stdint.h>
 
 #include <cloudlet/gitstore.h>
-#include "gitkv.h"
+#include "cl_posix.h"
+
+/* ---- A read handle of a repository (repo.c); one per thread */
+#define GF_MAX_PACKS 256
+struct gf_repo {
+	const char *path;
+	int algo;
+	struct cl_files files;
+	struct gitstore_repo r;
+	struct gitstore_limits limits;
+	uint8_t *arena;               /* zlib (deflate-sized: tests write through it) */
+	uint8_t *pack_arena_mem;
+	struct gitstore_arena pack_arena;
+	uint8_t *ring;
+	struct gitstore_cache_slot *slots;
+	struct gitstore_pack_cache cache;   /* delta bases, kept across rescans */
+	uint8_t *scratch;
+	size_t scratch_cap;
+	size_t npacks;
+	struct gitstore_pack packs[GF_MAX_PACKS];
+	struct gitstore_idx idx[GF_MAX_PACKS];
+	const uint8_t *pack_map[GF_MAX_PACKS], *idx_map[GF_MAX_PACKS];
+	size_t pack_len[GF_MAX_PACKS], idx_len[GF_MAX_PACKS];
+	uint64_t last_rescan_ms;
+};
+/* libgitstore's storage ops over cl_files. */
+extern const struct gitstore_storage_ops *const gf_files_ops;
+/* Open path (a work tree or a git directory) with its packs; NULL when it
+ * is no repository (or out of memory). */
+struct gf_repo *gf_repo_open(const char *path);
+void gf_repo_close(struct gf_repo *g);
 
 /* Builds and publishes what commit serves: 0, or -1 with a message in err
  * ("zones/example.test.zone:7:1: ...") and nothing changed. */
-typedef int (*gf_apply_fn)(void *ctx, struct gk_repo *r, const struct gitstore_oid *commit,
+typedef int (*gf_apply_fn)(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit,
 	const struct gitstore_oid *tree, char *err, size_t errcap);
 
 struct gf_follow {
@@ -46,7 +76,7 @@ struct gf_follow {
 	void *ctx;
 	/* the follower's */
 	struct {
-		struct gk_repo *r;
+		struct gf_repo *r;
 		pthread_t thread;
 		bool started;
 		pthread_mutex_t mu;
@@ -75,14 +105,14 @@ void gf_follow_stop(struct gf_follow *f);
 /* Reads the object id into buf (grown with realloc): its size, or a
  * gitstore error. A missing object makes the handle look for new packs once
  * (git gc may have packed what was loose). */
-int gf_obj_read(struct gk_repo *r, const struct gitstore_oid *id, int type, uint8_t **buf, size_t *cap);
+int gf_obj_read(struct gf_repo *r, const struct gitstore_oid *id, int type, uint8_t **buf, size_t *cap);
 /* The entry named name (len bytes) in the tree data[0..len): 1 and *e, 0 when
  * there is none, or a gitstore error for a malformed tree. */
 int gf_tree_find(int algo, const uint8_t *tree, size_t tlen, const char *name, size_t len,
 	struct gitstore_tree_entry *e);
 /* The tree at dir ("site", "a/b", "" for root) below tree: 0 and *out,
  * GITSTORE_ENOENT, GITSTORE_EKV_NOTDIR, or another gitstore error. */
-int gf_subtree(struct gk_repo *r, const struct gitstore_oid *tree, const char *dir, struct gitstore_oid *out,
+int gf_subtree(struct gf_repo *r, const struct gitstore_oid *tree, const char *dir, struct gitstore_oid *out,
 	uint8_t **buf, size_t *cap);
 
 /* What a daemon's workers read: the commit and tree serving now, swapped

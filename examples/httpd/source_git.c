@@ -18,7 +18,7 @@ struct gitsrc_shared {
 
 /* ---- the follower: publishes {commit, tree of subdir} */
 
-static int apply(void *ctx, struct gk_repo *r, const struct gitstore_oid *commit, const struct gitstore_oid *tree,
+static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit, const struct gitstore_oid *tree,
 	char *err, size_t errcap)
 {
 	struct gitsrc_shared *g = ctx;
@@ -116,7 +116,7 @@ struct gsrc {
 	struct gitsrc_shared *sh;
 	size_t cache_bytes, cache_entries;
 	size_t gzip_min, gzip_max;
-	struct gk_repo *repo;
+	struct gf_repo *repo;
 	uint64_t gen;
 	struct gitstore_oid commit, tree;
 	struct gobj *bucket[NBUCKETS];
@@ -483,10 +483,7 @@ static void git_close(void *ctx)
 	struct gsrc *s = ctx;
 	while (s->oldest)
 		unlink_obj(s, s->oldest);
-	if (s->repo) {
-		gk_repo_close(s->repo);
-		free(s->repo);
-	}
+	gf_repo_close(s->repo);
 	free(s->rbuf);
 	free(s);
 }
@@ -511,9 +508,8 @@ int gitsrc_open(struct source *src, const struct gitsrc_cfg *cfg)
 	s->gzip_max = cfg->gzip_max;
 	s->miss.kind = SRC_MISS;
 	s->dir.kind = SRC_DIR;
-	s->repo = calloc(1, sizeof *s->repo);
-	if (!s->repo || gk_repo_open(s->repo, s->sh->repo, false) != 0) {
-		free(s->repo);
+	s->repo = gf_repo_open(s->sh->repo);
+	if (!s->repo) {
 		free(s);
 		return -1;
 	}

@@ -19,7 +19,7 @@
 #include "gitfollow.h"
 
 static char dir[64];
-static struct gk_repo *w;   /* the writer */
+static struct gf_repo *w;   /* the writer */
 static struct gitstore_kv kv;
 static uint8_t *work;
 static struct gitsrc_shared *sh;
@@ -55,9 +55,8 @@ static int setup(void **state)
 	char p[128];
 	snprintf(p, sizeof p, "%s/objects", dir);
 	assert_int_equal(mkdir(p, 0755), 0);
-	w = calloc(1, sizeof *w);
-	assert_int_equal(gk_repo_open(w, dir, false), 0);
-	w->files.sync = false;
+	w = gf_repo_open(dir);
+	assert_non_null(w);
 	work = malloc(1 << 20);
 	assert_int_equal(gitstore_kv_init(&kv, &w->r, "refs/heads/main", work, 1 << 20), 0);
 	const char *c1[] = {
@@ -87,8 +86,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	gitsrc_stop(sh);
-	gk_repo_close(w);
-	free(w);
+	gf_repo_close(w);
 	free(work);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
