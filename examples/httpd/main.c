@@ -274,8 +274,12 @@ int main(int argc, char **argv)
 			size_t l = strlen(v);
 			while (l && v[l - 1] == '/')
 				l--;
-			char *sd = strndup(v, l);
-			if (!sd || strstr(sd, "//") || !strcmp(sd, ".") || !strcmp(sd, "..") ||
+			static char sd[4096];
+			if (l >= sizeof sd)
+				die_usage("--subdir: '%s' is too long%s", v, "");
+			memcpy(sd, v, l);
+			sd[l] = '\0';
+			if (strstr(sd, "//") || !strcmp(sd, ".") || !strcmp(sd, "..") ||
 			    !strncmp(sd, "./", 2) || !strncmp(sd, "../", 3) || strstr(sd, "/./") ||
 			    strstr(sd, "/../") || (l >= 2 && !strcmp(sd + l - 2, "/.")) ||
 			    (l >= 3 && !strcmp(sd + l - 3, "/..")))

@@ -157,7 +157,9 @@ def main():
     finally:
         for p in procs:
             p.terminate()
-            p.wait(10)
+            if p.wait(10) != 0:
+                failures += 1
+                print("%s exited with %d" % (" ".join(p.args[3:]), p.returncode))
     print("%d paths, GET, HEAD and GET with gzip: %d differences" % (len(PATHS), failures))
     return failures
 
