@@ -195,6 +195,7 @@ def dns_client(port):
     seq = 0
     while not stop.is_set():
         seq += 1
+        time.sleep(0.0003)  # thousands of queries a second, not a whole core
         try:
             which = seq % 3
             if which == 0:
@@ -345,7 +346,18 @@ def main():
     heads_dns.add(1)
     heads_http.add(1)
     # Refusals at start: exit 2 for bad flags, 1 for nothing to serve.
+    bad = os.path.join(tmp, "bad")
+    for name, files in (("dup", ("Example.test.zone", "example.test.zone")), ("name", ("a..b.zone",))):
+        os.makedirs(os.path.join(bad, name, "zones"))
+        for f in files:
+            open(os.path.join(bad, name, "zones", f), "w").write(open(os.path.join(repo, "zones", "other.test.zone")).read())
+        subprocess.run(["git", "-C", os.path.join(bad, name), "init", "-q", "-b", "main"], env=ENV, check=True)
+        subprocess.run(["git", "-C", os.path.join(bad, name), "add", "-A"], env=ENV, check=True)
+        subprocess.run(["git", "-C", os.path.join(bad, name), "commit", "-q", "-m", "bad"], env=ENV, check=True)
     for cmd, code, msg in (
+            ([DNSD, "--listen", "127.0.0.1:1", "--repo", os.path.join(bad, "dup")], 1, "also in zones/"),
+            ([DNSD, "--listen", "127.0.0.1:1", "--repo", os.path.join(bad, "name")], 1,
+             "zones/a..b.zone: the file name is no domain name"),
             ([DNSD, "--listen", "127.0.0.1:1", "--repo", repo, "--zone", "a=b"], 2, "exclude each other"),
             ([DNSD, "--listen", "127.0.0.1:1", "--repo", repo, "--branch", "a..b"], 2, "not a branch name"),
             ([DNSD, "--listen", "127.0.0.1:1", "--repo", repo, "--zones-dir", "../x"], 2, "--zones-dir"),
