@@ -15,7 +15,7 @@ CL_STORAGE_OPS(gk_ops_, struct gitstore_storage_ops, GITSTORE_ENOENT, GITSTORE_E
 const struct gitstore_storage_ops *const gk_files_ops = &gk_ops_;
 
 /* A cache of resolved delta bases for reads by id (get, log, fsck). */
-#define GK_CACHE_RING (88u << 20)
+#define GK_CACHE_RING (96u << 20)
 #define GK_CACHE_SLOTS 131072u
 
 int gk_err(const char *what, const char *why)
@@ -246,7 +246,7 @@ int gk_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_buf
 			return rc;
 		bool grew = false;
 		if (b->out_needed > b->out_cap) {
-			b->out_cap = b->out_needed + b->out_needed / 4;
+			b->out_cap = b->out_needed;
 			b->out = gk_xrealloc(b->out, b->out_cap);
 			grew = true;
 		}
