@@ -114,7 +114,8 @@ static int open_packs(struct gk_repo *g, bool verify_idx)
 		return 0;
 	if (rc < 0)
 		return gk_err("objects/pack", "cannot list");
-	qsort(s.v, s.n, sizeof *s.v, name_cmp);
+	if (s.n)
+		qsort(s.v, s.n, sizeof *s.v, name_cmp);
 	for (size_t i = 0; i < s.n; i++) {
 		size_t l = strlen(s.v[i]);
 		char pn[300], in[300];
@@ -321,7 +322,8 @@ int gk_loose_ids(struct gk_repo *g, struct gitstore_oid **ids, size_t *n)
 	int rc = cl_files_list(&g->files, "objects", loose_dir, &w, &stop);
 	if (rc < 0 && rc != CL_FILES_ENOENT)
 		return gk_err("objects", "cannot list");
-	qsort(w.ids, w.n, sizeof *w.ids, oid_qcmp);
+	if (w.n)
+		qsort(w.ids, w.n, sizeof *w.ids, oid_qcmp);
 	*ids = w.ids;
 	*n = w.n;
 	return 0;
