@@ -110,7 +110,7 @@ int gk_cmd_cat_all(const char *path)
 			have_last = true;
 		}
 		c->pos++;
-		if (++done % 1000000 == 0)
+		if (++done % 1024 == 0)
 			gk_repo_drop_pages(g);
 		live[best] = src_load(c, &err);
 		if (err < 0) {

@@ -15,7 +15,7 @@ CL_STORAGE_OPS(gk_ops_, struct gitstore_storage_ops, GITSTORE_ENOENT, GITSTORE_E
 const struct gitstore_storage_ops *const gk_files_ops = &gk_ops_;
 
 /* A cache of resolved delta bases for reads by id (get, log, fsck). */
-#define GK_CACHE_RING (88u << 20)
+#define GK_CACHE_RING (96u << 20)
 #define GK_CACHE_SLOTS 131072u
 
 int gk_err(const char *what, const char *why)
@@ -114,7 +114,8 @@ static int open_packs(struct gk_repo *g, bool verify_idx)
 		return 0;
 	if (rc < 0)
 		return gk_err("objects/pack", "cannot list");
-	qsort(s.v, s.n, sizeof *s.v, name_cmp);
+	if (s.n)
+		qsort(s.v, s.n, sizeof *s.v, name_cmp);
 	for (size_t i = 0; i < s.n; i++) {
 		size_t l = strlen(s.v[i]);
 		char pn[300], in[300];
@@ -246,7 +247,7 @@ int gk_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_buf
 			return rc;
 		bool grew = false;
 		if (b->out_needed > b->out_cap) {
-			b->out_cap = b->out_needed + b->out_needed / 4;
+			b->out_cap = b->out_needed;
 			b->out = gk_xrealloc(b->out, b->out_cap);
 			grew = true;
 		}
@@ -321,7 +322,8 @@ int gk_loose_ids(struct gk_repo *g, struct gitstore_oid **ids, size_t *n)
 	int rc = cl_files_list(&g->files, "objects", loose_dir, &w, &stop);
 	if (rc < 0 && rc != CL_FILES_ENOENT)
 		return gk_err("objects", "cannot list");
-	qsort(w.ids, w.n, sizeof *w.ids, oid_qcmp);
+	if (w.n)
+		qsort(w.ids, w.n, sizeof *w.ids, oid_qcmp);
 	*ids = w.ids;
 	*n = w.n;
 	return 0;

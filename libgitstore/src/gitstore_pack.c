@@ -380,27 +380,6 @@ static void cache_put(struct gitstore_pack *p, uint64_t off, const uint8_t *d, s
 	s->type = (uint32_t)type;
 }
 
-/*
- * A base found in the older half of the ring is about to be overwritten
- * though it is in use: copy it to the head (a second chance, so bases many
- * chains share stay, as in an LRU). Returns where it now lies.
- */
-static const uint8_t *cache_refresh(struct gitstore_pack *p, uint64_t off, const uint8_t *d, size_t len)
-{
-	struct gitstore_pack_cache *c = p->cache;
-	struct gitstore_cache_slot *s = cache_slot(c, p->priv.key, off);
-	if (s->start + c->ring_cap / 2 >= c->priv.written)
-		return d;
-	uint64_t at = c->priv.written;
-	if (at % c->ring_cap + len > c->ring_cap)
-		at += c->ring_cap - at % c->ring_cap;
-	/* source and destination may overlap: both lie in the ring */
-	memmove(c->ring + at % c->ring_cap, d, len);
-	c->priv.written = at + len;
-	s->start = at;
-	return c->ring + at % c->ring_cap;
-}
-
 int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_buf *b, int *type)
 {
 	const uint8_t *cached = NULL;
@@ -475,7 +454,7 @@ int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pa
 		if (deltas == 0)
 			memcpy(x, cached, cached_len);
 		else
-			base = cached = cache_refresh(p, get64(b->scratch + 8 * (k - 1)), cached, cached_len);
+			base = cached;
 		cur_len = cached_len;
 		*type = cached_type;
 	} else {
