@@ -115,7 +115,7 @@ static int read_head(struct gf_follow *f, struct gitstore_oid *out)
 static int check(struct gf_follow *f, bool retry)
 {
 	struct gitstore_oid head;
-	int rc = read_head(f, &head);
+	int rc = f->head ? f->head(f->head_ctx, f->branch, &head) : read_head(f, &head);
 	char hex[GITSTORE_HEX_MAX];
 	if (rc < 0) {
 		/* once per kind of failure, not every poll */

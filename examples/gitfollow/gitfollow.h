@@ -74,6 +74,12 @@ struct gf_follow {
 	const char *what;                    /* "zones", "site": for the log */
 	gf_apply_fn apply;
 	void *ctx;
+	/* Where the new head comes from: NULL reads the branch of the local
+	 * repository. A follower of a remote puts its fetch here (fetch into
+	 * the local repository, then give the fetched commit, or an error to
+	 * keep serving what serves). Runs on the follower's thread. */
+	int (*head)(void *head_ctx, const char *branch, struct gitstore_oid *out);
+	void *head_ctx;
 	/* the follower's */
 	struct {
 		struct gf_repo *r;
