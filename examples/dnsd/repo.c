@@ -11,6 +11,9 @@
 
 struct dnsd_repo {
 	struct gf_follow f;
+	struct dnsd *d;
+	bool have_zones_tree;
+	struct gitstore_oid zones_tree; /* of the zones serving */
 };
 
 struct collected {
@@ -100,7 +103,8 @@ static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit
 	char *err, size_t errcap)
 {
 	(void)commit;
-	struct dnsd *d = ctx;
+	struct dnsd_repo *dr = ctx;
+	struct dnsd *d = dr->d;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 	struct gitstore_oid zt;
@@ -115,6 +119,13 @@ static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit
 			gitstore_strerror(rc));
 		free(buf);
 		return -1;
+	}
+	if (dr->have_zones_tree && gitstore_oid_cmp(&zt, &dr->zones_tree) == 0) {
+		/* a commit that changed other files: the zones serving are
+		 * this commit's already */
+		free(buf);
+		cl_log(CL_LOG_INFO, "zones: %s/ unchanged", d->cfg.zones_dir);
+		return 0;
 	}
 	rc = collect(d, r, buf, (size_t)rc, &c, err, errcap);
 	free(buf);
@@ -132,6 +143,8 @@ static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit
 	} else {
 		zholder_publish(&d->zones, zs);
 	}
+	dr->zones_tree = zt;
+	dr->have_zones_tree = true;
 	cl_log(CL_LOG_INFO, "zones loaded: %s", desc);
 	return 0;
 }
@@ -152,7 +165,8 @@ int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap)
 	dr->f.poll_ms = d->cfg.poll_ms;
 	dr->f.what = "zones";
 	dr->f.apply = apply;
-	dr->f.ctx = d;
+	dr->f.ctx = dr;
+	dr->d = d;
 	if (gf_follow_start(&dr->f, err, errcap) < 0) {
 		free(dr);
 		return 1;

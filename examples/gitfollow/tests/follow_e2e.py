@@ -12,7 +12,8 @@ id of the body, a 404 never comes from the commit that has the page, and on
 one socket or connection the version never goes back until the branch is
 reset. Then: a commit with a broken zone is not served by dnsd (the log
 names the commit, file and line) while httpd takes its site; git gc packs
-the repository under the servers; the branch moves back (reset --hard).
+the repository under the servers; a commit of the site alone leaves dnsd's
+zones as they are; the branch moves back (reset --hard).
 
 usage: follow_e2e.py DNSD HTTPD     (exit 77: git missing)
 """
@@ -61,13 +62,22 @@ def git(*args):
 BROKEN_LINE = 9
 
 
-def write_version(k, broken=False):
+def write_version(k, broken=False, site_only=False):
     z = os.path.join(repo, "zones")
     s = os.path.join(repo, "site")
-    for d in (z, s):
+    for d in (s,) if site_only else (z, s):
         if os.path.isdir(d):
             shutil.rmtree(d)
         os.makedirs(d)
+    if not site_only:
+        write_zones(z, k, broken)
+    write_site(s, k)
+    git("add", "-A")
+    git("commit", "-q", "-m", "version %d%s" % (k, " (broken zone)" if broken else ""))
+    return git("rev-parse", "HEAD")
+
+
+def write_zones(z, k, broken):
     serial = 100 + k
     ex = ["$ORIGIN example.test.", "$TTL 60",
           "@ IN SOA ns1 hostmaster %d 3600 600 86400 60" % serial,
@@ -83,6 +93,9 @@ def write_version(k, broken=False):
         "@ IN SOA ns1 hostmaster %d 3600 600 86400 60" % serial,
         "@ IN NS ns1", "ns1 IN A 127.0.0.1", 'v IN TXT "k=%d"' % k]) + "\n")
     open(os.path.join(z, "README"), "w").write("not a zone\n")
+
+
+def write_site(s, k):
     open(os.path.join(s, "index.html"), "w").write("<p>commit %d</p>\n" % k)
     open(os.path.join(s, "k.txt"), "w").write("%d\n" % k)
     open(os.path.join(s, "big.txt"), "w").write(("%d\n" % k) * 300000)
@@ -92,9 +105,6 @@ def write_version(k, broken=False):
     os.makedirs(os.path.join(s, "d%d" % k))
     open(os.path.join(s, "d%d" % k, "index.html"), "w").write("dir %d\n" % k)
     open(os.path.join(s, ".secret"), "w").write("hidden %d\n" % k)
-    git("add", "-A")
-    git("commit", "-q", "-m", "version %d%s" % (k, " (broken zone)" if broken else ""))
-    return git("rev-parse", "HEAD")
 
 
 def blob_id(body):
@@ -406,16 +416,16 @@ def main():
         for t in threads:
             t.start()
 
-        def step(k, broken=False):
+        def step(k, broken=False, site_only=False):
             with lock:
-                if not broken:
+                if not broken and not site_only:
                     heads_dns.add(k)
                 heads_http.add(k)
-            commits[k] = write_version(k, broken)
+            commits[k] = write_version(k, broken, site_only)
             httpd.send_signal(signal.SIGHUP)
             wait_for("httpd to serve version %d" % k, lambda: min(http_last.values() or [0]) == k
                      and len(http_last) == 2)
-            if not broken:
+            if not broken and not site_only:
                 wait_for("dnsd to serve version %d" % k, lambda: dns_last[0] == k)
 
         for k in (2, 3, 4):
@@ -439,6 +449,12 @@ def main():
             fail("dnsd logged the broken commit %d times, not once" % log.count(
                 "commit %s not taken" % commits[6]))
         step(7)
+        # A commit of the site alone: dnsd takes it without reloading.
+        step(8, site_only=True)
+        wait_for("dnsd to take the site-only commit", lambda: ("zones: zones/ unchanged" in open(dlog.name).read()
+                 and "now serving commit %s" % commits[8] in open(dlog.name).read()))
+        if dns_last[0] != 7:
+            fail("dnsd serves version %d after a site-only commit, not 7" % dns_last[0])
         # The branch moves back.
         with lock:
             reset_at[0] = time.monotonic()
