@@ -71,6 +71,22 @@ struct kv_ctx {
 	size_t work_cap;
 };
 
+/*
+ * The library reads objects into a half of the work buffer and resolves
+ * pack deltas in the repository's scratch: that needs the chain (8 bytes a
+ * level), a second object as large as the half, and the largest delta.
+ */
+static void fit_scratch(struct kv_ctx *k)
+{
+	struct gk_repo *g = k->g;
+	size_t want = 8 * ((size_t)g->r.limits.max_depth + 1) + 2 * k->work_cap + (1u << 20);
+	if (g->scratch_cap >= want)
+		return;
+	g->scratch = gk_xrealloc(g->scratch, want);
+	g->scratch_cap = want;
+	gitstore_repo_set_packs(&g->r, g->packs, g->npacks, g->scratch, g->scratch_cap);
+}
+
 static int open_kv(struct kv_ctx *k, const struct opts *o)
 {
 	k->g = gk_xmalloc(sizeof *k->g);
@@ -96,6 +112,7 @@ static int open_kv(struct kv_ctx *k, const struct opts *o)
 	}
 	k->work_cap = 4u << 20;
 	k->work = gk_xmalloc(k->work_cap);
+	fit_scratch(k);
 	rc = gitstore_kv_init(&k->kv, &k->g->r, k->branch, k->work, k->work_cap);
 	if (rc < 0)
 		return gk_lib_err(k->branch, rc);
@@ -118,6 +135,7 @@ static bool grow_work(struct kv_ctx *k)
 	k->work = gk_xrealloc(k->work, k->work_cap);
 	k->kv.work = k->work;
 	k->kv.work_cap = k->work_cap;
+	fit_scratch(k);
 	return true;
 }
 
@@ -164,13 +182,43 @@ static int cmd_get(struct kv_ctx *k, const char *path)
 	return gk_out_close(&o);
 }
 
+/* A name as git ls-tree prints it (quote.c quote_c_style, core.quotePath
+ * on): in double quotes with C escapes and octal for control characters,
+ * '"', '\\' and every byte from 0x80, else as it is. */
+static void print_name(const uint8_t *p, size_t n)
+{
+	bool quote = false;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\' || p[i] >= 0x7f)
+			quote = true;
+	if (!quote) {
+		fwrite(p, 1, n, stdout);
+		return;
+	}
+	putchar('"');
+	for (size_t i = 0; i < n; i++) {
+		const char *esc = strchr("\a\b\t\n\v\f\r", p[i]);
+		if (p[i] && esc)
+			printf("\\%c", "abtnvfr"[esc - "\a\b\t\n\v\f\r"]);
+		else if (p[i] == '"' || p[i] == '\\')
+			printf("\\%c", p[i]);
+		else if (p[i] < 0x20 || p[i] >= 0x7f)
+			printf("\\%03o", p[i]);
+		else
+			putchar(p[i]);
+	}
+	putchar('"');
+}
+
 static int print_entry(void *arg, const struct gitstore_tree_entry *e)
 {
 	struct kv_ctx *k = arg;
 	char hex[GITSTORE_HEX_MAX];
 	const char *type = (e->mode & 0170000u) == 0040000u ? "tree" : e->mode == GITSTORE_MODE_GITLINK ? "commit" : "blob";
 	gitstore_oid_to_hex(k->g->algo, &e->id, hex);
-	printf("%06o %s %s\t%.*s\n", (unsigned)e->mode, type, hex, (int)e->name.len, (const char *)e->name.p);
+	printf("%06o %s %s\t", (unsigned)e->mode, type, hex);
+	print_name(e->name.p, e->name.len);
+	putchar('\n');
 	return 0;
 }
 
@@ -211,19 +259,37 @@ static int print_commit(struct kv_ctx *k, const struct gitstore_oid *id, struct 
 	return 0;
 }
 
+/* The commits of a path's history, printed once the walk has succeeded
+ * (a walk retried with a larger buffer must not print twice). */
+struct idlist {
+	struct gitstore_oid *v;
+	size_t n, cap;
+};
+
 static int log_each(void *arg, const struct gitstore_oid *commit)
 {
-	struct gitstore_oid p;
-	bool hp;
-	return print_commit(arg, commit, &p, &hp) ? -1 : 0;
+	struct idlist *l = arg;
+	if (l->n == l->cap)
+		l->v = gk_xrealloc(l->v, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof *l->v);
+	l->v[l->n++] = *commit;
+	return 0;
 }
 
 static int cmd_log(struct kv_ctx *k, const char *path)
 {
 	int rc;
 	if (path) {
-		while ((rc = gitstore_kv_history(&k->kv, path, UINT32_MAX, log_each, k)) == GITSTORE_ENOMEM && grow_work(k))
-			;
+		struct idlist l = { NULL, 0, 0 };
+		while ((rc = gitstore_kv_history(&k->kv, path, UINT32_MAX, log_each, &l)) == GITSTORE_ENOMEM &&
+		       grow_work(k))
+			l.n = 0;
+		for (size_t i = 0; rc >= 0 && i < l.n; i++) {
+			struct gitstore_oid p;
+			bool hp;
+			if (print_commit(k, &l.v[i], &p, &hp) != 0)
+				rc = -1;
+		}
+		free(l.v);
 		if (rc == -1)
 			return GK_FAIL;
 		if (rc < 0)

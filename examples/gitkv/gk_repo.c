@@ -49,22 +49,6 @@ void *gk_xrealloc(void *p, size_t n)
 	return p;
 }
 
-/*
- * A large buffer touched all over (the cache ring): transparent huge pages
- * where the kernel offers them, so filling it takes a few dozen page faults
- * instead of tens of thousands, and copies into it miss the TLB less.
- */
-static void *gk_big_alloc(size_t n)
-{
-	size_t huge = 2u << 20, len = (n + huge - 1) / huge * huge;
-	uint8_t *p = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return gk_xmalloc(n);
-	uint8_t *a = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
-	madvise(a, len, MADV_HUGEPAGE);
-	return a;
-}
-
 /* extensions.objectFormat = sha256 in the config selects SHA-256 ids. */
 static int config_algo(struct gk_repo *g)
 {
@@ -170,7 +154,7 @@ int gk_repo_open(struct gk_repo *g, const char *path, bool verify_idx)
 	g->r.random = cl_random;
 	g->pack_arena_mem = gk_xmalloc(GITSTORE_INFLATE_ARENA);
 	gitstore_arena_init(&g->pack_arena, g->pack_arena_mem, GITSTORE_INFLATE_ARENA);
-	gitstore_pack_cache_init(&g->cache, gk_big_alloc(GK_CACHE_RING), GK_CACHE_RING,
+	gitstore_pack_cache_init(&g->cache, gk_xmalloc(GK_CACHE_RING), GK_CACHE_RING,
 				 gk_xmalloc(GK_CACHE_SLOTS * sizeof(struct gitstore_cache_slot)), GK_CACHE_SLOTS);
 	g->scratch_cap = 8 * 4096 + (2u << 20);
 	g->scratch = gk_xmalloc(g->scratch_cap);
@@ -198,7 +182,7 @@ void gk_repo_close(struct gk_repo *g)
 	cl_files_close(&g->files);
 	free(g->arena);
 	free(g->pack_arena_mem);
-	/* the ring is mapped, not malloc'd: it goes with the process */
+	free(g->cache.ring);
 	free(g->cache.slots);
 	free(g->scratch);
 }

@@ -166,6 +166,14 @@ git init -q --bare -b main "$tmp/kv.git"
 kvtest "$tmp/kv.git" "$tmp/kv.git"
 git init -q -b main "$tmp/kvwt"
 kvtest "$tmp/kvwt" "$tmp/kvwt/.git"
+# on a packed repository: reads resolve delta chains, new objects go loose
+corrupt packed
+echo new | "$gitkv" --repo "$tmp/c.git" --branch main set README.md -m "update readme" >/dev/null
+expect 0 "$gitkv" --repo "$tmp/c.git" --branch main log README.md
+git --git-dir="$tmp/c.git" log --format='%H %s' main -- README.md | cmp -s - "$tmp/out" || fail "packed: log PATH"
+expect 0 "$gitkv" --repo "$tmp/c.git" ls
+git --git-dir="$tmp/c.git" ls-tree HEAD | cmp -s - "$tmp/out" || fail "packed: ls"
+"$check" "$tmp/c.git" >/dev/null || fail "packed: check_repo after set"
 # the default branch is HEAD's; a fresh repository's branch is born by set
 git init -q --bare -b trunk "$tmp/kv2.git"
 expect 0 "$gitkv" --repo "$tmp/kv2.git" log
