@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +15,9 @@ import tempfile
 import time
 
 HTTPD = sys.argv[1]
+if not shutil.which("curl"):
+    print("curl not found: skipped")
+    sys.exit(77)
 HOST = "127.0.0.1"
 SECRET = b"SECRET-OUTSIDE-THE-ROOT-51c2"
 failures = []
