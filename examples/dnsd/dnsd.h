@@ -31,6 +31,12 @@ struct config {
 	uint32_t tcp_idle_ms;
 	uint16_t udp_max;
 	int log_level;
+	/* --repo: the zones are the files ZONES_DIR/ORIGIN.zone of the tree
+	 * at the branch's head (repo.c) instead of --zone files. */
+	const char *repo;
+	const char *branch;
+	const char *zones_dir;
+	uint64_t poll_ms;
 };
 
 /* ---- Zones (zones.c) ----
@@ -55,6 +61,14 @@ struct zoneset {
  * writes "FILE:LINE:COL: message" (or "FILE: message") to err. */
 struct zoneset *zoneset_load(const struct config *cfg, char *err, size_t errcap);
 void zoneset_release(struct zoneset *zs);
+/* The same from texts in memory (the files of a commit); src.path names
+ * the file in errors. */
+struct zone_text {
+	struct zone_src src;
+	const uint8_t *text;
+	size_t len;
+};
+struct zoneset *zoneset_load_texts(const struct zone_text *zt, size_t n, char *err, size_t errcap);
 /* "example.test. (12 names, serial 2026112701), ..." for the log. */
 void zoneset_describe(const struct zoneset *zs, char *buf, size_t cap);
 
@@ -96,6 +110,9 @@ struct dnsd {
 	pthread_mutex_t reload_mu;
 	pthread_t reload_thread;
 	bool reload_running, reload_again, reload_joinable;
+	/* --repo: the follower of the branch (repo.c), NULL without. */
+	struct dnsd_repo *repo;
+	bool zones_ready;
 };
 
 int dnsd_worker(struct cl_loop *loop, unsigned index, void *arg);
@@ -106,5 +123,15 @@ void dnsd_reload(struct dnsd *d);
 void dnsd_reload_async(struct dnsd *d);
 /* Waits for a running reload (at exit). */
 void dnsd_reload_join(struct dnsd *d);
+
+/* ---- Zones from a Git repository (repo.c) ----
+ * Starts following cfg.repo's branch: the head's zones are loaded and
+ * made current before this returns (1 and a message in err otherwise);
+ * then every new head (on the --poll timer, and on dnsd_repo_trigger) is
+ * loaded into a new set and published through the same holder as a
+ * SIGHUP reload, or refused whole with the commit, file and line logged. */
+int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap);
+void dnsd_repo_trigger(struct dnsd *d);
+void dnsd_repo_stop(struct dnsd *d);
 
 #endif

@@ -6,16 +6,27 @@
 #include <string.h>
 
 #include "dnsd.h"
+#include "gitfollow.h"
 
 static const char usage[] =
 	"usage: dnsd --listen ADDR:PORT --zone ORIGIN=FILE [options]\n"
+	"       dnsd --listen ADDR:PORT --repo PATH [--branch B] [--zones-dir DIR] [options]\n"
 	"\n"
-	"Authoritative DNS server for the zones given as files.\n"
+	"Authoritative DNS server for the zones given as files, or kept in a Git\n"
+	"repository.\n"
 	"\n"
 	"  --listen ADDR:PORT         serve UDP and TCP there; numeric, IPv6 in brackets\n"
 	"                             (\"127.0.0.1:5353\", \"[::1]:5353\"); repeatable, up to 16\n"
 	"  --zone ORIGIN=FILE         serve zone ORIGIN from the RFC 1035 zone file FILE;\n"
 	"                             repeatable, up to 256\n"
+	"  --repo PATH                serve every file DIR/ORIGIN.zone of the tree at the head\n"
+	"                             of a branch of the Git repository PATH (a work tree or a\n"
+	"                             git directory); when the branch moves, all zones are\n"
+	"                             reloaded together from the new commit, or none\n"
+	"  --branch B                 the branch (\"main\" or \"refs/heads/main\"); default main\n"
+	"  --zones-dir DIR            the directory of the zones in the tree; default zones\n"
+	"  --poll TIME                look at the branch this often: \"5s\", \"500ms\" (a bare\n"
+	"                             number is seconds, 0: only on SIGHUP); default 5s\n"
 	"  --workers N                threads, each with its own sockets (SO_REUSEPORT); default 1\n"
 	"  --tcp-max N                open TCP connections at most, split over the workers;\n"
 	"                             past it, new ones are closed at once; default 1000\n"
@@ -27,8 +38,8 @@ static const char usage[] =
 	"  --version                  the version\n"
 	"\n"
 	"Signals: SIGHUP reloads every zone (all or none: on any error the old zones\n"
-	"keep serving and the error is logged with file and line); SIGTERM and SIGINT\n"
-	"stop the server.\n";
+	"keep serving and the error is logged with file and line; with --repo, looks at\n"
+	"the branch at once); SIGTERM and SIGINT stop the server.\n";
 
 static int bad(const char *fmt, const char *a, const char *b)
 {
@@ -105,6 +116,9 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	cfg->tcp_idle_ms = DNS_TCP_IDLE_DEFAULT;
 	cfg->udp_max = DNS_UDP_MAX_DEFAULT;
 	cfg->log_level = CL_LOG_INFO;
+	cfg->branch = "main";
+	cfg->zones_dir = "zones";
+	cfg->poll_ms = 5000;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -116,7 +130,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			exit(0);
 		}
 		static const char *const with_value[] = { "--listen", "--zone", "--workers", "--tcp-max",
-			"--tcp-idle-timeout", "--udp-max", "--log-level" };
+			"--tcp-idle-timeout", "--udp-max", "--log-level", "--repo", "--branch", "--zones-dir", "--poll" };
 		const char *v = NULL;
 		char name[40];
 		const char *eq = strchr(a, '=');
@@ -162,6 +176,29 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			if ((n = number(v, 512, 65535)) < 0)
 				return bad("--udp-max: \"%s\" is not a number from 512 to 65535%s", v, "");
 			cfg->udp_max = (uint16_t)n;
+		} else if (strcmp(name, "--repo") == 0) {
+			if (!*v)
+				return bad("--repo: empty path%s%s", "", "");
+			cfg->repo = v;
+		} else if (strcmp(name, "--branch") == 0) {
+			char full[GITSTORE_REFNAME_MAX];
+			if (gf_branch_name(v, full, sizeof full) < 0)
+				return bad("--branch: \"%s\" is not a branch name%s", v, "");
+			cfg->branch = v;
+		} else if (strcmp(name, "--zones-dir") == 0) {
+			/* A path in the tree: no leading or trailing '/', no empty,
+			 * "." or ".." component. */
+			size_t l = strlen(v);
+			if (!l || v[0] == '/' || v[l - 1] == '/' || strstr(v, "//") || !strcmp(v, ".") ||
+			    !strcmp(v, "..") || !strncmp(v, "./", 2) || !strncmp(v, "../", 3) ||
+			    strstr(v, "/./") || strstr(v, "/../") ||
+			    (l >= 2 && !strcmp(v + l - 2, "/.")) || (l >= 3 && !strcmp(v + l - 3, "/..")))
+				return bad("--zones-dir: \"%s\" is not a directory path in the tree (like zones or dns/zones)%s", v, "");
+			cfg->zones_dir = v;
+		} else if (strcmp(name, "--poll") == 0) {
+			if ((n = duration_ms(v)) < 0)
+				return bad("--poll: \"%s\" is not a time like 5s or 500ms (at most a day)%s", v, "");
+			cfg->poll_ms = (uint64_t)n;
 		} else if (strcmp(name, "--log-level") == 0) {
 			static const char *const lv[] = { "error", "warn", "info", "debug" };
 			int found = -1;
@@ -175,8 +212,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	}
 	if (cfg->nlisten == 0)
 		return bad("no --listen address given%s%s", "", "");
-	if (cfg->nzones == 0)
-		return bad("no --zone given%s%s", "", "");
+	if (cfg->repo && cfg->nzones)
+		return bad("--repo and --zone exclude each other%s%s", "", "");
+	if (cfg->nzones == 0 && !cfg->repo)
+		return bad("no --zone (or --repo) given%s%s", "", "");
 	return 0;
 }
 
@@ -191,15 +230,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cl_log_set_level(d.cfg.log_level);
-	char err[1200];
-	struct zoneset *zs = zoneset_load(&d.cfg, err, sizeof err);
-	if (!zs) {
-		cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
-		return 1;
+	char err[1500];
+	if (d.cfg.repo) {
+		if (dnsd_repo_start(&d, err, sizeof err) != 0) {
+			cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
+			return 1;
+		}
+	} else {
+		struct zoneset *zs = zoneset_load(&d.cfg, err, sizeof err);
+		if (!zs) {
+			cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
+			return 1;
+		}
+		zholder_init(&d.zones, zs);
 	}
-	zholder_init(&d.zones, zs);
 	pthread_mutex_init(&d.reload_mu, NULL);
 	r = cl_workers_run(d.cfg.workers, dnsd_worker, &d);
+	dnsd_repo_stop(&d);
 	dnsd_reload_join(&d);
 	zholder_close(&d.zones);
 	if (r != 0) {

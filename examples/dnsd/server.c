@@ -264,7 +264,9 @@ static void on_reload(struct cl_loop *loop, void *arg)
 {
 	(void)loop;
 	struct worker *w = arg;
-	if (w->index == 0)
+	if (w->index == 0 && w->d->repo)
+		dnsd_repo_trigger(w->d);
+	else if (w->index == 0)
 		dnsd_reload_async(w->d);
 	refresh(w);
 }

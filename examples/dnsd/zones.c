@@ -115,13 +115,10 @@ static int parse_into(struct dns_zone *z, void *arena, size_t cap, const struct 
 	return 0;
 }
 
-static int load_zone(struct zoneset *zs, size_t i, const struct zone_src *src,
-	struct dns_zparser *p, char *err, size_t errcap)
+/* Parses text into zone i of zs, in an arena of its own. */
+static int load_text(struct zoneset *zs, size_t i, const struct zone_src *src, const uint8_t *text,
+	size_t len, struct dns_zparser *p, char *err, size_t errcap)
 {
-	size_t len;
-	uint8_t *text = read_file(src->path, &len, err, errcap);
-	if (!text)
-		return -1;
 	/* A first guess; a short arena costs one more parse with the size
 	 * the zone says it needs. */
 	size_t cap = 4096 + 4 * len;
@@ -138,7 +135,6 @@ static int load_zone(struct zoneset *zs, size_t i, const struct zone_src *src,
 		if (r == DNS_ENOMEM)
 			cap = dns_zone_needed(&zs->zones[i]);
 	}
-	free(text);
 	if (r == DNS_ENOMEM)
 		snprintf(err, errcap, "%s: the zone does not fit %zu octets", src->path, cap);
 	if (r)
@@ -148,25 +144,46 @@ static int load_zone(struct zoneset *zs, size_t i, const struct zone_src *src,
 	return 0;
 }
 
-struct zoneset *zoneset_load(const struct config *cfg, char *err, size_t errcap)
+static struct zoneset *zoneset_new(size_t n)
 {
 	struct zoneset *zs = calloc(1, sizeof *zs);
-	struct dns_zparser *p = malloc(sizeof *p);
-	if (zs) {
-		zs->zones = calloc(cfg->nzones, sizeof *zs->zones);
-		zs->zp = calloc(cfg->nzones, sizeof *zs->zp);
-		zs->arenas = calloc(cfg->nzones, sizeof *zs->arenas);
-		zs->nzones = cfg->nzones;
-		atomic_init(&zs->refs, 1);
+	if (!zs)
+		return NULL;
+	zs->zones = calloc(n ? n : 1, sizeof *zs->zones);
+	zs->zp = calloc(n ? n : 1, sizeof *zs->zp);
+	zs->arenas = calloc(n ? n : 1, sizeof *zs->arenas);
+	zs->nzones = n;
+	atomic_init(&zs->refs, 1);
+	if (!zs->zones || !zs->zp || !zs->arenas) {
+		zoneset_release(zs);
+		return NULL;
 	}
-	if (!zs || !p || !zs->zones || !zs->zp || !zs->arenas) {
+	return zs;
+}
+
+/* Loads zone texts (from files or from a commit) into a new set: all of
+ * them, or NULL with the first error. */
+static struct zoneset *load_all(size_t n, const struct zone_src *(*src_of)(const void *, size_t),
+	int (*text_of)(const void *, size_t, const uint8_t **, size_t *, char *, size_t),
+	void (*text_done)(const void *, size_t, const uint8_t *), const void *arg, char *err, size_t errcap)
+{
+	struct zoneset *zs = zoneset_new(n);
+	struct dns_zparser *p = malloc(sizeof *p);
+	if (!zs || !p) {
 		snprintf(err, errcap, "out of memory");
 		free(p);
 		zoneset_release(zs);
 		return NULL;
 	}
-	for (unsigned i = 0; i < cfg->nzones; i++) {
-		if (load_zone(zs, i, &cfg->zones[i], p, err, errcap) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *text;
+		size_t len;
+		int r = text_of(arg, i, &text, &len, err, errcap);
+		if (r == 0) {
+			r = load_text(zs, i, src_of(arg, i), text, len, p, err, errcap);
+			text_done(arg, i, text);
+		}
+		if (r < 0) {
 			free(p);
 			zoneset_release(zs);
 			return NULL;
@@ -174,6 +191,56 @@ struct zoneset *zoneset_load(const struct config *cfg, char *err, size_t errcap)
 	}
 	free(p);
 	return zs;
+}
+
+static const struct zone_src *cfg_src(const void *arg, size_t i)
+{
+	return &((const struct config *)arg)->zones[i];
+}
+
+static int cfg_text(const void *arg, size_t i, const uint8_t **text, size_t *len, char *err, size_t errcap)
+{
+	uint8_t *t = read_file(cfg_src(arg, i)->path, len, err, errcap);
+	*text = t;
+	return t ? 0 : -1;
+}
+
+static void cfg_done(const void *arg, size_t i, const uint8_t *text)
+{
+	(void)arg;
+	(void)i;
+	free((void *)(uintptr_t)text);
+}
+
+struct zoneset *zoneset_load(const struct config *cfg, char *err, size_t errcap)
+{
+	return load_all(cfg->nzones, cfg_src, cfg_text, cfg_done, cfg, err, errcap);
+}
+
+static const struct zone_src *zt_src(const void *arg, size_t i)
+{
+	return &((const struct zone_text *)arg)[i].src;
+}
+
+static int zt_text(const void *arg, size_t i, const uint8_t **text, size_t *len, char *err, size_t errcap)
+{
+	(void)err;
+	(void)errcap;
+	*text = ((const struct zone_text *)arg)[i].text;
+	*len = ((const struct zone_text *)arg)[i].len;
+	return 0;
+}
+
+static void zt_done(const void *arg, size_t i, const uint8_t *text)
+{
+	(void)arg;
+	(void)i;
+	(void)text;
+}
+
+struct zoneset *zoneset_load_texts(const struct zone_text *zt, size_t n, char *err, size_t errcap)
+{
+	return load_all(n, zt_src, zt_text, zt_done, zt, err, errcap);
 }
 
 void zoneset_release(struct zoneset *zs)

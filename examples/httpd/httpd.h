@@ -23,6 +23,12 @@ struct config {
 	size_t gzip_min;
 	size_t gzip_max;
 	uint64_t cache_valid_ms;
+	/* --repo: serve the tree at a branch's head (source_git.h) */
+	const char *repo;
+	const char *branch;
+	const char *subdir;
+	uint64_t poll_ms;
+	struct gitsrc_shared *git;
 };
 
 /* Access log (combined log format), shared by the workers: each worker

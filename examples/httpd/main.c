@@ -1,5 +1,7 @@
 /* httpd: flags, the access log file, and the workers. */
 #include "httpd.h"
+#include "source_git.h"
+#include "gitfollow.h"
 
 #include <cl_posix.h>
 #include <errno.h>
@@ -15,11 +17,20 @@
 
 static const char usage_text[] =
 	"usage: httpd --listen ADDR:PORT --root DIR [options]\n"
+	"       httpd --listen ADDR:PORT --repo PATH [--branch B] [--subdir DIR] [options]\n"
 	"\n"
-	"Serves the files under DIR over HTTP/1.1.\n"
+	"Serves the files under DIR, or the tree at the head of a branch of a Git\n"
+	"repository, over HTTP/1.1.\n"
 	"\n"
 	"  --listen ADDR:PORT      address to listen on: 127.0.0.1:8080, [::1]:8080 (required)\n"
 	"  --root DIR              document root (required); nothing outside it is ever served\n"
+	"  --repo PATH             serve the tree at the head of a branch of the Git repository\n"
+	"                          PATH (a work tree or a git directory) instead of --root;\n"
+	"                          ETag is the blob id; when the branch moves the new tree is\n"
+	"                          taken atomically (requests in flight finish on the old one)\n"
+	"  --branch B              the branch (\"main\" or \"refs/heads/main\"; default main)\n"
+	"  --subdir DIR            serve this directory of the tree (default: the whole tree)\n"
+	"  --poll SECS             look at the branch this often (default 5; SIGHUP: at once)\n"
 	"  --workers N             threads, one event loop each (default 1, at most 256)\n"
 	"  --access-log FILE       combined log format to FILE, or - for stderr (default -)\n"
 	"  --no-access-log         no access log\n"
@@ -38,7 +49,8 @@ static const char usage_text[] =
 	"  --quiet                 log only errors to stderr\n"
 	"  -h, --help              this text\n"
 	"\n"
-	"Signals: SIGHUP reopens the access log and drops the file cache; SIGTERM and\n"
+	"Signals: SIGHUP reopens the access log and drops the file cache (with --repo:\n"
+	"looks at the branch at once); SIGTERM and\n"
 	"SIGINT close the connections and exit.\n";
 
 static void die_usage(const char *fmt, const char *a, const char *b)
@@ -167,6 +179,9 @@ int main(int argc, char **argv)
 		.gzip_min = 1024,
 		.gzip_max = 1u << 20,
 		.cache_valid_ms = 1000,
+		.branch = "main",
+		.subdir = "",
+		.poll_ms = 5000,
 	};
 	bool quiet = false;
 	for (int i = 1; i < argc; i++) {
@@ -202,7 +217,7 @@ int main(int argc, char **argv)
 		static const char *const with_value[] = { "--listen", "--root", "--workers",
 			"--access-log", "--max-conns", "--header-timeout", "--idle-timeout",
 			"--max-requests", "--cache-size", "--cache-max-file", "--cache-valid",
-			"--gzip-min" };
+			"--gzip-min", "--repo", "--branch", "--subdir", "--poll" };
 		bool known = false;
 		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
 			known |= strcmp(name, with_value[k]) == 0;
@@ -243,19 +258,50 @@ int main(int argc, char **argv)
 			cfg.max_mem_file = (size_t)parse_uint(name, v, 0, 1u << 20) << 10;
 		} else if (!strcmp(name, "--cache-valid")) {
 			cfg.cache_valid_ms = parse_secs(name, v, 86400);
+		} else if (!strcmp(name, "--repo")) {
+			if (!v[0])
+				die_usage("--repo: empty path%s%s", "", "");
+			cfg.repo = v;
+		} else if (!strcmp(name, "--branch")) {
+			char full[GITSTORE_REFNAME_MAX];
+			if (gf_branch_name(v, full, sizeof full) < 0)
+				die_usage("--branch: '%s' is not a branch name%s", v, "");
+			cfg.branch = v;
+		} else if (!strcmp(name, "--subdir")) {
+			/* a path in the tree: its components as in a URL path */
+			while (v[0] == '/')
+				v++;
+			size_t l = strlen(v);
+			while (l && v[l - 1] == '/')
+				l--;
+			static char sd[4096];
+			if (l >= sizeof sd)
+				die_usage("--subdir: '%s' is too long%s", v, "");
+			memcpy(sd, v, l);
+			sd[l] = '\0';
+			if (strstr(sd, "//") || !strcmp(sd, ".") || !strcmp(sd, "..") ||
+			    !strncmp(sd, "./", 2) || !strncmp(sd, "../", 3) || strstr(sd, "/./") ||
+			    strstr(sd, "/../") || (l >= 2 && !strcmp(sd + l - 2, "/.")) ||
+			    (l >= 3 && !strcmp(sd + l - 3, "/..")))
+				die_usage("--subdir: '%s' is not a directory path in the tree%s", v, "");
+			cfg.subdir = sd;
+		} else if (!strcmp(name, "--poll")) {
+			cfg.poll_ms = parse_secs(name, v, 86400);
 		} else if (!strcmp(name, "--gzip-min")) {
 			cfg.gzip_min = (size_t)parse_uint(name, v, 0, 1u << 30);
 		}
 	}
 	if (!cfg.listen)
 		die_usage("--listen ADDR:PORT is required%s%s", "", "");
-	if (!cfg.root)
-		die_usage("--root DIR is required%s%s", "", "");
+	if (!cfg.root && !cfg.repo)
+		die_usage("--root DIR is required (or --repo PATH)%s%s", "", "");
+	if (cfg.root && cfg.repo)
+		die_usage("--root and --repo exclude each other%s%s", "", "");
 	if (quiet)
 		cl_log_set_level(CL_LOG_ERROR);
 
-	cfg.rootfd = open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cfg.rootfd < 0) {
+	cfg.rootfd = cfg.root ? open(cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (cfg.root && cfg.rootfd < 0) {
 		fprintf(stderr, "httpd: --root %s: %s\n", cfg.root, strerror(errno));
 		return 1;
 	}
@@ -284,11 +330,20 @@ int main(int argc, char **argv)
 	if (cfg.max_conns < cfg.workers)
 		cfg.max_conns = cfg.workers;
 
+	if (cfg.repo) {
+		char err[1500];
+		if (gitsrc_start(&cfg.git, cfg.repo, cfg.branch, cfg.subdir, cfg.poll_ms, err, sizeof err) < 0) {
+			cl_log(CL_LOG_ERROR, "httpd not started: %s", err);
+			return 1;
+		}
+	}
 	int rc = cl_workers_run(cfg.workers, server_worker, &cfg);
+	gitsrc_stop(cfg.git);
 	if (rc < 0)
 		cl_log(CL_LOG_ERROR, "starting workers: %s", strerror(errno));
 	else
 		cl_log(CL_LOG_INFO, "stopped");
-	close(cfg.rootfd);
+	if (cfg.rootfd >= 0)
+		close(cfg.rootfd);
 	return rc == 0 ? 0 : 1;
 }

@@ -2,6 +2,7 @@
  * and an access log buffer, all owned by one thread and its loop. */
 #include "httpd.h"
 #include "source.h"
+#include "source_git.h"
 #include "urlpath.h"
 
 #include <cl_posix.h>
@@ -431,6 +432,8 @@ static void handle(struct conn *c, uint64_t now)
 	const struct config *cfg = w->cfg;
 	const struct http_request *req = http_conn_request(&c->h);
 	release(c);
+	if (w->src.ops->begin)
+		w->src.ops->begin(w->src.ctx, now);
 	c->nreq++;
 	static const char close_line[] = "Connection: close\r\n";
 	const char *extra = "";
@@ -737,7 +740,14 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 		.gzip_max = cfg->gzip_max,
 		.valid_ms = cfg->cache_valid_ms,
 	};
-	if (dirsrc_open(&w->src, &dc) < 0) {
+	struct gitsrc_cfg gc = {
+		.shared = cfg->git,
+		.cache_bytes = cfg->cache_bytes,
+		.cache_entries = cfg->cache_entries,
+		.gzip_min = cfg->gzip_min,
+		.gzip_max = cfg->gzip_max,
+	};
+	if (cfg->git ? gitsrc_open(&w->src, &gc) < 0 : dirsrc_open(&w->src, &dc) < 0) {
 		cl_log(CL_LOG_ERROR, "out of memory");
 		free(w);
 		return 1;
@@ -751,7 +761,7 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 	cl_loop_on_reload(loop, on_reload, w);
 	if (index == 0)
 		cl_log(CL_LOG_INFO, "serving %s on %s, %u worker(s), up to %u connections each",
-			cfg->root, cfg->listen, cfg->workers, w->max_conns);
+			cfg->git ? cfg->repo : cfg->root, cfg->listen, cfg->workers, w->max_conns);
 	int rc = cl_loop_run(loop) < 0 ? 1 : 0;
 	cl_listener_close(&w->lis);
 	while (w->all)

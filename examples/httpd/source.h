@@ -52,6 +52,11 @@ struct src_ops {
 	void (*reload)(void *ctx);
 	/* Free the source; every entry must have been put. */
 	void (*close)(void *ctx);
+	/* Optional: a request starts. Every get until the next begin answers
+	 * from one version of the content (the Git source's commit), so a
+	 * response never mixes two (the path looked up in one commit and
+	 * 404.html taken from the next). */
+	void (*begin)(void *ctx, uint64_t now_ms);
 };
 
 struct source {

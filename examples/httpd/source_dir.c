@@ -462,7 +462,7 @@ static void dir_close(void *ctx)
 	free(s);
 }
 
-static const struct src_ops dir_ops = { dir_get, dir_put, dir_reload, dir_close };
+static const struct src_ops dir_ops = { dir_get, dir_put, dir_reload, dir_close, NULL };
 
 int dirsrc_open(struct source *src, const struct dirsrc_cfg *cfg)
 {

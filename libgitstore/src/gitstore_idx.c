@@ -102,8 +102,9 @@ int gitstore_idx_entry(const struct gitstore_idx *idx, uint32_t i, struct gitsto
 				return GITSTORE_EIDX_OFFSET;
 			const uint8_t *p = idx->data + idx->priv.offs64 + (size_t)k * 8;
 			uint64_t v = (uint64_t)gitstore_int_be32(p) << 32 | gitstore_int_be32(p + 4);
-			/* a 64-bit entry is for offsets a 31-bit one cannot hold */
-			if (v < 0x80000000u || v >> 63)
+			/* git writes small offsets here too (index-pack
+			 * --idx-version=2,OFFSET) and reads them: only the sign bit is bad */
+			if (v >> 63)
 				return GITSTORE_EIDX_OFFSET;
 			*offset = v;
 		} else {

@@ -27,6 +27,8 @@ void gitstore_int_sort_slots(struct gitstore_index_slot *s, size_t n);
 
 /* Pack internals (gitstore_pack.c). */
 int gitstore_int_pack_inflate(struct gitstore_pack *p, const struct gitstore_pack_entry *e, uint8_t *out, size_t *used);
+int gitstore_int_pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to, struct gitstore_hash *hs, uint32_t *crc);
+int gitstore_int_pack_copy(struct gitstore_pack *p, uint64_t off, uint8_t *out, size_t n);
 int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
 	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
 

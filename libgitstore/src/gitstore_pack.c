@@ -256,7 +256,10 @@ static int pack_inflate(struct gitstore_pack *p, uint64_t start, uint64_t want, 
 			zs->next_out = chunk;
 			zs->avail_out = (uInt)cap;
 		}
-		int zr = inflate(zs, Z_NO_FLUSH);
+		/* Z_FINISH into a whole-object buffer: zlib then inflates in one
+		 * pass without copying the output into its 32 KiB window, as git's
+		 * unpack_compressed_entry does. */
+		int zr = inflate(zs, out ? Z_FINISH : Z_NO_FLUSH);
 		if (!out) {
 			size_t k = cap - zs->avail_out;
 			if (zs->total_out > want)
@@ -488,7 +491,11 @@ int gitstore_pack_read(struct gitstore_pack *p, uint64_t off, struct gitstore_pa
 		cur_buf = target;
 		base = target;
 		cur_len = (size_t)rc;
-		cache_put(p, get64(b->scratch + 8 * (k - 1)), cur_buf, cur_len, *type);
+		/* Bases only, as git's delta_base_cache: the object asked for is
+		 * rarely asked again, and keeping it would push out the bases
+		 * that other chains share. */
+		if (k > 1)
+			cache_put(p, get64(b->scratch + 8 * (k - 1)), cur_buf, cur_len, *type);
 	}
 	return (int)cur_len;
 }
@@ -513,7 +520,27 @@ int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pac
 }
 
 /* Hash or CRC the pack's bytes [from, to) span by span. */
-static int pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to, struct gitstore_hash *hs, uint32_t *crc)
+/* Hash and/or CRC the pack's bytes [from, to), span by span. */
+/* Copy n bytes of the pack at off into out. */
+int gitstore_int_pack_copy(struct gitstore_pack *p, uint64_t off, uint8_t *out, size_t n)
+{
+	while (n) {
+		const uint8_t *d;
+		size_t k;
+		int rc = pack_span(p, off, n, true, &d, &k);
+		if (rc < 0)
+			return rc;
+		if (k == 0)
+			return GITSTORE_ETRUNCATED;
+		memcpy(out, d, k);
+		out += k;
+		off += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int gitstore_int_pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to, struct gitstore_hash *hs, uint32_t *crc)
 {
 	while (from < to) {
 		const uint8_t *d;
@@ -542,7 +569,7 @@ int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, u
 	size_t n;
 	int rc;
 	gitstore_hash_init(&hs, p->algo);
-	if ((rc = pack_bytes(p, 0, p->len - h, &hs, NULL)) < 0)
+	if ((rc = gitstore_int_pack_bytes(p, 0, p->len - h, &hs, NULL)) < 0)
 		return rc;
 	gitstore_hash_final(&hs, &sum);
 	if ((rc = pack_span(p, p->len - h, h, false, &t, &n)) < 0)
@@ -565,7 +592,7 @@ int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, u
 		if ((rc = gitstore_int_entry_extent(p, &e, NULL, NULL, &end)) < 0)
 			return rc;
 		uint32_t got_crc = 0;
-		if ((rc = pack_bytes(p, off, end, NULL, &got_crc)) < 0)
+		if ((rc = gitstore_int_pack_bytes(p, off, end, NULL, &got_crc)) < 0)
 			return rc;
 		if (got_crc != crc)
 			return GITSTORE_EPACK_CRC;

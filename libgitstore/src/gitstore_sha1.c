@@ -9,6 +9,71 @@
 #include <cloudlet/gitstore.h>
 #include "gitstore_int.h"
 
+#if defined(__SHA__) && defined(__SSSE3__) && defined(__SSE4_1__)
+/*
+ * The x86 SHA extensions (Intel SHA-NI: sha1rnds4, sha1nexte, sha1msg1,
+ * sha1msg2), chosen at compile time (-msha, or -march=native on a CPU that
+ * has them): the library may not keep a CPU-feature flag at run time, and
+ * asking CPUID for every hash costs microseconds under a hypervisor.
+ * Compiler builtins, so no intrinsics header is needed. About five times the
+ * speed of the portable rounds.
+ */
+typedef int gs_v4si __attribute__((vector_size(16)));
+typedef char gs_v16qi __attribute__((vector_size(16)));
+#define RNDS4(a, b, f) __builtin_ia32_sha1rnds4((a), (b), (f))
+#define NEXTE(a, b) __builtin_ia32_sha1nexte((a), (b))
+#define MSG1(a, b) __builtin_ia32_sha1msg1((a), (b))
+#define MSG2(a, b) __builtin_ia32_sha1msg2((a), (b))
+
+static gs_v4si load_rev(const uint8_t *p)
+{
+	/* the block's bytes reversed: big-endian words, last word first */
+	static const gs_v16qi rev = { 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 };
+	gs_v16qi v;
+	memcpy(&v, p, 16);
+	return (gs_v4si)__builtin_ia32_pshufb128(v, rev);
+}
+
+static void sha1_blocks(uint32_t h[5], const uint8_t *p, size_t n)
+{
+	gs_v4si abcd, e0 = { 0, 0, 0, (int)h[4] }, e1, m0, m1, m2, m3;
+	memcpy(&abcd, h, 16);
+	abcd = __builtin_ia32_pshufd(abcd, 0x1b);
+	while (n--) {
+		gs_v4si abcd_save = abcd, e0_save = e0;
+		m0 = load_rev(p);
+		m1 = load_rev(p + 16);
+		m2 = load_rev(p + 32);
+		m3 = load_rev(p + 48);
+		e0 += m0; e1 = abcd; abcd = RNDS4(abcd, e0, 0);
+		e1 = NEXTE(e1, m1); e0 = abcd; abcd = RNDS4(abcd, e1, 0); m0 = MSG1(m0, m1);
+		e0 = NEXTE(e0, m2); e1 = abcd; abcd = RNDS4(abcd, e0, 0); m1 = MSG1(m1, m2); m0 ^= m2;
+		e1 = NEXTE(e1, m3); e0 = abcd; m0 = MSG2(m0, m3); abcd = RNDS4(abcd, e1, 0); m2 = MSG1(m2, m3); m1 ^= m3;
+		e0 = NEXTE(e0, m0); e1 = abcd; m1 = MSG2(m1, m0); abcd = RNDS4(abcd, e0, 0); m3 = MSG1(m3, m0); m2 ^= m0;
+		e1 = NEXTE(e1, m1); e0 = abcd; m2 = MSG2(m2, m1); abcd = RNDS4(abcd, e1, 1); m0 = MSG1(m0, m1); m3 ^= m1;
+		e0 = NEXTE(e0, m2); e1 = abcd; m3 = MSG2(m3, m2); abcd = RNDS4(abcd, e0, 1); m1 = MSG1(m1, m2); m0 ^= m2;
+		e1 = NEXTE(e1, m3); e0 = abcd; m0 = MSG2(m0, m3); abcd = RNDS4(abcd, e1, 1); m2 = MSG1(m2, m3); m1 ^= m3;
+		e0 = NEXTE(e0, m0); e1 = abcd; m1 = MSG2(m1, m0); abcd = RNDS4(abcd, e0, 1); m3 = MSG1(m3, m0); m2 ^= m0;
+		e1 = NEXTE(e1, m1); e0 = abcd; m2 = MSG2(m2, m1); abcd = RNDS4(abcd, e1, 1); m0 = MSG1(m0, m1); m3 ^= m1;
+		e0 = NEXTE(e0, m2); e1 = abcd; m3 = MSG2(m3, m2); abcd = RNDS4(abcd, e0, 2); m1 = MSG1(m1, m2); m0 ^= m2;
+		e1 = NEXTE(e1, m3); e0 = abcd; m0 = MSG2(m0, m3); abcd = RNDS4(abcd, e1, 2); m2 = MSG1(m2, m3); m1 ^= m3;
+		e0 = NEXTE(e0, m0); e1 = abcd; m1 = MSG2(m1, m0); abcd = RNDS4(abcd, e0, 2); m3 = MSG1(m3, m0); m2 ^= m0;
+		e1 = NEXTE(e1, m1); e0 = abcd; m2 = MSG2(m2, m1); abcd = RNDS4(abcd, e1, 2); m0 = MSG1(m0, m1); m3 ^= m1;
+		e0 = NEXTE(e0, m2); e1 = abcd; m3 = MSG2(m3, m2); abcd = RNDS4(abcd, e0, 2); m1 = MSG1(m1, m2); m0 ^= m2;
+		e1 = NEXTE(e1, m3); e0 = abcd; m0 = MSG2(m0, m3); abcd = RNDS4(abcd, e1, 3); m2 = MSG1(m2, m3); m1 ^= m3;
+		e0 = NEXTE(e0, m0); e1 = abcd; m1 = MSG2(m1, m0); abcd = RNDS4(abcd, e0, 3); m3 = MSG1(m3, m0); m2 ^= m0;
+		e1 = NEXTE(e1, m1); e0 = abcd; m2 = MSG2(m2, m1); abcd = RNDS4(abcd, e1, 3); m3 ^= m1;
+		e0 = NEXTE(e0, m2); e1 = abcd; m3 = MSG2(m3, m2); abcd = RNDS4(abcd, e0, 3);
+		e1 = NEXTE(e1, m3); e0 = abcd; abcd = RNDS4(abcd, e1, 3);
+		e0 = NEXTE(e0, e0_save);
+		abcd += abcd_save;
+		p += 64;
+	}
+	abcd = __builtin_ia32_pshufd(abcd, 0x1b);
+	memcpy(h, &abcd, 16);
+	h[4] = (uint32_t)e0[3];
+}
+#else
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 
 static uint32_t load_be32(const uint8_t *p)
@@ -45,6 +110,7 @@ static void sha1_blocks(uint32_t h[5], const uint8_t *p, size_t n)
 		p += 64;
 	}
 }
+#endif
 
 void gitstore_sha1_init(struct gitstore_sha1 *s)
 {

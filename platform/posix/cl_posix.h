@@ -4,7 +4,7 @@
  * sockets, a pool of shared-nothing worker threads, and a log line helper.
  *
  * Ownership. As in the libraries, every object is a struct the caller owns
- * (cl_loop, cl_io, cl_timer, cl_listener, cl_stream, cl_udp, cl_udp_batch,
+ * (cl_loop, cl_io, cl_timer, cl_listener, cl_stream, cl_udp, cl_udp_batch, cl_files,
  * cl_signals). Nothing here allocates except cl_workers_run (one array of
  * loops and threads for its run). Unlike the libraries' objects, an object
  * that is registered with a loop must not move: the loop keeps its address
@@ -571,6 +571,131 @@ int cl_workers_run(unsigned n, cl_worker_fn fn, void *arg);
 	static const ops_type name = {                                                             \
 		.recv = name##_recv_,                                                              \
 		.send = name##_send_,                                                              \
+	}
+
+/* ---- Files of a git directory (libgitstore's storage ops) ------------ */
+
+/*
+ * The files of one repository, as libgitstore's storage ops see them: names
+ * relative to the git directory with '/' separators ("HEAD",
+ * "objects/pack/pack-<hex>.pack"). Parent directories are created as
+ * needed. Reads go through a small cache of open descriptors, since packs
+ * are read at many offsets; a rename or remove drops the names it touches
+ * from the cache. A cl_files belongs to one thread; several cl_files (in
+ * one process or several) may work on the same directory, and their
+ * renames with CL_FILES_NOREPLACE settle who wins.
+ *
+ * Durability (what git's core.fsync does by default): a rename first
+ * fsyncs the file it moves, then fsyncs the directory it lands in, so a ref
+ * or object that is visible after a crash has its content. sync = false
+ * (tests, scratch repositories) skips both.
+ *
+ * Errors are CL_FILES_ENOENT (no such file or directory), CL_FILES_EEXIST
+ * (rename with NOREPLACE onto an existing name) and CL_FILES_EIO (anything
+ * else, and names with a "." or ".." component or a leading '/');
+ * CL_STORAGE_OPS maps them to the library's codes.
+ */
+#define CL_FILES_ENOENT (-1)
+#define CL_FILES_EEXIST (-2)
+#define CL_FILES_EIO (-3)
+#define CL_FILES_NOREPLACE 1u /* rename: fail with CL_FILES_EEXIST if `to` exists */
+
+#define CL_FILES_FDS 16       /* descriptors kept open for reading */
+#define CL_FILES_NAME 128     /* longer names are opened for each read */
+
+struct cl_files {
+	bool sync;               /* fsync on rename (default true) */
+	char gitdir[4096];       /* the git directory found by cl_files_open */
+	struct {
+		int dirfd;
+		uint64_t tick;
+		struct {
+			int fd;
+			uint64_t used;
+			char name[CL_FILES_NAME];
+		} fds[CL_FILES_FDS];
+		int afd;         /* the file last appended to, kept open */
+		char aname[CL_FILES_NAME];
+	} priv;
+};
+
+/* Open the repository at path: path/.git (a directory, or a file
+ * "gitdir: DIR" as a worktree has), else path itself if it has an
+ * objects/ directory. Returns 0, CL_FILES_ENOENT when path is no
+ * repository, or CL_FILES_EIO. */
+int cl_files_open(struct cl_files *f, const char *path);
+/* Close every descriptor. */
+void cl_files_close(struct cl_files *f);
+
+/* The storage ops, ctx a struct cl_files *; contracts as in
+ * gitstore_storage_ops. read: up to cap bytes at off, short only at end of
+ * file, 0 at or past it. append: creates the file (mode 0444 under
+ * objects/, 0644 elsewhere, as git). rename: atomic, renameat2
+ * RENAME_NOREPLACE for CL_FILES_NOREPLACE (link + unlink where the file
+ * system lacks it). list: each(arg, entry, is_dir) for the entries without
+ * "." and ".."; a nonzero return of each stops the walk and goes to *stop
+ * (0 when the walk ran to its end), and list returns 0. */
+int cl_files_read(void *ctx, const char *name, uint64_t off, uint8_t *buf, size_t cap);
+int cl_files_size(void *ctx, const char *name, uint64_t *size);
+int cl_files_append(void *ctx, const char *name, const uint8_t *buf, size_t len);
+int cl_files_rename(void *ctx, const char *from, const char *to, unsigned flags);
+int cl_files_remove(void *ctx, const char *name);
+int cl_files_list(void *ctx, const char *dir, int (*each)(void *arg, const char *entry, bool is_dir),
+		  void *arg, int *stop);
+
+/* Map a whole file read-only (packs and their .idx): 0 with *data and
+ * *len (an empty file: NULL and 0), or an error. Unmap with
+ * cl_files_unmap. The mapping survives a rename or remove of the file. */
+int cl_files_map(struct cl_files *f, const char *name, const uint8_t **data, size_t *len);
+void cl_files_unmap(const uint8_t *data, size_t len);
+
+/*
+ * Define a library's storage ops table over the functions above, mapping
+ * the errors to the library's codes:
+ *
+ *   CL_STORAGE_OPS(git_files_ops, struct gitstore_storage_ops,
+ *                  GITSTORE_ENOENT, GITSTORE_EEXIST, GITSTORE_EIO,
+ *                  GITSTORE_RENAME_NOREPLACE);
+ */
+#define CL_STORAGE_OPS(name, ops_type, enoent, eexist, eio, noreplace)                           \
+	static int name##_err_(int r)                                                              \
+	{                                                                                          \
+		return r >= 0 ? r : r == CL_FILES_ENOENT ? (enoent) : r == CL_FILES_EEXIST ? (eexist) : (eio); \
+	}                                                                                          \
+	static int name##_read_(void *ctx, const char *n, uint64_t off, uint8_t *buf, size_t cap) \
+	{                                                                                          \
+		return name##_err_(cl_files_read(ctx, n, off, buf, cap));                          \
+	}                                                                                          \
+	static int name##_size_(void *ctx, const char *n, uint64_t *size)                         \
+	{                                                                                          \
+		return name##_err_(cl_files_size(ctx, n, size));                                   \
+	}                                                                                          \
+	static int name##_append_(void *ctx, const char *n, const uint8_t *buf, size_t len)       \
+	{                                                                                          \
+		return name##_err_(cl_files_append(ctx, n, buf, len));                             \
+	}                                                                                          \
+	static int name##_rename_(void *ctx, const char *from, const char *to, unsigned flags)    \
+	{                                                                                          \
+		return name##_err_(cl_files_rename(ctx, from, to,                                  \
+						   (flags & (noreplace)) ? CL_FILES_NOREPLACE : 0u)); \
+	}                                                                                          \
+	static int name##_remove_(void *ctx, const char *n)                                       \
+	{                                                                                          \
+		return name##_err_(cl_files_remove(ctx, n));                                       \
+	}                                                                                          \
+	static int name##_list_(void *ctx, const char *dir,                                        \
+				int (*each)(void *arg, const char *entry, bool is_dir), void *arg)  \
+	{                                                                                          \
+		int stop_ = 0, r_ = cl_files_list(ctx, dir, each, arg, &stop_);                    \
+		return r_ < 0 ? name##_err_(r_) : stop_;                                           \
+	}                                                                                          \
+	static const ops_type name = {                                                             \
+		.read = name##_read_,                                                              \
+		.size = name##_size_,                                                              \
+		.append = name##_append_,                                                          \
+		.rename = name##_rename_,                                                          \
+		.remove = name##_remove_,                                                          \
+		.list = name##_list_,                                                              \
 	}
 
 /* ---- Logging --------------------------------------------------------- */

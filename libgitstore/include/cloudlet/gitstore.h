@@ -768,6 +768,20 @@ int gitstore_pack_index(int algo, const uint8_t *pack, uint64_t len, const struc
 	struct gitstore_pack_buf *b, struct gitstore_pack_cache *cache,
 	uint8_t *idx, size_t idx_cap, struct gitstore_oid *pack_checksum);
 /*
+ * The same for a pack file read through the storage ops (name, e.g.
+ * "objects/pack/pack-<hex>.pack") into window, as gitstore_pack_open_ops
+ * reads: no mapping, so only the window, b and the slots are held in
+ * memory, never the pack (git index-pack reads its input the same way).
+ * Entries are read in order, then each delta once after its base; a
+ * window of 64 KiB to 1 MiB does. The object count and the idx bound come
+ * from gitstore_pack_index_sizes over the pack's first 12 bytes.
+ */
+int gitstore_pack_index_ops(int algo, const struct gitstore_storage_ops *ops, void *ctx, const char *name,
+	uint8_t *window, size_t window_cap, const struct gitstore_limits *limits,
+	struct gitstore_arena *arena, struct gitstore_index_slot *slots, size_t nslots,
+	struct gitstore_pack_buf *b, struct gitstore_pack_cache *cache,
+	uint8_t *idx, size_t idx_cap, struct gitstore_oid *pack_checksum);
+/*
  * Write the .idx v2 of n slots (offset, id, crc filled; any order: they are
  * sorted here by id, in place) for the pack whose trailer is pack_checksum.
  * Returns its length, GITSTORE_ENOMEM with *needed.

@@ -1,0 +1,191 @@
+/* dnsd --repo: the zones are the files ZONES_DIR/ORIGIN.zone of the tree at
+ * a branch's head; each new head is loaded into a new zone set and
+ * published all together, through the same holder as a SIGHUP reload, or
+ * not at all. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsd.h"
+#include "gitfollow.h"
+
+struct dnsd_repo {
+	struct gf_follow f;
+	struct dnsd *d;
+	bool have_zones_tree;
+	struct gitstore_oid zones_tree; /* of the zones serving */
+};
+
+struct collected {
+	struct zone_text *zt;
+	size_t n;
+};
+
+static void collected_free(struct collected *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free((void *)(uintptr_t)c->zt[i].src.path);
+		free((void *)(uintptr_t)c->zt[i].text);
+	}
+	free(c->zt);
+}
+
+/* Every regular file NAME.zone of the zones tree (tb, tlen) as a zone
+ * text; dotfiles, directories, symbolic links and other names are not
+ * zones. 0, or -1 with err. */
+static int collect(struct dnsd *d, struct gf_repo *r, const uint8_t *tb, size_t tlen, struct collected *c,
+	char *err, size_t errcap)
+{
+	struct gitstore_tree_iter it;
+	struct gitstore_tree_entry e;
+	gitstore_tree_iter_init(&it, r->algo, tb, tlen);
+	int rc;
+	while ((rc = gitstore_tree_next(&it, &e)) == 1) {
+		const char *name = (const char *)e.name.p;
+		size_t len = e.name.len;
+		if (len <= 5 || memcmp(name + len - 5, ".zone", 5) != 0 || name[0] == '.' ||
+		    (e.mode != GITSTORE_MODE_FILE && e.mode != GITSTORE_MODE_EXEC))
+			continue;
+		struct zone_text *nz = realloc(c->zt, (c->n + 1) * sizeof *c->zt);
+		if (!nz) {
+			snprintf(err, errcap, "out of memory");
+			return -1;
+		}
+		c->zt = nz;
+		struct zone_text *z = &c->zt[c->n];
+		memset(z, 0, sizeof *z);
+		char *path = malloc(strlen(d->cfg.zones_dir) + len + 2);
+		if (!path) {
+			snprintf(err, errcap, "out of memory");
+			return -1;
+		}
+		sprintf(path, "%s%s%.*s", d->cfg.zones_dir, d->cfg.zones_dir[0] ? "/" : "", (int)len, name);
+		z->src.path = path;
+		c->n++;
+		static const uint8_t root[1] = { 0 };
+		size_t olen = len - 5;
+		if (olen >= sizeof z->src.origin_text ||
+		    dns_name_from_text(z->src.origin, name, olen, root) < 0) {
+			snprintf(err, errcap, "%s: the file name is no domain name (ORIGIN.zone)", path);
+			return -1;
+		}
+		dns_name_to_text(z->src.origin, z->src.origin_text, sizeof z->src.origin_text);
+		for (size_t i = 0; i + 1 < c->n; i++) {
+			if (dns_name_equal(c->zt[i].src.origin, z->src.origin)) {
+				snprintf(err, errcap, "%s: zone %s also in %s", path, z->src.origin_text,
+					c->zt[i].src.path);
+				return -1;
+			}
+		}
+		uint8_t *text = NULL;
+		size_t cap = 0;
+		int n = gf_obj_read(r, &e.id, GITSTORE_BLOB, &text, &cap);
+		if (n < 0) {
+			free(text);
+			snprintf(err, errcap, "%s: %s", path, gitstore_strerror(n));
+			return -1;
+		}
+		z->text = text;
+		z->len = (size_t)n;
+	}
+	if (rc < 0) {
+		snprintf(err, errcap, "%s/: %s", d->cfg.zones_dir, gitstore_strerror(rc));
+		return -1;
+	}
+	if (c->n == 0) {
+		snprintf(err, errcap, "%s/: no ORIGIN.zone file", d->cfg.zones_dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit, const struct gitstore_oid *tree,
+	char *err, size_t errcap)
+{
+	(void)commit;
+	struct dnsd_repo *dr = ctx;
+	struct dnsd *d = dr->d;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	struct gitstore_oid zt;
+	struct collected c = { NULL, 0 };
+	int rc = gf_subtree(r, tree, d->cfg.zones_dir, &zt, &buf, &cap);
+	if (rc == 0)
+		rc = gf_obj_read(r, &zt, GITSTORE_TREE, &buf, &cap);
+	if (rc < 0) {
+		snprintf(err, errcap, "%s/: %s", d->cfg.zones_dir,
+			rc == GITSTORE_ENOENT ? "no such directory" :
+			rc == GITSTORE_EKV_NOTDIR || rc == GITSTORE_EOBJ_TYPE ? "not a directory" :
+			gitstore_strerror(rc));
+		free(buf);
+		return -1;
+	}
+	if (dr->have_zones_tree && gitstore_oid_cmp(&zt, &dr->zones_tree) == 0) {
+		/* a commit that changed other files: the zones serving are
+		 * this commit's already */
+		free(buf);
+		cl_log(CL_LOG_INFO, "zones: %s/ unchanged", d->cfg.zones_dir);
+		return 0;
+	}
+	rc = collect(d, r, buf, (size_t)rc, &c, err, errcap);
+	free(buf);
+	struct zoneset *zs = NULL;
+	if (rc == 0)
+		zs = zoneset_load_texts(c.zt, c.n, err, errcap);
+	collected_free(&c);
+	if (!zs)
+		return -1;
+	char desc[CL_LOG_LINE];
+	zoneset_describe(zs, desc, sizeof desc);
+	if (!d->zones_ready) {
+		zholder_init(&d->zones, zs);
+		d->zones_ready = true;
+	} else {
+		zholder_publish(&d->zones, zs);
+	}
+	dr->zones_tree = zt;
+	dr->have_zones_tree = true;
+	cl_log(CL_LOG_INFO, "zones loaded: %s", desc);
+	return 0;
+}
+
+int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap)
+{
+	struct dnsd_repo *dr = calloc(1, sizeof *dr);
+	if (!dr) {
+		snprintf(err, errcap, "out of memory");
+		return 1;
+	}
+	dr->f.repo = d->cfg.repo;
+	if (gf_branch_name(d->cfg.branch, dr->f.branch, sizeof dr->f.branch) < 0) {
+		snprintf(err, errcap, "--branch %s: not a branch name", d->cfg.branch);
+		free(dr);
+		return 1;
+	}
+	dr->f.poll_ms = d->cfg.poll_ms;
+	dr->f.what = "zones";
+	dr->f.apply = apply;
+	dr->f.ctx = dr;
+	dr->d = d;
+	if (gf_follow_start(&dr->f, err, errcap) < 0) {
+		free(dr);
+		return 1;
+	}
+	d->repo = dr;
+	return 0;
+}
+
+void dnsd_repo_trigger(struct dnsd *d)
+{
+	if (d->repo)
+		gf_follow_trigger(&d->repo->f);
+}
+
+void dnsd_repo_stop(struct dnsd *d)
+{
+	if (!d->repo)
+		return;
+	gf_follow_stop(&d->repo->f);
+	free(d->repo);
+	d->repo = NULL;
+}
