@@ -182,6 +182,25 @@ echo x | "$gitkv" --repo "$tmp/kv2.git" set x >/dev/null
 GIT_AUTHOR_DATE=yesterday expect 2 "$gitkv" --repo "$tmp/kv2.git" set y "$tmp/v1"
 ok "set, rm, get, ls, log as git reads them; git fsck --full --strict passes"
 
+# a SHA-256 repository (extensions.objectFormat): cat-all, index-pack, fsck, set
+git init -q --object-format=sha256 -b main "$tmp/s256"
+for i in 1 2 3 4; do
+  seq 1 $((i * 200)) > "$tmp/s256/f.txt"; echo "$i" > "$tmp/s256/g$i"
+  git -C "$tmp/s256" add -A; git -C "$tmp/s256" commit -qm "c$i"
+done
+git -C "$tmp/s256" gc -q --aggressive
+expect 0 "$gitkv" --repo "$tmp/s256" cat-all
+git -C "$tmp/s256" cat-file --batch-all-objects --batch | cmp -s - "$tmp/out" || fail "sha256: cat-all"
+p=$(ls "$tmp"/s256/.git/objects/pack/*.pack)
+mkdir -p "$tmp/s256ip"; cp "$p" "$tmp/s256ip/x.pack"
+expect 0 "$gitkv" index-pack --object-format=sha256 "$tmp/s256ip/x.pack"
+cmp -s "$tmp/s256ip/x.idx" "${p%.pack}.idx" || fail "sha256: index-pack"
+expect 0 "$gitkv" --repo "$tmp/s256" fsck
+echo hi | "$gitkv" --repo "$tmp/s256" set new.txt >/dev/null
+git -C "$tmp/s256" fsck --strict >/dev/null 2>&1 || fail "sha256: git fsck after set"
+[ "$(git -C "$tmp/s256" show main:new.txt)" = hi ] || fail "sha256: set"
+ok "SHA-256 repository"
+
 # ---- 4. the command line
 expect 0 "$gitkv" --help
 has out "usage: gitkv"
