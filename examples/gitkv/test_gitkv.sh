@@ -8,7 +8,8 @@
 #    clean where git's is.
 # 2. fsck on corrupted copies fails with git's message and exit bits.
 # 3. set / rm / get / ls / log round trips in a bare repository and a work
-#    tree, compared with git, and the result passes `git fsck --full --strict`.
+#    tree, on a packed repository and a SHA-256 one, compared with git, and
+#    the result passes `git fsck --full --strict`.
 # 4. The command line: --help, bad flags and arguments, exit codes.
 # 5. ocaml-dns.git (copied first: the shared data is read-only): cat-all
 #    identical to git's. Skipped alone when the data is missing.
