@@ -16,7 +16,7 @@ const struct gitstore_storage_ops *const gk_files_ops = &gk_ops_;
 
 /* A cache of resolved delta bases for reads by id (get, log, fsck). */
 #define GK_CACHE_RING (96u << 20)
-#define GK_CACHE_SLOTS 131072u
+#define GK_CACHE_SLOTS 65536u
 
 int gk_err(const char *what, const char *why)
 {

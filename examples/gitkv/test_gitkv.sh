@@ -8,7 +8,8 @@
 #    clean where git's is.
 # 2. fsck on corrupted copies fails with git's message and exit bits.
 # 3. set / rm / get / ls / log round trips in a bare repository and a work
-#    tree, compared with git, and the result passes `git fsck --full --strict`.
+#    tree, on a packed repository and a SHA-256 one, compared with git, and
+#    the result passes `git fsck --full --strict`.
 # 4. The command line: --help, bad flags and arguments, exit codes.
 # 5. ocaml-dns.git (copied first: the shared data is read-only): cat-all
 #    identical to git's. Skipped alone when the data is missing.
@@ -181,6 +182,25 @@ echo x | "$gitkv" --repo "$tmp/kv2.git" set x >/dev/null
 [ "$(git --git-dir="$tmp/kv2.git" show trunk:x)" = x ] || fail "default branch"
 GIT_AUTHOR_DATE=yesterday expect 2 "$gitkv" --repo "$tmp/kv2.git" set y "$tmp/v1"
 ok "set, rm, get, ls, log as git reads them; git fsck --full --strict passes"
+
+# a SHA-256 repository (extensions.objectFormat): cat-all, index-pack, fsck, set
+git init -q --object-format=sha256 -b main "$tmp/s256"
+for i in 1 2 3 4; do
+  seq 1 $((i * 200)) > "$tmp/s256/f.txt"; echo "$i" > "$tmp/s256/g$i"
+  git -C "$tmp/s256" add -A; git -C "$tmp/s256" commit -qm "c$i"
+done
+git -C "$tmp/s256" gc -q --aggressive
+expect 0 "$gitkv" --repo "$tmp/s256" cat-all
+git -C "$tmp/s256" cat-file --batch-all-objects --batch | cmp -s - "$tmp/out" || fail "sha256: cat-all"
+p=$(ls "$tmp"/s256/.git/objects/pack/*.pack)
+mkdir -p "$tmp/s256ip"; cp "$p" "$tmp/s256ip/x.pack"
+expect 0 "$gitkv" index-pack --object-format=sha256 "$tmp/s256ip/x.pack"
+cmp -s "$tmp/s256ip/x.idx" "${p%.pack}.idx" || fail "sha256: index-pack"
+expect 0 "$gitkv" --repo "$tmp/s256" fsck
+echo hi | "$gitkv" --repo "$tmp/s256" set new.txt >/dev/null
+git -C "$tmp/s256" fsck --strict >/dev/null 2>&1 || fail "sha256: git fsck after set"
+[ "$(git -C "$tmp/s256" show main:new.txt)" = hi ] || fail "sha256: set"
+ok "SHA-256 repository"
 
 # ---- 4. the command line
 expect 0 "$gitkv" --help

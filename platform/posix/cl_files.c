@@ -132,7 +132,10 @@ static int read_fd(struct cl_files *f, const char *name, bool *owned)
 {
 	size_t len = strlen(name);
 	*owned = false;
-	if (len < CL_FILES_NAME) {
+	/* Only objects are cached: their names are their content, so an open
+	 * descriptor never goes stale; a ref, HEAD or packed-refs is replaced
+	 * by rename (here or by git) and must be opened again to be seen. */
+	if (len < CL_FILES_NAME && !strncmp(name, "objects/", 8)) {
 		int victim = 0;
 		for (int i = 0; i < CL_FILES_FDS; i++) {
 			if (f->priv.fds[i].fd >= 0 && !strcmp(f->priv.fds[i].name, name)) {

@@ -579,9 +579,11 @@ int cl_workers_run(unsigned n, cl_worker_fn fn, void *arg);
  * The files of one repository, as libgitstore's storage ops see them: names
  * relative to the git directory with '/' separators ("HEAD",
  * "objects/pack/pack-<hex>.pack"). Parent directories are created as
- * needed. Reads go through a small cache of open descriptors, since packs
- * are read at many offsets; a rename or remove drops the names it touches
- * from the cache. A cl_files belongs to one thread; several cl_files (in
+ * needed. Reads of objects/ go through a small cache of open descriptors,
+ * since packs are read at many offsets (objects are named by their content,
+ * so a descriptor never goes stale); every other file (refs, HEAD,
+ * packed-refs), which other writers replace by rename, is opened for each
+ * read. A rename or remove drops the names it touches from the cache. A cl_files belongs to one thread; several cl_files (in
  * one process or several) may work on the same directory, and their
  * renames with CL_FILES_NOREPLACE settle who wins.
  *

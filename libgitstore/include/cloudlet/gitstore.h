@@ -59,8 +59,7 @@
  * as a malformed input.
  *
  * Not here yet: choosing delta bases when writing packs (the caller names
- * the base), thin packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), reading
- * packs through the storage ops without a mapping, the checks of
+ * the base), thin packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), the checks of
  * .gitmodules content, virtual merge bases of criss-cross histories, and the
  * smart protocol.
  */

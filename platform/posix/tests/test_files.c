@@ -185,13 +185,19 @@ static void test_rename_replace(void **state)
 {
 	struct fx *x = *state;
 	put(&x->f, "refs/heads/main", "old\n");
-	expect(&x->f, "refs/heads/main", "old\n"); /* cached for reading */
+	expect(&x->f, "refs/heads/main", "old\n");
 	put(&x->f, "refs/heads/tmp_1", "new\n");
 	assert_int_equal(ops.rename(&x->f, "refs/heads/tmp_1", "refs/heads/main", 0), 0);
-	/* the cached descriptor of the old file is not used any more */
+	/* readers see the new file */
 	expect(&x->f, "refs/heads/main", "new\n");
 	uint8_t b[4];
 	assert_int_equal(ops.read(&x->f, "refs/heads/tmp_1", 0, b, 4), LIB_ENOENT);
+	/* a cached object descriptor is dropped when its name is renamed over */
+	put(&x->f, "objects/ab/obj", "one");
+	expect(&x->f, "objects/ab/obj", "one");
+	put(&x->f, "objects/tmp_o", "two");
+	assert_int_equal(ops.rename(&x->f, "objects/tmp_o", "objects/ab/obj", 0), 0);
+	expect(&x->f, "objects/ab/obj", "two");
 	/* into a directory that does not exist yet */
 	put(&x->f, "objects/tmp_2", "obj");
 	assert_int_equal(ops.rename(&x->f, "objects/tmp_2", "objects/ab/cdef", 0), 0);
@@ -206,6 +212,14 @@ static void test_rename_replace(void **state)
 	/* a missing source */
 	assert_int_equal(ops.rename(&x->f, "refs/heads/none", "refs/heads/x", 0), LIB_ENOENT);
 	assert_int_equal(ops.rename(&x->f, "refs/heads/none", "refs/heads/x", LIB_NOREPLACE), LIB_ENOENT);
+	/* a ref replaced by another writer (git, another process) is seen at once */
+	struct cl_files other;
+	assert_int_equal(cl_files_open(&other, x->dir), 0);
+	expect(&x->f, "refs/heads/main", "new\n");
+	put(&other, "refs/heads/tmp_9", "newer\n");
+	assert_int_equal(ops.rename(&other, "refs/heads/tmp_9", "refs/heads/main", 0), 0);
+	expect(&x->f, "refs/heads/main", "newer\n");
+	cl_files_close(&other);
 	/* without fsync it works the same */
 	x->f.sync = false;
 	put(&x->f, "refs/tmp_3", "3");
