@@ -9,8 +9,8 @@ pkgs=(
   meson ninja-build pkg-config gcc clang python3 binutils
   libcmocka-dev zlib1g-dev libsodium-dev libxen-dev
   git curl iproute2 nftables
-  knot knot-dnsutils nsd bind9 bind9-dnsutils
-  nginx-light
+  knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf
+  nginx-light fcgiwrap time
 )
 
 missing=()

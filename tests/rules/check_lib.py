@@ -26,7 +26,7 @@ STRING_H = {
     'strlen', 'strnlen', 'strcmp', 'strncmp', 'strchr', 'strrchr',
 }
 # Symbols the compiler itself may reference in freestanding code.
-COMPILER = {'__stack_chk_fail', '__stack_chk_guard'}
+COMPILER = {'__stack_chk_fail', '__stack_chk_guard', '_GLOBAL_OFFSET_TABLE_'}
 
 ZLIB = re.compile(r'^(inflate\w*|deflate\w*|crc32\w*|adler32\w*|zlibVersion|zError)$')
 SODIUM = re.compile(r'^(crypto_\w+|sodium_(memcmp|memzero|bin2base64|base642bin|bin2hex|hex2bin|increment|compare|is_zero|init)|randombytes_buf_deterministic)$')
@@ -81,12 +81,11 @@ def check(name, archive, allow):
     errors = []
     prefix = PREFIX.get(name, name + '_')
     allowed = set(STRING_H) | COMPILER
-    symbols = list(members_symbols(archive))
-    # A call from one member to a function of another member of the same
-    # archive is the library calling itself.
-    allowed |= {sym.split('@')[0] for _, sym, section, flags in symbols
+    syms = list(members_symbols(archive))
+    # A reference from one member to another member's global is internal.
+    allowed |= {sym.split('@')[0] for _, sym, section, flags in syms
                 if section != '*UND*' and (flags[0] in 'gu!' or flags[1] == 'w')}
-    for member, sym, section, flags in symbols:
+    for member, sym, section, flags in syms:
         base = sym.split('@')[0]
         if section == '*UND*':
             if base in allowed:

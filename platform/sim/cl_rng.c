@@ -1,4 +1,5 @@
-/* Seeded randomness for platform/sim. */
+/* Seeded randomness for platform/sim: xoshiro256** seeded through splitmix64,
+ * the generators' authors' recommended pairing. */
 #include "cl_sim.h"
 
 static uint64_t splitmix64(uint64_t *x)
@@ -43,6 +44,16 @@ uint64_t cl_rng_below(struct cl_rng *r, uint64_t n)
 		x = cl_rng_next(r);
 	while (x >= lim);
 	return x % n;
+}
+
+bool cl_rng_chance(struct cl_rng *r, double p)
+{
+	if (!(p > 0.0))
+		return false;
+	if (p >= 1.0)
+		return true;
+	/* 53 random bits: exactly representable, the same on every IEEE host. */
+	return (double)(cl_rng_next(r) >> 11) * 0x1p-53 < p;
 }
 
 int cl_rng_fill(void *ctx, uint8_t *buf, size_t len)

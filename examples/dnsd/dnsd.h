@@ -1,0 +1,110 @@
+/* dnsd: the authoritative DNS daemon on platform/posix. Private declarations. */
+#ifndef DNSD_H
+#define DNSD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <cloudlet/dns.h>
+#include "cl_posix.h"
+
+#define DNSD_MAX_LISTEN 16
+#define DNSD_MAX_ZONES 256
+
+/* One --zone ORIGIN=FILE. */
+struct zone_src {
+	char origin_text[DNS_NAME_MAX * 4 + 2];
+	uint8_t origin[DNS_NAME_MAX];
+	const char *path;
+};
+
+struct config {
+	const char *listen[DNSD_MAX_LISTEN];
+	unsigned nlisten;
+	struct zone_src zones[DNSD_MAX_ZONES];
+	unsigned nzones;
+	unsigned workers;
+	unsigned tcp_max;        /* per process; split over the workers */
+	uint32_t tcp_idle_ms;
+	uint16_t udp_max;
+	int log_level;
+};
+
+/* ---- Zones (zones.c) ----
+ * A zone set is every zone of the command line, loaded together into one
+ * arena of malloc'd chunks. It is shared by the workers and counted: a
+ * worker holds one reference on the set it answers from, and takes the
+ * newest set between two batches of work, so a reload swaps the pointer
+ * atomically per worker and the old set is freed when its last worker lets
+ * go of it (no request ever runs on a freed set: answering is synchronous).
+ */
+struct zoneset {
+	atomic_uint refs;
+	uint64_t gen;
+	size_t nzones;
+	struct dns_zone *zones;           /* each in its own malloc'd arena */
+	const struct dns_zone **zp;       /* what dns_answer() takes */
+	void **arenas;
+	size_t arena_bytes;
+};
+
+/* Loads every zone of cfg into a new set. On failure returns NULL and
+ * writes "FILE:LINE:COL: message" (or "FILE: message") to err. */
+struct zoneset *zoneset_load(const struct config *cfg, char *err, size_t errcap);
+void zoneset_release(struct zoneset *zs);
+/* "example.test. (12 names, serial 2026112701), ..." for the log. */
+void zoneset_describe(const struct zoneset *zs, char *buf, size_t cap);
+
+/* The current set, shared by all workers. */
+struct zholder {
+	pthread_mutex_t mu;
+	struct zoneset *cur;
+	atomic_uint_fast64_t gen;
+};
+
+void zholder_init(struct zholder *h, struct zoneset *first);
+/* A new reference on the current set. */
+struct zoneset *zholder_get(struct zholder *h);
+/* If a newer set was published than *gen, swaps *zs for it (releasing
+ * the old reference) and updates *gen. One atomic load when nothing
+ * changed: cheap enough to call before every batch. */
+void zholder_refresh(struct zholder *h, struct zoneset **zs, uint64_t *gen);
+/* Makes zs current (the holder takes the caller's reference). */
+void zholder_publish(struct zholder *h, struct zoneset *zs);
+void zholder_close(struct zholder *h);
+
+/* ---- The answer callback (engine.c): libdns's dns_answer() over the
+ * worker's current zone set. */
+struct engine {
+	struct zoneset *zs;      /* the worker's current set */
+	uint16_t udp_max;        /* the server's UDP limit, advertised in OPT */
+	uint16_t ctab[256];      /* compression table */
+};
+int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
+
+/* ---- The daemon (server.c) ---- */
+struct dnsd {
+	struct config cfg;
+	struct zholder zones;
+	/* Reloads run on a thread of their own, so no worker stops serving
+	 * while zone files are read; one at a time, and a SIGHUP that comes
+	 * during one makes it run once more (the files may have changed
+	 * after they were read). */
+	pthread_mutex_t reload_mu;
+	pthread_t reload_thread;
+	bool reload_running, reload_again, reload_joinable;
+};
+
+int dnsd_worker(struct cl_loop *loop, unsigned index, void *arg);
+/* Reloads every zone now, on the calling thread; keeps the old set on
+ * failure. Logs either way. */
+void dnsd_reload(struct dnsd *d);
+/* Starts a reload on the reload thread (or queues one). */
+void dnsd_reload_async(struct dnsd *d);
+/* Waits for a running reload (at exit). */
+void dnsd_reload_join(struct dnsd *d);
+
+#endif

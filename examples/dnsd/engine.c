@@ -1,0 +1,10 @@
+/* dnsd: the transport's answer callback, over libdns's authoritative engine. */
+#include "dnsd.h"
+
+int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap)
+{
+	struct engine *e = ctx;
+	struct dns_answer_opts o = { .tcp = req->transport == DNS_TR_TCP, .udp_max = e->udp_max };
+	return dns_answer(e->zs->zp, e->zs->nzones, req->wire, req->len, out, cap, e->ctab,
+		sizeof e->ctab / sizeof e->ctab[0], &o);
+}
