@@ -30,6 +30,9 @@ int gitstore_int_pack_inflate(struct gitstore_pack *p, const struct gitstore_pac
 int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
 	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
 
+/* The protocol (gitstore_pkt.c): four lowercase hex digits of a pkt-line length. */
+void gitstore_int_pkt_hdr(uint8_t *out, size_t n);
+
 /*
  * Every storage op goes through these wrappers: the one place to trace
  * calls or inject faults.

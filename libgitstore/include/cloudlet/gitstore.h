@@ -165,7 +165,22 @@ enum gitstore_err {
 	GITSTORE_EKV_NOTDIR = -83, /* a path component is a file */
 	GITSTORE_EKV_ISDIR = -84, /* path is a directory */
 	GITSTORE_ECOMMIT_NUL = -85, /* NUL byte in a commit (git fsck --strict: nulInCommit) */
-	GITSTORE_ERR_MIN_ = -86 /* one below the lowest code */
+	/* the smart protocol */
+	GITSTORE_EPKT_HEX = -86, /* pkt-line length is not four hex digits */
+	GITSTORE_EPKT_LEN = -87, /* pkt-line length 0003 (reserved, never valid) */
+	GITSTORE_EPKT_TOOLONG = -88, /* pkt-line longer than 65520 bytes */
+	GITSTORE_ESIDEBAND_EMPTY = -89, /* side-band packet without its band byte */
+	GITSTORE_ESIDEBAND_BAND = -90, /* side-band packet on a band other than 1, 2, 3 */
+	GITSTORE_EREMOTE = -91, /* the peer reported a fatal error (band 3 or ERR) */
+	GITSTORE_EV2_COMMAND = -92, /* v2 request does not start with command=NAME */
+	GITSTORE_EV2_SECTION = -93, /* v2 request: packet of the wrong kind in a section */
+	GITSTORE_EV2_ARG = -94, /* v2 argument malformed or unknown for its command */
+	GITSTORE_EV2_UNSUPPORTED = -95, /* v2 feature not offered here (shallow, filter, want-ref) */
+	GITSTORE_EPROTO_LINE = -96, /* protocol line malformed (want, have, ACK, ref line) */
+	GITSTORE_EPROTO_STATE = -97, /* packet not expected at this point of the exchange */
+	GITSTORE_EPROTO_WANT = -98, /* want of an object the server does not have */
+	GITSTORE_ERECV_CMD = -99, /* receive-pack command not "<old> <new> <ref>" */
+	GITSTORE_ERR_MIN_ = -100 /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "GITSTORE_ENOMEM: buffer full". Never NULL. */
@@ -1017,6 +1032,193 @@ int gitstore_merge_base(struct gitstore_repo *r, const struct gitstore_oid *a, c
 int gitstore_kv_merge(struct gitstore_kv *kv, const struct gitstore_oid *base, const struct gitstore_oid *theirs,
 	const struct gitstore_kv_commit_info *ci, const struct gitstore_oid *expect,
 	int (*conflict)(void *arg, const char *path), void *arg, struct gitstore_oid *commit);
+
+/* ================================================================
+ * The smart protocol (gitstore_pkt.c, gitstore_v2.c, gitstore_upload.c)
+ *
+ * git's wire protocols (Documentation/gitprotocol-common.txt,
+ * gitprotocol-pack.txt, gitprotocol-v2.txt, gitprotocol-http.txt), sans I/O:
+ * parsers over a caller's buffer and state machines that take request bytes
+ * in and give response bytes out. The same machine serves a git:// stream
+ * (the caller moves bytes between it and a socket) and a smart-HTTP
+ * request (the caller feeds the POST body and sends what comes out as the
+ * response body), so a web server drives it without the library knowing.
+ * ================================================================ */
+
+/* ---------------------------------------------------------------- pkt-line, side-band */
+
+/*
+ * A pkt-line is four hex digits giving the length of the whole packet
+ * (those four included) and the payload: "0009done\n". Three lengths are
+ * special: 0000 flush, 0001 delim (v2 section separator), 0002 response-end
+ * (v2 over stateless transports). 0003 is never valid; 0004 is an empty
+ * data packet (git accepts it). At most GITSTORE_PKT_MAX bytes in all.
+ */
+#define GITSTORE_PKT_MAX 65520
+#define GITSTORE_PKT_DATA_MAX (GITSTORE_PKT_MAX - 4)
+/* The most payload one side-band-64k packet carries (one band byte). */
+#define GITSTORE_SIDEBAND_MAX (GITSTORE_PKT_DATA_MAX - 1)
+
+enum gitstore_pkt_kind {
+	GITSTORE_PKT_DATA = 0,
+	GITSTORE_PKT_FLUSH = 1,   /* 0000 */
+	GITSTORE_PKT_DELIM = 2,   /* 0001 */
+	GITSTORE_PKT_END = 3      /* 0002 */
+};
+struct gitstore_pkt {
+	int kind;
+	struct gitstore_slice data;   /* payload of a DATA packet (into the input) */
+};
+/*
+ * Parse the packet at the start of buf. Returns the bytes it takes (>0);
+ * GITSTORE_EAGAIN when buf ends inside it; GITSTORE_EPKT_HEX (a length byte
+ * that is not a hex digit; both cases are accepted, as git does),
+ * GITSTORE_EPKT_LEN (0003), GITSTORE_EPKT_TOOLONG (over GITSTORE_PKT_MAX).
+ * A malformed length is reported as soon as its four bytes are in.
+ */
+int gitstore_pkt_parse(const uint8_t *buf, size_t len, struct gitstore_pkt *out);
+/* A data packet's payload without one trailing LF (text lines). */
+struct gitstore_slice gitstore_pkt_text(const struct gitstore_pkt *p);
+/*
+ * Write a data packet of len payload bytes into out: returns len + 4,
+ * GITSTORE_ENOMEM when cap is short, GITSTORE_EPKT_TOOLONG past
+ * GITSTORE_PKT_DATA_MAX.
+ */
+int gitstore_pkt_write(uint8_t *out, size_t cap, const void *data, size_t len);
+/* Write "0000", "0001" or "0002" for kind FLUSH, DELIM, END: 4, or GITSTORE_ENOMEM / GITSTORE_EINVAL. */
+int gitstore_pkt_write_special(uint8_t *out, size_t cap, int kind);
+
+/*
+ * side-band-64k (gitprotocol-pack.txt): each data packet's first byte names
+ * a band: 1 pack data, 2 progress text (for the user's terminal), 3 a fatal
+ * error message (the exchange is over).
+ */
+enum gitstore_band {
+	GITSTORE_BAND_DATA = 1,
+	GITSTORE_BAND_PROGRESS = 2,
+	GITSTORE_BAND_ERROR = 3
+};
+/*
+ * Split a side-band data packet: *band and *payload. GITSTORE_EINVAL for a
+ * packet that is not DATA, GITSTORE_ESIDEBAND_EMPTY for one without its band
+ * byte, GITSTORE_ESIDEBAND_BAND for a band other than 1, 2, 3.
+ */
+int gitstore_sideband_parse(const struct gitstore_pkt *p, int *band, struct gitstore_slice *payload);
+/*
+ * Write one side-band packet carrying the first min(len,
+ * GITSTORE_SIDEBAND_MAX) bytes of data on band. Returns the bytes written
+ * into out and the payload bytes taken in *taken; GITSTORE_ENOMEM when out
+ * cannot hold the header and at least one byte (or all of a short payload).
+ */
+int gitstore_sideband_write(uint8_t *out, size_t cap, int band, const void *data, size_t len, size_t *taken);
+
+/*
+ * A reassembly buffer for packets arriving in pieces over a stream: bytes go
+ * in (gitstore_pktbuf_feed), whole packets come out (gitstore_pktbuf_next)
+ * as slices that stay valid until the next feed. cap must hold the longest
+ * packet the caller accepts (GITSTORE_PKT_MAX for any).
+ */
+struct gitstore_pktbuf {
+	uint8_t *buf;
+	size_t cap;
+	size_t start;
+	size_t end;
+};
+void gitstore_pktbuf_init(struct gitstore_pktbuf *b, uint8_t *buf, size_t cap);
+/* Copy in as much of data as fits (moving unread bytes to the front): the count taken. */
+size_t gitstore_pktbuf_feed(struct gitstore_pktbuf *b, const uint8_t *data, size_t len);
+/* The next whole packet: 1, GITSTORE_EAGAIN, or the parse error (GITSTORE_EPKT_TOOLONG also when it cannot fit in cap). */
+int gitstore_pktbuf_next(struct gitstore_pktbuf *b, struct gitstore_pkt *p);
+/* Bytes fed and not yet taken as packets (e.g. the start of a pack after the commands). */
+struct gitstore_slice gitstore_pktbuf_rest(const struct gitstore_pktbuf *b);
+/* Drop n bytes of the rest. */
+void gitstore_pktbuf_skip(struct gitstore_pktbuf *b, size_t n);
+
+/* ---------------------------------------------------------------- v2 requests, receive-pack commands */
+
+/*
+ * A protocol v2 request (gitprotocol-v2.txt "Command Request"):
+ *   command=NAME LF, capability lines (agent=..., object-format=...),
+ *   optionally delim then argument lines, and a flush.
+ * Parsed in place; caps and args are the raw packets of each section, to be
+ * walked with gitstore_v2_next.
+ */
+struct gitstore_v2_request {
+	struct gitstore_slice command;
+	struct gitstore_slice caps;
+	struct gitstore_slice args;
+	struct gitstore_slice object_format;   /* empty when not given: sha1 */
+};
+/*
+ * Parse one request at the start of buf: returns its length through the
+ * flush; GITSTORE_EAGAIN before the flush; pkt-line errors;
+ * GITSTORE_EV2_COMMAND (first packet not "command=NAME" with a non-empty
+ * NAME), GITSTORE_EV2_SECTION (a second delim, a response-end, an empty
+ * packet in a section, a capability line not "key" or "key=value").
+ */
+int gitstore_v2_request_parse(const uint8_t *buf, size_t len, struct gitstore_v2_request *req);
+/* The next line of a section (one trailing LF removed): 1, or 0 at its end. */
+int gitstore_v2_next(struct gitstore_slice *section, struct gitstore_slice *line);
+
+/* One argument of ls-refs or fetch. */
+enum gitstore_v2_arg_kind {
+	GITSTORE_ARG_PEEL = 1,         /* ls-refs */
+	GITSTORE_ARG_SYMREFS,          /* ls-refs */
+	GITSTORE_ARG_REF_PREFIX,       /* ls-refs: value */
+	GITSTORE_ARG_UNBORN,           /* ls-refs */
+	GITSTORE_ARG_WANT,             /* fetch: id */
+	GITSTORE_ARG_HAVE,             /* fetch: id */
+	GITSTORE_ARG_DONE,             /* fetch */
+	GITSTORE_ARG_THIN_PACK,        /* fetch */
+	GITSTORE_ARG_NO_PROGRESS,      /* fetch */
+	GITSTORE_ARG_INCLUDE_TAG,      /* fetch */
+	GITSTORE_ARG_OFS_DELTA,        /* fetch */
+	GITSTORE_ARG_SIDEBAND_ALL,     /* fetch */
+	GITSTORE_ARG_WAIT_FOR_DONE     /* fetch */
+};
+struct gitstore_v2_arg {
+	int kind;
+	struct gitstore_oid id;          /* WANT, HAVE */
+	struct gitstore_slice value;     /* REF_PREFIX */
+};
+/*
+ * Parse one argument line of command ("ls-refs" or "fetch"):
+ * GITSTORE_EV2_ARG for an unknown or malformed one (a bad id too),
+ * GITSTORE_EV2_UNSUPPORTED for what this server does not offer (shallow,
+ * deepen*, filter, want-ref, packfile-uris), GITSTORE_EV2_COMMAND for
+ * another command.
+ */
+int gitstore_v2_arg_parse(int algo, struct gitstore_slice command, struct gitstore_slice line,
+	struct gitstore_v2_arg *out);
+
+/*
+ * A receive-pack command (gitprotocol-pack.txt "Reference Update Request"):
+ * "<old-id> SP <new-id> SP <name>", the first one followed by NUL and the
+ * client's capabilities. A zero old id creates, a zero new id deletes.
+ */
+struct gitstore_receive_cmd {
+	struct gitstore_oid old_id;
+	struct gitstore_oid new_id;
+	struct gitstore_slice name;
+};
+/* Capabilities a push client may ask for. */
+#define GITSTORE_RCAP_REPORT_STATUS 1u
+#define GITSTORE_RCAP_SIDEBAND 2u     /* side-band-64k */
+#define GITSTORE_RCAP_ATOMIC 4u
+#define GITSTORE_RCAP_QUIET 8u
+#define GITSTORE_RCAP_OFS_DELTA 16u
+#define GITSTORE_RCAP_PUSH_OPTIONS 32u
+/*
+ * Parse one command line (a packet's payload, LF optional): GITSTORE_ERECV_CMD
+ * (layout), GITSTORE_EHEX (an id), GITSTORE_EREF_NAME (a name git would
+ * refuse: gitstore_refname_check). *caps (may be NULL) gets the text after
+ * the NUL, empty when none.
+ */
+int gitstore_receive_cmd_parse(int algo, const uint8_t *line, size_t len, struct gitstore_receive_cmd *c,
+	struct gitstore_slice *caps);
+/* The GITSTORE_RCAP_* bits named in a space-separated capability list; unknown names are ignored, as git does. */
+unsigned gitstore_receive_caps_parse(struct gitstore_slice caps);
+
 
 #ifdef __cplusplus
 }
