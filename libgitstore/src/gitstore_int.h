@@ -33,6 +33,31 @@ int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pac
 /* The protocol (gitstore_pkt.c): four lowercase hex digits of a pkt-line length. */
 void gitstore_int_pkt_hdr(uint8_t *out, size_t n);
 
+/* The objects a fetch sends (gitstore_walk.c): a table over caller-lent memory. */
+struct gitstore_int_walk {
+	struct gitstore_repo *r;
+	struct gitstore_walk_obj *o;
+	size_t cap, n;
+	uint32_t *index;
+	size_t mask;
+	uint32_t *stack;
+	size_t sp;
+	uint8_t *buf;
+	size_t buf_cap;
+};
+void gitstore_int_walk_init(struct gitstore_int_walk *w, struct gitstore_repo *r, struct gitstore_walk_obj *o,
+	size_t cap, uint32_t *index, size_t index_len, uint32_t *stack, uint8_t *buf, size_t buf_cap);
+long gitstore_int_walk_find(struct gitstore_int_walk *w, const struct gitstore_oid *id);
+/* 1 added, 0 present (*at either way), GITSTORE_ENOMEM. */
+int gitstore_int_walk_add(struct gitstore_int_walk *w, const struct gitstore_oid *id, int type, size_t *at);
+/* Mark an object the client has. */
+int gitstore_int_walk_mark_have(struct gitstore_int_walk *w, const struct gitstore_oid *id, int type);
+/* Walk from the entries added (wants) and marked (haves). */
+int gitstore_int_walk_run(struct gitstore_int_walk *w);
+bool gitstore_int_walk_sends(const struct gitstore_int_walk *w, size_t i);
+/* The v0 ref advertisement into the stage (gitstore_upload.c). */
+int gitstore_int_upload_advertise(struct gitstore_upload *u);
+
 /*
  * Every storage op goes through these wrappers: the one place to trace
  * calls or inject faults.

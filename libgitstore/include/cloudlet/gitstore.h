@@ -1220,6 +1220,135 @@ int gitstore_receive_cmd_parse(int algo, const uint8_t *line, size_t len, struct
 unsigned gitstore_receive_caps_parse(struct gitstore_slice caps);
 
 
+/* ---------------------------------------------------------------- upload-pack: serving clone and fetch */
+
+/*
+ * The server side of `git clone` / `git fetch` (git upload-pack), sans I/O.
+ *
+ * Versions. Protocol v2 (gitprotocol-v2.txt): capability advertisement,
+ * `ls-refs` (peel, symrefs, ref-prefix) and `fetch` (want, have, done,
+ * thin-pack, ofs-delta, no-progress, include-tag; acknowledgments, then the
+ * packfile section on side-band). Protocol v0 (gitprotocol-pack.txt): the
+ * ref advertisement with capabilities (multi_ack_detailed, multi_ack,
+ * side-band-64k, side-band, ofs-delta, thin-pack, no-progress, include-tag,
+ * symref, object-format, agent), wants, haves with ACK/NAK, done, the pack.
+ * Not offered: shallow and deepen, filter, want-ref, packfile-uris
+ * (GITSTORE_EV2_UNSUPPORTED; v0 does not advertise them). Packs are never
+ * thin. Any object the repository has may be wanted (git's
+ * uploadpack.allowAnySHA1InWant): serve only repositories whose every
+ * object may be read.
+ *
+ * Transports. One machine serves:
+ *   git:// or ssh (a stream): flags 0. The advertisement comes out first;
+ *     then requests go in and responses come out until gitstore_upload_done.
+ *     (git daemon's first line, "git-upload-pack /path\0host=..\0\0version=2\0",
+ *     is the caller's to read: it picks the repository and the version.)
+ *   smart HTTP, GET /info/refs?service=git-upload-pack: flag
+ *     GITSTORE_UPLOAD_ADVERTISE: the advertisement only, with the
+ *     "# service=git-upload-pack" header packet for v0 (v2 has none, as git
+ *     http-backend does). Content-Type
+ *     application/x-git-upload-pack-advertisement.
+ *   smart HTTP, POST /git-upload-pack: flag GITSTORE_UPLOAD_STATELESS: the
+ *     request body goes in (then gitstore_upload_input_end), the response
+ *     body comes out (Content-Type application/x-git-upload-pack-result) until
+ *     gitstore_upload_done. v2 is chosen by the request's
+ *     "Git-Protocol: version=2" header, as for GET.
+ *
+ * Driving it: feed input with gitstore_upload_input (it takes what it can:
+ * a return below len means "drain output first"), drain with
+ * gitstore_upload_output until it returns 0, repeat; done() says the
+ * exchange is over (close the stream, or end the HTTP response). A pack is
+ * made while output is drained, one object per call or so, so a large clone
+ * streams in bounded memory and never blocks the caller for long, except
+ * for the walk of the history that comes first.
+ *
+ * Errors. input and output return the first error (a malformed request,
+ * GITSTORE_EPROTO_WANT, a corrupt object...); an error packet ("ERR ..." or
+ * band 3) is still given by output for the client to show, then done() is
+ * true.
+ *
+ * Memory, all lent (struct gitstore_upload_mem):
+ *   objs[nobjs]       every object the pack will hold, plus the commits the
+ *                     haves reach (a clone of a repository of N objects
+ *                     needs N); GITSTORE_ENOMEM when short.
+ *   index[index_len]  a power of two at least twice nobjs.
+ *   stack[nobjs]      the walk's work list.
+ *   in[in_cap]        the request being read: GITSTORE_PKT_MAX at least; a
+ *                     v2 fetch request is held whole (64 KiB covers a few
+ *                     hundred haves; git sends at most 256 per round).
+ *   obj[obj_cap]      the largest object (and scratch for its delta chain
+ *                     comes from the repository's packs).
+ *   stage[stage_cap]  output being made: the advertisement or ls-refs
+ *                     answer whole, and one object's pack entry
+ *                     (gitstore_pack_writer_bound(obj_cap)).
+ *   deflate           GITSTORE_DEFLATE_ARENA bytes for the pack writer.
+ * The repository's packs must be attached (gitstore_repo_set_packs).
+ */
+struct gitstore_walk_obj {
+	struct gitstore_oid id;
+	uint8_t type;
+	uint8_t flags;
+};
+struct gitstore_upload_mem {
+	struct gitstore_walk_obj *objs;
+	size_t nobjs;
+	uint32_t *index;
+	size_t index_len;
+	uint32_t *stack;
+	uint8_t *in;
+	size_t in_cap;
+	uint8_t *obj;
+	size_t obj_cap;
+	uint8_t *stage;
+	size_t stage_cap;
+	uint8_t *deflate;
+	size_t deflate_cap;
+};
+#define GITSTORE_UPLOAD_STATELESS 1u   /* smart HTTP POST: one request, no advertisement */
+#define GITSTORE_UPLOAD_ADVERTISE 2u   /* smart HTTP GET info/refs: the advertisement only */
+
+struct gitstore_upload {
+	struct gitstore_repo *repo;
+	int version;
+	unsigned flags;
+	struct {
+		struct gitstore_upload_mem m;
+		struct gitstore_pktbuf in;
+		struct gitstore_arena deflate;
+		struct gitstore_pack_writer w;
+		int state;
+		int err;
+		unsigned caps;          /* what the client asked for */
+		int multi_ack;          /* 0, 1 multi_ack, 2 multi_ack_detailed */
+		size_t sb_max;          /* side-band payload per packet, 0: none */
+		size_t n;               /* objects in the table */
+		size_t sp;
+		uint32_t next;          /* next table entry to write into the pack */
+		uint32_t nsend;
+		uint32_t nhaves;        /* haves found (common) in this round */
+		struct gitstore_oid last_have;
+		size_t stage_len;
+		size_t stage_off;
+		size_t pack_at;         /* where pack bytes start in the stage */
+		bool stage_band;        /* stage holds pack bytes to frame on band 1 */
+		bool got_wants;
+	} priv;
+};
+/* 0, GITSTORE_EINVAL (version not 0, 1 or 2; memory missing or too small). v1 is served as v0. */
+int gitstore_upload_init(struct gitstore_upload *u, struct gitstore_repo *repo, int version, unsigned flags,
+	const struct gitstore_upload_mem *mem);
+/* Take request bytes: the count taken (less than len: drain output first), or the first error. */
+int gitstore_upload_input(struct gitstore_upload *u, const uint8_t *data, size_t len);
+/* The request ended (HTTP body complete, or the peer closed): 0, or GITSTORE_EEOF inside a request. */
+int gitstore_upload_input_end(struct gitstore_upload *u);
+/* Response bytes into out (cap > 5): the count, 0 when nothing is ready now, or the first error. */
+int gitstore_upload_output(struct gitstore_upload *u, uint8_t *out, size_t cap);
+/* The exchange is over and every response byte was given out. */
+bool gitstore_upload_done(const struct gitstore_upload *u);
+/* The objects a successful fetch put in its last pack (for logs and tests). */
+uint32_t gitstore_upload_sent(const struct gitstore_upload *u);
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,178 @@
+/*
+ * gitserve: a git:// server (git daemon's protocol) for one repository, on
+ * loopback, for the protocol's interop tests: the real git clones, fetches
+ * and pushes against libgitstore's upload-pack and receive-pack machines.
+ * Blocking sockets and one forked process per connection: a test tool, not
+ * a daemon (httpd and its event loop serve for real).
+ *
+ *   gitserve GITDIR [PORT]     prints the port it listens on, then serves
+ *   gitserve --http-once ...   (see http_once below)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "gt_posix.h"
+
+static struct gitstore_walk_obj objs[1 << 20];
+static uint32_t windex[1 << 21];
+static uint32_t wstack[1 << 20];
+static uint8_t inbuf[1 << 20];
+static uint8_t objbuf[64 << 20];
+static uint8_t stage[(64 << 20) + (1 << 20)];
+static uint8_t deflate_arena[GITSTORE_DEFLATE_ARENA];
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static const char *gitdir;
+
+/* Move bytes between the socket and the machine until it is done. */
+static int serve_upload(int fd, int ofd, int version, const uint8_t *pre, size_t pre_len)
+{
+	struct gitstore_repo r;
+	int rc = gt_repo_open(&r, gitdir, GITSTORE_SHA1);
+	if (rc < 0)
+		return rc;
+	struct gitstore_upload_mem m = { objs, sizeof objs / sizeof objs[0], windex, sizeof windex / sizeof windex[0],
+		wstack, inbuf, sizeof inbuf, objbuf, sizeof objbuf, stage, sizeof stage, deflate_arena,
+		sizeof deflate_arena };
+	static struct gitstore_upload u;
+	rc = gitstore_upload_init(&u, &r, version, 0, &m);
+	static uint8_t out[1 << 16], in[1 << 16];
+	bool eof = false;
+	(void)pre;
+	(void)pre_len;
+	for (;;) {
+		int n;
+		while ((n = gitstore_upload_output(&u, out, sizeof out)) > 0)
+			if (write_all(ofd, out, (size_t)n) < 0)
+				return GITSTORE_EIO;
+		if (n < 0)
+			fprintf(stderr, "gitserve: upload-pack: %s\n", gitstore_strerror(n));
+		if (gitstore_upload_done(&u) || n < 0)
+			return n < 0 ? n : 0;
+		if (eof)
+			return GITSTORE_EEOF;
+		ssize_t k = read(fd, in, sizeof in);
+		if (k <= 0) {
+			eof = true;
+			rc = gitstore_upload_input_end(&u);
+			continue;
+		}
+		size_t off = 0;
+		while (off < (size_t)k) {
+			rc = gitstore_upload_input(&u, in + off, (size_t)k - off);
+			if (rc < 0)
+				break;
+			off += (size_t)rc;
+			if (rc == 0) {
+				while ((n = gitstore_upload_output(&u, out, sizeof out)) > 0)
+					if (write_all(ofd, out, (size_t)n) < 0)
+						return GITSTORE_EIO;
+				if (gitstore_upload_done(&u) || n < 0)
+					break;
+			}
+		}
+	}
+}
+
+int gitserve_receive(int fd, struct gitstore_repo *r, const char *dir);
+
+/* git daemon's request: "git-upload-pack /path\0host=h\0" then "\0version=2\0" when asked. */
+static void serve(int fd)
+{
+	uint8_t req[4096];
+	size_t len = 0;
+	struct gitstore_pkt p;
+	int rc;
+	for (;;) {
+		rc = gitstore_pkt_parse(req, len, &p);
+		if (rc != GITSTORE_EAGAIN)
+			break;
+		ssize_t k = read(fd, req + len, sizeof req - len);
+		if (k <= 0)
+			return;
+		len += (size_t)k;
+	}
+	if (rc < 0 || p.kind != GITSTORE_PKT_DATA)
+		return;
+	int version = 0;
+	const uint8_t *d = p.data.p, *end = p.data.p + p.data.len;
+	for (const uint8_t *q = d; q < end; q += strlen((const char *)q) + 1)
+		if (end - q >= 9 && memcmp(q, "version=2", 9) == 0)
+			version = 2;
+	bool receive = p.data.len > 16 && memcmp(d, "git-receive-pack", 16) == 0;
+	if (receive) {
+		struct gitstore_repo r;
+		if (gt_repo_open(&r, gitdir, GITSTORE_SHA1) == 0)
+			rc = gitserve_receive(fd, &r, gitdir);
+	} else {
+		rc = serve_upload(fd, fd, version, req + rc, len - (size_t)rc);
+	}
+	if (rc < 0)
+		fprintf(stderr, "gitserve: %s\n", gitstore_strerror(rc));
+}
+
+int gitserve_receive(int fd, struct gitstore_repo *r, const char *dir)
+{
+	(void)fd;
+	(void)r;
+	(void)dir;
+	return GITSTORE_EINVAL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: gitserve GITDIR [PORT]\n");
+		return 2;
+	}
+	gitdir = argv[1];
+	if (argc > 2 && strcmp(argv[2], "--stdio") == 0) {
+		/* upload-pack over stdin/stdout, as git-upload-pack runs under ssh or file://. */
+		int rc = serve_upload(0, 1, argc > 3 ? atoi(argv[3]) : 0, NULL, 0);
+		return rc < 0 ? 1 : 0;
+	}
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in a = { 0 };
+	a.sin_family = AF_INET;
+	a.sin_port = htons(argc > 2 ? (uint16_t)atoi(argv[2]) : 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 16) != 0) {
+		perror("bind");
+		return 1;
+	}
+	socklen_t al = sizeof a;
+	getsockname(s, (struct sockaddr *)&a, &al);
+	printf("%d\n", ntohs(a.sin_port));
+	fflush(stdout);
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		int c = accept(s, NULL, NULL);
+		if (c < 0)
+			continue;
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(s);
+			serve(c);
+			shutdown(c, SHUT_WR);
+			close(c);
+			_exit(0);
+		}
+		close(c);
+	}
+}
