@@ -88,7 +88,7 @@ static int serve_upload(int fd, int ofd, int version, const uint8_t *pre, size_t
 	}
 }
 
-int gitserve_receive(int fd, struct gitstore_repo *r, const char *dir);
+static int gitserve_receive(int fd, struct gitstore_repo *r, const char *dir);
 
 /* git daemon's request: "git-upload-pack /path\0host=h\0" then "\0version=2\0" when asked. */
 static void serve(int fd)
@@ -125,12 +125,70 @@ static void serve(int fd)
 		fprintf(stderr, "gitserve: %s\n", gitstore_strerror(rc));
 }
 
-int gitserve_receive(int fd, struct gitstore_repo *r, const char *dir)
+static struct gitstore_receive_update rcmds[256];
+static uint8_t rpack[128 << 20];
+static struct gitstore_index_slot rslots[1 << 20];
+static uint8_t ridx[40 << 20];
+static uint8_t rscratch[130u << 20];
+static uint8_t rarena[GITSTORE_INFLATE_ARENA];
+
+/*
+ * The test's veto: with GITSERVE_VETO=REF set, an update of REF is refused
+ * with a reason naming the commit, as push-to-deploy's checks will.
+ */
+static int veto(void *ctx, struct gitstore_receive *rcv, const struct gitstore_receive_update *up, char *reason, size_t cap)
 {
-	(void)fd;
-	(void)r;
+	const char *v = getenv("GITSERVE_VETO");
+	(void)ctx;
+	if (!v || strcmp(v, up->name) != 0)
+		return 0;
+	int type;
+	size_t needed;
+	int n = gitstore_receive_obj_read(rcv, &up->new_id, &type, objbuf, sizeof objbuf, &needed);
+	snprintf(reason, cap, "vetoed by the test (%s of %d bytes)", n < 0 ? "unreadable" : gitstore_type_name(type), n);
+	return 1;
+}
+
+static int gitserve_receive(int fd, struct gitstore_repo *r, const char *dir)
+{
 	(void)dir;
-	return GITSTORE_EINVAL;
+	struct gitstore_receive_mem m = { inbuf, sizeof inbuf, rcmds, sizeof rcmds / sizeof rcmds[0], rpack, sizeof rpack,
+		rslots, sizeof rslots / sizeof rslots[0], ridx, sizeof ridx, objbuf, sizeof objbuf, rscratch, sizeof rscratch,
+		rarena, sizeof rarena, objs, sizeof objs / sizeof objs[0], windex, sizeof windex / sizeof windex[0], wstack,
+		stage, sizeof stage };
+	static struct gitstore_receive rcv;
+	unsigned flags = getenv("GITSERVE_ALLOW_NONFF") ? GITSTORE_RECEIVE_ALLOW_NONFF : 0;
+	int rc = gitstore_receive_init(&rcv, r, flags, &m, veto, NULL);
+	static uint8_t out[1 << 16], in[1 << 16];
+	bool eof = false;
+	for (;;) {
+		int n;
+		while ((n = gitstore_receive_output(&rcv, out, sizeof out)) > 0)
+			if (write_all(fd, out, (size_t)n) < 0)
+				return GITSTORE_EIO;
+		if (gitstore_receive_done(&rcv) || n < 0)
+			break;
+		if (eof)
+			return GITSTORE_EEOF;
+		ssize_t k = read(fd, in, sizeof in);
+		if (k <= 0) {
+			eof = true;
+			rc = gitstore_receive_input_end(&rcv);
+			continue;
+		}
+		size_t off = 0;
+		while (off < (size_t)k) {
+			rc = gitstore_receive_input(&rcv, in + off, (size_t)k - off);
+			if (rc <= 0)
+				break;
+			off += (size_t)rc;
+		}
+	}
+	size_t nu;
+	const struct gitstore_receive_update *u = gitstore_receive_updates(&rcv, &nu);
+	for (size_t i = 0; i < nu; i++)
+		fprintf(stderr, "gitserve: receive %s %s %s\n", u[i].ok ? "ok" : "ng", u[i].name, u[i].ok ? "" : u[i].reason);
+	return rc < 0 ? rc : 0;
 }
 
 int main(int argc, char **argv)

@@ -1349,6 +1349,155 @@ bool gitstore_upload_done(const struct gitstore_upload *u);
 uint32_t gitstore_upload_sent(const struct gitstore_upload *u);
 
 
+/* ---------------------------------------------------------------- receive-pack: accepting pushes */
+
+/*
+ * The server side of `git push` (git receive-pack, protocol v0 as git
+ * speaks it for push: gitprotocol-pack.txt "Pushing Data To a Server").
+ *
+ * The advertisement lists the refs with the capabilities report-status,
+ * delete-refs, atomic, ofs-delta, side-band-64k, quiet, no-thin,
+ * object-format and agent (push-options and report-status-v2 are not
+ * offered). The client sends its commands ("<old> <new> <ref>", the first
+ * with its capabilities), a flush, and a pack unless it only deletes.
+ *
+ * What happens, in order, nothing of it visible before the end:
+ *   1. the pack is read whole into the caller's buffer (its end found by
+ *      inflating each entry as it streams in: a git:// client keeps the
+ *      connection open for the report), then indexed and checked as git
+ *      index-pack --strict does: trailer, every delta resolved (no thin
+ *      packs), every object hashing to its id and passing
+ *      gitstore_obj_check(GITSTORE_CHECK_STRICT);
+ *   2. connectivity: everything each new ref value reaches is in the pack or
+ *      already in the repository (objects already stored are taken as
+ *      connected, as git's check against --all assumes);
+ *   3. per command: the ref name (refs/...), delete of a ref that exists,
+ *      the old value still current, a fast-forward for refs/heads/ unless
+ *      GITSTORE_RECEIVE_ALLOW_NONFF (git's receive.denyNonFastForwards),
+ *      then the caller's check callback, which may veto with a reason;
+ *   4. with atomic, one failure fails every command;
+ *   5. the pack and its .idx are stored (objects/pack/pack-<id>.{pack,idx},
+ *      written to temporary names and renamed), then each ref is moved with
+ *      compare-and-swap on the old value (gitstore_ref_update /
+ *      gitstore_ref_delete). Under atomic a failed compare-and-swap puts the
+ *      refs already moved back (the storage has no multi-ref transaction;
+ *      a crash in between leaves some moved, each one whole);
+ *   6. report-status: "unpack ok" or "unpack <error>", then "ok <ref>" or
+ *      "ng <ref> <reason>" per command, on band 1 with side-band-64k.
+ * Reasons are git's words where git has them: "non-fast-forward",
+ * "stale info", "failed to lock", "missing necessary objects",
+ * "unpacker error", "atomic push failed", "deletion of the current branch
+ * prohibited" is not applied (bare repositories).
+ *
+ * Transports as for upload-pack: flags 0 for a stream;
+ * GITSTORE_RECEIVE_ADVERTISE for GET info/refs?service=git-receive-pack
+ * ("# service=git-receive-pack" header included; Content-Type
+ * application/x-git-receive-pack-advertisement); GITSTORE_RECEIVE_STATELESS
+ * for the POST body (application/x-git-receive-pack-result), where the end
+ * of the body ends the pack too (gitstore_receive_input_end).
+ *
+ * Memory, lent (struct gitstore_receive_mem): in (GITSTORE_PKT_MAX at
+ * least), cmds (the most commands one push may carry), pack (the largest
+ * push accepted: a bigger one fails with "unpack GITSTORE_ENOMEM"), slots
+ * (one per object of that pack), idx (gitstore_idx_size of it), obj and
+ * scratch (the largest object; scratch twice that plus 8 per delta level),
+ * arena (GITSTORE_INFLATE_ARENA), objs/index/stack as for upload-pack (the
+ * objects of the pack plus the commits a fast-forward check walks), stage
+ * (the advertisement whole).
+ */
+#define GITSTORE_REASON_MAX 160
+struct gitstore_receive_update {
+	char name[GITSTORE_REFNAME_MAX];
+	struct gitstore_oid old_id;
+	struct gitstore_oid new_id;
+	bool ok;                       /* after the push: the ref was moved */
+	char reason[GITSTORE_REASON_MAX];   /* why not, when !ok */
+};
+struct gitstore_receive;
+/*
+ * The caller's veto, called once per command that passed every other check:
+ * return 0 to accept, nonzero to refuse with a reason written into
+ * reason[0..cap) (NUL-terminated; "ng <ref> <reason>"). It may read the
+ * pushed objects with gitstore_receive_obj_read.
+ */
+typedef int (*gitstore_receive_check_fn)(void *ctx, struct gitstore_receive *rcv,
+	const struct gitstore_receive_update *up, char *reason, size_t cap);
+
+struct gitstore_receive_mem {
+	uint8_t *in;
+	size_t in_cap;
+	struct gitstore_receive_update *cmds;
+	size_t ncmds;
+	uint8_t *pack;
+	size_t pack_cap;
+	struct gitstore_index_slot *slots;
+	size_t nslots;
+	uint8_t *idx;
+	size_t idx_cap;
+	uint8_t *obj;
+	size_t obj_cap;
+	uint8_t *scratch;
+	size_t scratch_cap;
+	uint8_t *arena;
+	size_t arena_cap;
+	struct gitstore_walk_obj *objs;
+	size_t nobjs;
+	uint32_t *index;
+	size_t index_len;
+	uint32_t *stack;
+	uint8_t *stage;
+	size_t stage_cap;
+};
+#define GITSTORE_RECEIVE_STATELESS 1u
+#define GITSTORE_RECEIVE_ADVERTISE 2u
+#define GITSTORE_RECEIVE_ALLOW_NONFF 4u   /* accept non-fast-forward updates of refs/heads/ */
+
+struct gitstore_receive {
+	struct gitstore_repo *repo;
+	unsigned flags;
+	gitstore_receive_check_fn check;
+	void *check_ctx;
+	struct {
+		struct gitstore_receive_mem m;
+		struct gitstore_pktbuf in;
+		struct gitstore_arena arena;
+		struct gitstore_idx idx;
+		struct gitstore_pack pack;
+		int state;
+		int err;
+		unsigned caps;
+		size_t ncmds;
+		bool need_pack;
+		bool have_pack;      /* the pack is indexed: reads look there first */
+		size_t pack_len;
+		uint64_t scan_off;   /* next entry to find the end of */
+		uint64_t zpos;       /* inside an entry's zlib stream */
+		uint32_t scanned;
+		uint32_t count;
+		void *zs;            /* the inflate stream, in the arena */
+		size_t stage_len;
+		size_t stage_off;
+		bool stage_band;
+		int unpack_err;
+	} priv;
+};
+/* 0, or GITSTORE_EINVAL (memory missing or too small). check may be NULL. */
+int gitstore_receive_init(struct gitstore_receive *rcv, struct gitstore_repo *repo, unsigned flags,
+	const struct gitstore_receive_mem *mem, gitstore_receive_check_fn check, void *check_ctx);
+/* As gitstore_upload_input. The push is carried out inside the call that completes the pack. */
+int gitstore_receive_input(struct gitstore_receive *rcv, const uint8_t *data, size_t len);
+/* As gitstore_upload_input_end. */
+int gitstore_receive_input_end(struct gitstore_receive *rcv);
+/* As gitstore_upload_output. */
+int gitstore_receive_output(struct gitstore_receive *rcv, uint8_t *out, size_t cap);
+bool gitstore_receive_done(const struct gitstore_receive *rcv);
+/* The commands of the push and what became of each (after done): for the caller's deploy. */
+const struct gitstore_receive_update *gitstore_receive_updates(const struct gitstore_receive *rcv, size_t *n);
+/* Read an object from the pushed pack, else from the repository (as gitstore_obj_read). */
+int gitstore_receive_obj_read(struct gitstore_receive *rcv, const struct gitstore_oid *id, int *type,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+
 #ifdef __cplusplus
 }
 #endif
