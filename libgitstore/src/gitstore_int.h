@@ -55,6 +55,18 @@ int gitstore_int_walk_mark_have(struct gitstore_int_walk *w, const struct gitsto
 /* Walk from the entries added (wants) and marked (haves). */
 int gitstore_int_walk_run(struct gitstore_int_walk *w);
 bool gitstore_int_walk_sends(const struct gitstore_int_walk *w, size_t i);
+/* An incoming pack (gitstore_inpack.c). */
+int gitstore_int_inpack_init(struct gitstore_inpack *ip, const struct gitstore_inpack_mem *m);
+/* Append bytes: 1 when the pack is whole, 0 when more is needed, <0 malformed or full. */
+int gitstore_int_inpack_add(struct gitstore_inpack *ip, int algo, const uint8_t *data, size_t len);
+int gitstore_int_inpack_unpack(struct gitstore_inpack *ip, struct gitstore_repo *r);
+int gitstore_int_inpack_read(struct gitstore_inpack *ip, struct gitstore_repo *r, const struct gitstore_oid *id,
+	int *type, uint8_t *buf, size_t cap, size_t *needed);
+int gitstore_int_inpack_connected(struct gitstore_inpack *ip, struct gitstore_repo *r, const struct gitstore_oid *tip);
+int gitstore_int_inpack_descends(struct gitstore_inpack *ip, struct gitstore_repo *r, const struct gitstore_oid *new_id,
+	const struct gitstore_oid *old);
+int gitstore_int_inpack_store(struct gitstore_inpack *ip, struct gitstore_repo *r);
+
 /* The v0 ref advertisement into the stage (gitstore_upload.c). */
 int gitstore_int_upload_advertise(struct gitstore_upload *u);
 

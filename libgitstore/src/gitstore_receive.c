@@ -4,7 +4,6 @@
  * compare-and-swap, report-status.
  */
 #include <string.h>
-#include <zlib.h>
 #include <cloudlet/gitstore.h>
 #include "gitstore_int.h"
 
@@ -48,14 +47,6 @@ static void put_hex(struct gitstore_receive *rc, const struct gitstore_oid *id)
 {
 	char hex[GITSTORE_HEX_MAX];
 	put(rc, hex, gitstore_oid_to_hex(rc->repo->algo, id, hex));
-}
-
-static struct gitstore_pack *pack_of(struct gitstore_receive *rc)
-{
-	/* Pointers into this struct are set on each use, so it may move. */
-	rc->priv.pack.idx = &rc->priv.idx;
-	rc->priv.pack.arena = &rc->priv.arena;
-	return &rc->priv.pack;
 }
 
 /* ---- the advertisement */
@@ -119,24 +110,23 @@ static int advertise(struct gitstore_receive *rc)
 int gitstore_receive_init(struct gitstore_receive *rc, struct gitstore_repo *repo, unsigned flags,
 	const struct gitstore_receive_mem *m, gitstore_receive_check_fn check, void *check_ctx)
 {
-	if (!repo || !m || !m->in || m->in_cap < GITSTORE_PKT_MAX || !m->cmds || !m->ncmds || !m->pack ||
-		m->pack_cap < 32 || !m->slots || !m->idx || !m->obj || !m->scratch || !m->arena ||
-		m->arena_cap < GITSTORE_INFLATE_ARENA || !m->objs || !m->nobjs || !m->index ||
-		m->index_len < 2 * m->nobjs || (m->index_len & (m->index_len - 1)) || !m->stack || !m->stage ||
-		m->stage_cap < GITSTORE_PKT_MAX || m->obj_cap < 4096)
+	if (!repo || !m || !m->in || m->in_cap < GITSTORE_PKT_MAX || !m->cmds || !m->ncmds || !m->stage ||
+		m->stage_cap < GITSTORE_PKT_MAX)
 		return GITSTORE_EINVAL;
 	memset(rc, 0, sizeof *rc);
+	int r = gitstore_int_inpack_init(&rc->priv.ip, &m->pack);
+	if (r < 0)
+		return r;
 	rc->repo = repo;
 	rc->flags = flags;
 	rc->check = check;
 	rc->check_ctx = check_ctx;
 	rc->priv.m = *m;
 	gitstore_pktbuf_init(&rc->priv.in, m->in, m->in_cap);
-	gitstore_arena_init(&rc->priv.arena, m->arena, m->arena_cap);
 	rc->priv.state = R_CMDS;
 	if (flags & GITSTORE_RECEIVE_STATELESS)
 		return 0;
-	int r = advertise(rc);
+	r = advertise(rc);
 	if (flags & GITSTORE_RECEIVE_ADVERTISE)
 		rc->priv.state = R_DRAIN_DONE;
 	if (r < 0) {
@@ -151,295 +141,7 @@ int gitstore_receive_init(struct gitstore_receive *rc, struct gitstore_repo *rep
 int gitstore_receive_obj_read(struct gitstore_receive *rc, const struct gitstore_oid *id, int *type,
 	uint8_t *buf, size_t cap, size_t *needed)
 {
-	uint64_t off;
-	if (rc->priv.have_pack && gitstore_idx_find(&rc->priv.idx, id, NULL, &off) == 0) {
-		struct gitstore_pack_buf b = { buf, cap, rc->priv.m.scratch, rc->priv.m.scratch_cap, 0, 0 };
-		int r = gitstore_pack_read(pack_of(rc), off, &b, type);
-		if (r == GITSTORE_ENOMEM && needed)
-			*needed = b.out_needed > cap ? b.out_needed : b.scratch_needed;
-		return r;
-	}
-	return gitstore_obj_read(rc->repo, id, type, buf, cap, needed);
-}
-
-static bool in_pack(struct gitstore_receive *rc, const struct gitstore_oid *id)
-{
-	return rc->priv.have_pack && gitstore_idx_find(&rc->priv.idx, id, NULL, NULL) == 0;
-}
-
-/* The repository has id (in a pack or loose), without reading it. */
-static bool in_repo(struct gitstore_receive *rc, const struct gitstore_oid *id)
-{
-	struct gitstore_repo *r = rc->repo;
-	for (size_t i = 0; i < r->priv.npacks; i++)
-		if (r->priv.packs[i].idx && gitstore_idx_find(r->priv.packs[i].idx, id, NULL, NULL) == 0)
-			return true;
-	int type;
-	uint64_t size;
-	return gitstore_loose_stat(r, id, &type, &size) == 0;
-}
-
-static void walk_of(struct gitstore_receive *rc, struct gitstore_int_walk *w)
-{
-	struct gitstore_receive_mem *m = &rc->priv.m;
-	gitstore_int_walk_init(w, rc->repo, m->objs, m->nobjs, m->index, m->index_len, m->stack, m->obj, m->obj_cap);
-}
-
-static int push_new(struct gitstore_int_walk *w, const struct gitstore_oid *id, int type)
-{
-	size_t at;
-	int r = gitstore_int_walk_add(w, id, type, &at);
-	if (r == 1) {
-		if (w->sp == w->cap)
-			return GITSTORE_ENOMEM;
-		w->stack[w->sp++] = (uint32_t)at;
-	}
-	return r < 0 ? r : 0;
-}
-
-/* Everything tip reaches is in the pack or in the repository: 0, GITSTORE_ENOENT, or an error. */
-static int connected(struct gitstore_receive *rc, const struct gitstore_oid *tip)
-{
-	struct gitstore_int_walk w;
-	walk_of(rc, &w);
-	int r = push_new(&w, tip, 0);
-	while (r == 0 && w.sp) {
-		struct gitstore_walk_obj *o = &w.o[w.stack[--w.sp]];
-		struct gitstore_oid id = o->id;
-		if (!in_pack(rc, &id)) {
-			if (!in_repo(rc, &id))
-				return GITSTORE_ENOENT;
-			continue;   /* stored objects are taken as connected */
-		}
-		int type;
-		size_t needed;
-		r = gitstore_receive_obj_read(rc, &id, &type, w.buf, w.buf_cap, &needed);
-		if (r < 0)
-			return r;
-		size_t len = (size_t)r;
-		r = 0;
-		if (type == GITSTORE_COMMIT) {
-			struct gitstore_commit c;
-			r = gitstore_commit_parse(rc->repo->algo, w.buf, len, &c);
-			if (r == 0)
-				r = push_new(&w, &c.tree, GITSTORE_TREE);
-			for (size_t k = 0; r == 0 && k < c.nparents; k++) {
-				struct gitstore_oid p;
-				gitstore_commit_parent(&c, k, &p);
-				r = push_new(&w, &p, GITSTORE_COMMIT);
-			}
-		} else if (type == GITSTORE_TREE) {
-			struct gitstore_tree_iter it;
-			struct gitstore_tree_entry e;
-			gitstore_tree_iter_init(&it, rc->repo->algo, w.buf, len);
-			while (r == 0 && (r = gitstore_tree_next(&it, &e)) == 1)
-				r = e.mode == GITSTORE_MODE_GITLINK ? 0 : push_new(&w, &e.id, 0);
-		} else if (type == GITSTORE_TAG) {
-			struct gitstore_tag t;
-			r = gitstore_tag_parse(rc->repo->algo, w.buf, len, &t);
-			if (r == 0)
-				r = push_new(&w, &t.object, t.type);
-		}
-	}
-	return r;
-}
-
-/* old is an ancestor of (or is) new: 1, 0, or an error. */
-static int descends(struct gitstore_receive *rc, const struct gitstore_oid *new_id, const struct gitstore_oid *old)
-{
-	struct gitstore_int_walk w;
-	walk_of(rc, &w);
-	int r = push_new(&w, new_id, GITSTORE_COMMIT);
-	while (r == 0 && w.sp) {
-		struct gitstore_oid id = w.o[w.stack[--w.sp]].id;
-		if (gitstore_oid_cmp(&id, old) == 0)
-			return 1;
-		int type;
-		size_t needed;
-		r = gitstore_receive_obj_read(rc, &id, &type, w.buf, w.buf_cap, &needed);
-		if (r < 0)
-			return r;
-		if (type != GITSTORE_COMMIT)
-			return 0;
-		struct gitstore_commit c;
-		r = gitstore_commit_parse(rc->repo->algo, w.buf, (size_t)r, &c);
-		for (size_t k = 0; r == 0 && k < c.nparents; k++) {
-			struct gitstore_oid p;
-			gitstore_commit_parent(&c, k, &p);
-			r = push_new(&w, &p, GITSTORE_COMMIT);
-		}
-	}
-	return r < 0 ? r : 0;
-}
-
-/* ---- the pack: finding its end as it streams in, then indexing and checking it */
-
-/* Bytes of the entry header at off, 0 when more input is needed, <0 malformed. */
-static int entry_header(struct gitstore_receive *rc, uint64_t off)
-{
-	const uint8_t *p = rc->priv.m.pack + off;
-	size_t avail = rc->priv.pack_len - (size_t)off, n = 0;
-	if (avail < 1)
-		return 0;
-	uint8_t c = p[n++];
-	int type = (c >> 4) & 7;
-	for (int i = 0; c & 0x80; i++) {
-		if (n >= avail)
-			return 0;
-		if (i > 9)
-			return GITSTORE_EPACK_ENTRY;
-		c = p[n++];
-	}
-	if (type == GITSTORE_OFS_DELTA) {
-		do {
-			if (n >= avail)
-				return 0;
-			if (n > 20)
-				return GITSTORE_EPACK_ENTRY;
-			c = p[n++];
-		} while (c & 0x80);
-	} else if (type == GITSTORE_REF_DELTA) {
-		n += gitstore_hash_len(rc->repo->algo);
-		if (n > avail)
-			return 0;
-	} else if (type < GITSTORE_COMMIT || type > GITSTORE_TAG) {
-		return GITSTORE_EPACK_ENTRY;
-	}
-	return (int)n;
-}
-
-/* 1 when the pack in the buffer is whole, 0 when more is needed, <0 malformed. */
-static int pack_scan(struct gitstore_receive *rc)
-{
-	size_t h = gitstore_hash_len(rc->repo->algo);
-	if (rc->priv.scan_off == 0) {
-		if (rc->priv.pack_len < 12)
-			return 0;
-		const uint8_t *p = rc->priv.m.pack;
-		if (memcmp(p, "PACK", 4) != 0)
-			return GITSTORE_EPACK_SIGNATURE;
-		uint32_t v = gitstore_int_be32(p + 4);
-		if (v != 2 && v != 3)
-			return GITSTORE_EPACK_VERSION;
-		rc->priv.count = gitstore_int_be32(p + 8);
-		rc->priv.scan_off = 12;
-	}
-	while (rc->priv.scanned < rc->priv.count) {
-		z_stream *zs = rc->priv.zs;
-		if (!zs) {
-			int n = entry_header(rc, rc->priv.scan_off);
-			if (n <= 0)
-				return n;
-			zs = gitstore_int_inflate_begin(&rc->priv.arena);
-			if (!zs)
-				return GITSTORE_ENOMEM;
-			rc->priv.zs = zs;
-			rc->priv.zpos = rc->priv.scan_off + (uint64_t)n;
-		}
-		for (;;) {
-			size_t avail = rc->priv.pack_len - (size_t)rc->priv.zpos;
-			if (avail == 0)
-				return 0;
-			zs->next_in = rc->priv.m.pack + rc->priv.zpos;
-			zs->avail_in = (uInt)(avail > (1u << 30) ? (1u << 30) : avail);
-			zs->next_out = rc->priv.m.obj;
-			zs->avail_out = (uInt)(rc->priv.m.obj_cap > 65536 ? 65536 : rc->priv.m.obj_cap);
-			int z = inflate(zs, Z_NO_FLUSH);
-			size_t used = (size_t)(zs->next_in - (rc->priv.m.pack + rc->priv.zpos));
-			rc->priv.zpos += used;
-			if (z == Z_STREAM_END)
-				break;
-			if (z == Z_BUF_ERROR && used == 0 && zs->avail_out != 0)
-				return 0;
-			if (z != Z_OK && z != Z_BUF_ERROR)
-				return GITSTORE_EZLIB;
-		}
-		rc->priv.zs = NULL;
-		rc->priv.scan_off = rc->priv.zpos;
-		rc->priv.scanned++;
-	}
-	if (rc->priv.pack_len < rc->priv.scan_off + h)
-		return 0;
-	if (rc->priv.pack_len > rc->priv.scan_off + h)
-		return GITSTORE_EPACK_COUNT;   /* bytes after the trailer */
-	return 1;
-}
-
-/* index-pack --strict: index, then every object checked. */
-static int unpack(struct gitstore_receive *rc)
-{
-	struct gitstore_receive_mem *m = &rc->priv.m;
-	int algo = rc->repo->algo;
-	uint32_t count;
-	size_t idx_max;
-	int r = gitstore_pack_index_sizes(algo, m->pack, rc->priv.pack_len, &count, &idx_max);
-	if (r < 0)
-		return r;
-	if (count > m->nslots || idx_max > m->idx_cap)
-		return GITSTORE_ENOMEM;
-	struct gitstore_pack_buf b = { m->obj, m->obj_cap, m->scratch, m->scratch_cap, 0, 0 };
-	struct gitstore_oid sum;
-	r = gitstore_pack_index(algo, m->pack, rc->priv.pack_len, &rc->repo->limits, &rc->priv.arena, m->slots,
-		m->nslots, &b, NULL, m->idx, m->idx_cap, &sum);
-	if (r < 0)
-		return r;
-	size_t idx_len = (size_t)r;
-	r = gitstore_idx_parse(&rc->priv.idx, algo, m->idx, idx_len, rc->priv.pack_len, 0);
-	if (r == 0)
-		r = gitstore_pack_open(&rc->priv.pack, algo, m->pack, rc->priv.pack_len, &rc->priv.idx,
-			&rc->repo->limits, &rc->priv.arena);
-	if (r < 0)
-		return r;
-	rc->priv.have_pack = true;
-	for (uint32_t i = 0; i < count; i++) {
-		uint64_t off;
-		int type;
-		r = gitstore_idx_entry(&rc->priv.idx, i, NULL, &off, NULL);
-		if (r == 0)
-			r = gitstore_pack_read(pack_of(rc), off, &b, &type);
-		if (r >= 0)
-			r = gitstore_obj_check(algo, type, m->obj, (size_t)r, GITSTORE_CHECK_STRICT);
-		if (r < 0)
-			return r;
-	}
-	return (int)idx_len;
-}
-
-/* Store the pack and its index under their final names (temporary names, then rename). */
-static int store_pack(struct gitstore_receive *rc, size_t idx_len)
-{
-	struct gitstore_repo *r = rc->repo;
-	char tmp[96], name[96], hex[GITSTORE_HEX_MAX];
-	struct gitstore_oid sum;
-	gitstore_idx_pack_checksum(&rc->priv.idx, &sum);
-	gitstore_oid_to_hex(r->algo, &sum, hex);
-	static const char *const ext[2] = { ".pack", ".idx" };
-	for (int i = 0; i < 2; i++) {
-		const uint8_t *data = i == 0 ? rc->priv.m.pack : rc->priv.m.idx;
-		size_t len = i == 0 ? rc->priv.pack_len : idx_len;
-		int e = gitstore_int_tmp_name(r, "objects/pack", tmp, sizeof tmp);
-		if (e < 0)
-			return e;
-		for (size_t off = 0; off < len;) {
-			size_t n = len - off > (1u << 30) ? (1u << 30) : len - off;
-			e = gitstore_int_append(r, tmp, data + off, n);
-			if (e < 0) {
-				gitstore_int_remove(r, tmp);
-				return e;
-			}
-			off += n;
-		}
-		size_t hl = strlen(hex);
-		memcpy(name, "objects/pack/pack-", 18);
-		memcpy(name + 18, hex, hl);
-		memcpy(name + 18 + hl, ext[i], strlen(ext[i]) + 1);
-		e = gitstore_int_rename(r, tmp, name, 0);
-		if (e < 0) {
-			gitstore_int_remove(r, tmp);
-			return e;
-		}
-	}
-	return 0;
+	return gitstore_int_inpack_read(&rc->priv.ip, rc->repo, id, type, buf, cap, needed);
 }
 
 static void refuse(struct gitstore_receive_update *c, const char *why)
@@ -487,13 +189,12 @@ static void report(struct gitstore_receive *rc);
 static void run_push(struct gitstore_receive *rc)
 {
 	struct gitstore_receive_update *cmds = rc->priv.m.cmds;
-	size_t n = rc->priv.ncmds, idx_len = 0;
+	size_t n = rc->priv.ncmds;
+	struct gitstore_inpack *ip = &rc->priv.ip;
 	if (rc->priv.need_pack) {
-		int r = unpack(rc);
+		int r = gitstore_int_inpack_unpack(ip, rc->repo);
 		if (r < 0)
 			rc->priv.unpack_err = r;
-		else
-			idx_len = (size_t)r;
 	}
 	bool atomic = rc->priv.caps & GITSTORE_RCAP_ATOMIC, any_bad = false, any_ok = false;
 	for (size_t i = 0; i < n; i++) {
@@ -514,13 +215,13 @@ static void run_push(struct gitstore_receive *rc)
 		else if (del && gitstore_oid_is_zero(&cur))
 			refuse(c, "no such ref");
 		if (!c->reason[0] && !del) {
-			r = connected(rc, &c->new_id);
+			r = gitstore_int_inpack_connected(ip, rc->repo, &c->new_id);
 			if (r < 0)
 				refuse(c, r == GITSTORE_ENOENT ? "missing necessary objects" : gitstore_strerror(r));
 		}
 		if (!c->reason[0] && !del && !gitstore_oid_is_zero(&c->old_id) && strncmp(c->name, "refs/heads/", 11) == 0 &&
 			!(rc->flags & GITSTORE_RECEIVE_ALLOW_NONFF)) {
-			r = descends(rc, &c->new_id, &c->old_id);
+			r = gitstore_int_inpack_descends(ip, rc->repo, &c->new_id, &c->old_id);
 			if (r < 0)
 				refuse(c, gitstore_strerror(r));
 			else if (r == 0)
@@ -543,7 +244,7 @@ static void run_push(struct gitstore_receive *rc)
 	for (size_t i = 0; i < n; i++)
 		any_ok |= !cmds[i].reason[0];
 	if (any_ok && rc->priv.need_pack) {
-		int r = store_pack(rc, idx_len);
+		int r = gitstore_int_inpack_store(ip, rc->repo);
 		if (r < 0) {
 			for (size_t i = 0; i < n; i++)
 				refuse(&cmds[i], gitstore_strerror(r));
@@ -642,14 +343,7 @@ static int pack_bytes(struct gitstore_receive *rc, const uint8_t *data, size_t l
 {
 	if (rc->priv.unpack_err)
 		return 0;   /* already failed: swallow the rest */
-	if (len > rc->priv.m.pack_cap - rc->priv.pack_len) {
-		rc->priv.unpack_err = GITSTORE_ENOMEM;
-		run_push(rc);
-		return 0;
-	}
-	memcpy(rc->priv.m.pack + rc->priv.pack_len, data, len);
-	rc->priv.pack_len += len;
-	int r = pack_scan(rc);
+	int r = gitstore_int_inpack_add(&rc->priv.ip, rc->repo->algo, data, len);
 	if (r < 0) {
 		rc->priv.unpack_err = r;
 		run_push(rc);

@@ -152,10 +152,10 @@ static int veto(void *ctx, struct gitstore_receive *rcv, const struct gitstore_r
 static int gitserve_receive(int fd, struct gitstore_repo *r, const char *dir)
 {
 	(void)dir;
-	struct gitstore_receive_mem m = { inbuf, sizeof inbuf, rcmds, sizeof rcmds / sizeof rcmds[0], rpack, sizeof rpack,
-		rslots, sizeof rslots / sizeof rslots[0], ridx, sizeof ridx, objbuf, sizeof objbuf, rscratch, sizeof rscratch,
-		rarena, sizeof rarena, objs, sizeof objs / sizeof objs[0], windex, sizeof windex / sizeof windex[0], wstack,
-		stage, sizeof stage };
+	struct gitstore_receive_mem m = { inbuf, sizeof inbuf, rcmds, sizeof rcmds / sizeof rcmds[0], stage, sizeof stage,
+		{ rpack, sizeof rpack, rslots, sizeof rslots / sizeof rslots[0], ridx, sizeof ridx, objbuf, sizeof objbuf,
+			rscratch, sizeof rscratch, rarena, sizeof rarena, objs, sizeof objs / sizeof objs[0], windex,
+			sizeof windex / sizeof windex[0], wstack } };
 	static struct gitstore_receive rcv;
 	unsigned flags = getenv("GITSERVE_ALLOW_NONFF") ? GITSTORE_RECEIVE_ALLOW_NONFF : 0;
 	int rc = gitstore_receive_init(&rcv, r, flags, &m, veto, NULL);

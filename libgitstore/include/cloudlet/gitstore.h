@@ -1397,13 +1397,10 @@ uint32_t gitstore_upload_sent(const struct gitstore_upload *u);
  * of the body ends the pack too (gitstore_receive_input_end).
  *
  * Memory, lent (struct gitstore_receive_mem): in (GITSTORE_PKT_MAX at
- * least), cmds (the most commands one push may carry), pack (the largest
- * push accepted: a bigger one fails with "unpack GITSTORE_ENOMEM"), slots
- * (one per object of that pack), idx (gitstore_idx_size of it), obj and
- * scratch (the largest object; scratch twice that plus 8 per delta level),
- * arena (GITSTORE_INFLATE_ARENA), objs/index/stack as for upload-pack (the
- * objects of the pack plus the commits a fast-forward check walks), stage
- * (the advertisement whole).
+ * least), cmds (the most commands one push may carry), stage (the
+ * advertisement whole), and the incoming pack's (struct
+ * gitstore_inpack_mem; a pack larger than it fails with
+ * "unpack GITSTORE_ENOMEM").
  */
 #define GITSTORE_REASON_MAX 160
 struct gitstore_receive_update {
@@ -1423,11 +1420,15 @@ struct gitstore_receive;
 typedef int (*gitstore_receive_check_fn)(void *ctx, struct gitstore_receive *rcv,
 	const struct gitstore_receive_update *up, char *reason, size_t cap);
 
-struct gitstore_receive_mem {
-	uint8_t *in;
-	size_t in_cap;
-	struct gitstore_receive_update *cmds;
-	size_t ncmds;
+/*
+ * An incoming pack (a push, or a fetch's answer), held whole while it is
+ * checked: the memory lent for it. pack: the largest pack accepted; slots:
+ * one per object of it; idx: gitstore_idx_size of it; obj: the largest
+ * object; scratch: twice that plus 8 per delta level; arena:
+ * GITSTORE_INFLATE_ARENA; objs/index/stack: the connectivity and
+ * fast-forward walks (the pack's objects plus the commits walked).
+ */
+struct gitstore_inpack_mem {
 	uint8_t *pack;
 	size_t pack_cap;
 	struct gitstore_index_slot *slots;
@@ -1445,8 +1446,32 @@ struct gitstore_receive_mem {
 	uint32_t *index;
 	size_t index_len;
 	uint32_t *stack;
+};
+struct gitstore_inpack {
+	struct gitstore_inpack_mem m;
+	struct {
+		struct gitstore_arena arena;
+		struct gitstore_idx idx;
+		struct gitstore_pack pack;
+		bool have_pack;      /* indexed: reads look there first */
+		size_t pack_len;
+		size_t idx_len;
+		uint64_t scan_off;   /* next entry whose end is to be found */
+		uint64_t zpos;       /* inside that entry's zlib stream */
+		uint32_t scanned;
+		uint32_t count;
+		void *zs;            /* the inflate stream, in the arena */
+	} priv;
+};
+
+struct gitstore_receive_mem {
+	uint8_t *in;
+	size_t in_cap;
+	struct gitstore_receive_update *cmds;
+	size_t ncmds;
 	uint8_t *stage;
 	size_t stage_cap;
+	struct gitstore_inpack_mem pack;
 };
 #define GITSTORE_RECEIVE_STATELESS 1u
 #define GITSTORE_RECEIVE_ADVERTISE 2u
@@ -1460,21 +1485,12 @@ struct gitstore_receive {
 	struct {
 		struct gitstore_receive_mem m;
 		struct gitstore_pktbuf in;
-		struct gitstore_arena arena;
-		struct gitstore_idx idx;
-		struct gitstore_pack pack;
+		struct gitstore_inpack ip;
 		int state;
 		int err;
 		unsigned caps;
 		size_t ncmds;
 		bool need_pack;
-		bool have_pack;      /* the pack is indexed: reads look there first */
-		size_t pack_len;
-		uint64_t scan_off;   /* next entry to find the end of */
-		uint64_t zpos;       /* inside an entry's zlib stream */
-		uint32_t scanned;
-		uint32_t count;
-		void *zs;            /* the inflate stream, in the arena */
 		size_t stage_len;
 		size_t stage_off;
 		bool stage_band;
