@@ -47,7 +47,7 @@ gitfail() {
   if grep -q -- "$pat" "$last_out"; then ok "$what"; return 0; fi
   no "$what (no '$pat')"; sed 's/^/#   /' "$last_out"; tail -n 30 "$last_trace" | sed 's/^/#   /'; return 1
 }
-check() { local what=$1; shift; if "$@" >/dev/null; then ok "$what"; else no "$what"; fi; }
+check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else no "$what"; fi; }
 
 # serve NAME REPO [ENV=VAL...]: start gitserve, set $port.
 serve() {

@@ -1514,6 +1514,92 @@ int gitstore_receive_obj_read(struct gitstore_receive *rcv, const struct gitstor
 	uint8_t *buf, size_t cap, size_t *needed);
 
 
+/* ---------------------------------------------------------------- fetch: the client */
+
+/*
+ * Fetching one ref from a remote into a local ref, sans I/O: the client half
+ * of upload-pack. Protocol v2 when the server speaks it (ls-refs with
+ * ref-prefix, then fetch with the want, the local ref's old value as the
+ * one have, and done), otherwise v0 (the advertisement, want with
+ * side-band-64k and ofs-delta, the have, done; ACK or NAK; the pack). The
+ * pack is demultiplexed from side-band as it arrives, its end found as it
+ * streams (struct gitstore_inpack), then indexed and checked like a push
+ * (every object through gitstore_obj_check STRICT, connectivity of the
+ * wanted tip), stored, and only then is the local ref moved, with
+ * compare-and-swap against its value when the fetch began. A remote that
+ * dies at any point leaves the repository as it was (at most an unused
+ * temporary file when storing itself fails).
+ *
+ * Transports:
+ *   stream (git://): write gitstore_daemon_request's line first (asking
+ *     for version=2), then move bytes: gitstore_fetch_output gives each
+ *     request whole; feed everything read to gitstore_fetch_input; call
+ *     gitstore_fetch_input_end on EOF.
+ *   smart HTTP (flag GITSTORE_FETCH_HTTP): GET
+ *     URL/info/refs?service=git-upload-pack with "Git-Protocol: version=2",
+ *     feed its body; then while output gives a request body, POST it to
+ *     URL/git-upload-pack (Content-Type application/x-git-upload-pack-request,
+ *     Accept application/x-git-upload-pack-result, the Git-Protocol header
+ *     again) and feed the response body, then gitstore_fetch_input_end.
+ * done() says when to stop; result() says what happened.
+ */
+#define GITSTORE_FETCH_HTTP 1u
+struct gitstore_fetch_mem {
+	uint8_t *in;        /* response packets: GITSTORE_PKT_MAX at least */
+	size_t in_cap;
+	struct gitstore_inpack_mem pack;
+};
+struct gitstore_fetch {
+	struct gitstore_repo *repo;
+	unsigned flags;
+	char remote_ref[GITSTORE_REFNAME_MAX];
+	char local_ref[GITSTORE_REFNAME_MAX];
+	struct {
+		struct gitstore_fetch_mem m;
+		struct gitstore_pktbuf in;
+		struct gitstore_inpack ip;
+		int state;
+		int err;
+		int version;
+		bool found;
+		bool sideband;
+		bool pack_whole;
+		bool updated;
+		struct gitstore_oid want;
+		struct gitstore_oid old;
+		char remote_error[GITSTORE_REASON_MAX];
+	} priv;
+};
+/*
+ * Write git daemon's request line (a pkt-line) into out:
+ * "git-upload-pack PATH\0host=HOST\0" plus "\0version=2\0" when version is 2.
+ * Its length, or GITSTORE_ENOMEM / GITSTORE_EPKT_TOOLONG.
+ */
+int gitstore_daemon_request(uint8_t *out, size_t cap, const char *service, const char *path, const char *host,
+	int version);
+/*
+ * Fetch remote_ref ("refs/heads/main") into local_ref ("refs/remotes/origin/main"
+ * or the same name). 0, or GITSTORE_EINVAL / GITSTORE_EREF_NAME.
+ */
+int gitstore_fetch_init(struct gitstore_fetch *f, struct gitstore_repo *repo, unsigned flags, const char *remote_ref,
+	const char *local_ref, const struct gitstore_fetch_mem *mem);
+/* The next request, whole, into out: its length; 0 when none is due (read); GITSTORE_ENOMEM when cap is short (1 KiB does). */
+int gitstore_fetch_output(struct gitstore_fetch *f, uint8_t *out, size_t cap);
+/* Response bytes: the count taken (all of them, unless the exchange is over), or the first error. */
+int gitstore_fetch_input(struct gitstore_fetch *f, const uint8_t *data, size_t len);
+/* The stream closed, or (HTTP) a response body ended. */
+int gitstore_fetch_input_end(struct gitstore_fetch *f);
+bool gitstore_fetch_done(const struct gitstore_fetch *f);
+/*
+ * After done: 0 with *id the ref's new value (*updated false when it already
+ * was there), or the error (GITSTORE_ENOENT: the remote has no such ref;
+ * GITSTORE_EREMOTE: the server said why, in f->priv.remote_error;
+ * GITSTORE_EEOF: it hung up early; GITSTORE_EREF_STALE: the local ref moved
+ * meanwhile).
+ */
+int gitstore_fetch_result(const struct gitstore_fetch *f, struct gitstore_oid *id, bool *updated);
+
+
 #ifdef __cplusplus
 }
 #endif
