@@ -11,8 +11,8 @@
 # and v0, and through a proxy that dies mid-pack (local repository unchanged).
 # Every failing git command prints its GIT_TRACE_PACKET log.
 set -uo pipefail
-gitserve=$1
-gitfetch=${2:-}
+gitserve=$(realpath "$1")
+gitfetch=${2:+$(realpath "$2")}
 here=$(cd "$(dirname "$0")" && pwd)
 kit=$here/../../tests/interop/git
 command -v git >/dev/null || { echo "SKIP: no git"; exit 77; }
