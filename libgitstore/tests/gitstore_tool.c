@@ -488,7 +488,7 @@ static int update_ref(const char *gitdir, const char *name, const char *hex, con
 
 static struct gitstore_idx kv_idx[16];
 static struct gitstore_pack kv_packs[16];
-static uint8_t kv_scratch[8 * 64 + (64 << 20)];
+static uint8_t kv_scratch[8 * 1025 + (64 << 20)];
 static uint8_t kv_parena[GITSTORE_INFLATE_ARENA];
 static struct gitstore_arena kv_pa;
 

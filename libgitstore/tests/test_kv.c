@@ -224,7 +224,7 @@ static void test_through_pack(void **state)
 	const struct gitstore_kv_change first[] = { CH("dir/file", "packed value\n") };
 	assert_int_equal(gitstore_kv_commit(&kv, first, 1, &info, NULL, &c), 0);
 	/* move every loose object into one pack */
-	static uint8_t pack[1 << 16], idx[4096], obj[4096], scratch[8 * 65 + 8192];
+	static uint8_t pack[1 << 16], idx[4096], obj[4096], scratch[8 * 1025 + 8192];
 	static struct gitstore_index_slot slots[16];
 	struct gitstore_pack_writer w;
 	struct gitstore_oid sum;

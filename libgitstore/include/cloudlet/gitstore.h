@@ -428,8 +428,9 @@ int gitstore_tag_write(int algo, const struct gitstore_tag_info *ti,
 /*
  * What hostile input may cost. A value of 0 takes the default.
  *   max_object: the largest object (inflated, and every delta result), bytes.
- *   max_depth:  the longest delta chain followed (git writes at most 50 by
- *               default, 4095 at most).
+ *   max_depth:  the longest delta chain followed (git writes 50 by default,
+ *               `gc --aggressive` wrote 250 before git 2.15, 4095 at most);
+ *               reading needs 8 bytes of scratch per level.
  *   max_ratio:  the largest inflated/deflated ratio of one zlib stream, once
  *               past GITSTORE_RATIO_SLACK bytes of output; deflate itself
  *               cannot exceed about 1032, so a lower value is a policy. 0 or
@@ -441,7 +442,7 @@ struct gitstore_limits {
 	uint32_t max_ratio;
 };
 #define GITSTORE_DEFAULT_MAX_OBJECT (64u << 20)
-#define GITSTORE_DEFAULT_MAX_DEPTH 64u
+#define GITSTORE_DEFAULT_MAX_DEPTH 1024u
 #define GITSTORE_RATIO_SLACK (64u << 10)
 /* Fill in defaults for zero fields. */
 void gitstore_limits_default(struct gitstore_limits *l);
