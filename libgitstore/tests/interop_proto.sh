@@ -113,6 +113,32 @@ gitfail "the veto callback's reason reaches the client" "vetoed by the test (com
 check "veto changed nothing" cmp -s "$tmp/before" <(snapshot /dev/stdout)
 gitrun "an allowed branch through the vetoing server" git push "git://127.0.0.1:$port/x" HEAD:refs/heads/allowed
 
+# ---- the same machines behind smart HTTP (gitserve --http: GET info/refs
+# with ADVERTISE, POST bodies through STATELESS machines, as httpd will)
+cp -r "$src" "$tmp/hsrv.git"
+"$gitserve" "$tmp/hsrv.git" --http >"$tmp/http.port" 2>"$tmp/serve-http.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$tmp/http.port" ] && break; sleep 0.1; done
+hurl=http://127.0.0.1:$(cat "$tmp/http.port")/hsrv.git
+for v in 0 2; do
+  gitrun "http clone v$v" git -c protocol.version=$v clone -q --mirror "$hurl" "$tmp/hclone$v.git"
+  check "http clone v$v: fsck --full --strict" git -C "$tmp/hclone$v.git" fsck --full --strict --no-progress
+  check "http clone v$v: refs as in the source" diff <(git -C "$tmp/hclone$v.git" for-each-ref) <(git -C "$src" for-each-ref)
+done
+git -C "$tmp/work" checkout -q -B hbranch main 2>/dev/null || git -C "$tmp/work" checkout -q -B hbranch
+for v in 0 2; do
+  echo "h$v" >"$tmp/work/h$v" && git -C "$tmp/work" add "h$v" && git -C "$tmp/work" commit -qm "http v$v"
+  git -C "$tmp/work" push -q -f "$tmp/hsrv.git" "HEAD:refs/heads/main"
+  gitrun "http fetch v$v (stateless negotiation)" git -C "$tmp/hclone$v.git" -c protocol.version=$v fetch -q "$hurl" main
+  check "http fetch v$v: FETCH_HEAD" test "$(git -C "$tmp/hclone$v.git" rev-parse FETCH_HEAD)" = "$(git -C "$tmp/work" rev-parse HEAD)"
+  echo "p$v" >>"$tmp/work/h$v" && git -C "$tmp/work" commit -qam "http push v$v"
+  gitrun "http push v$v" git -C "$tmp/work" -c protocol.version=$v push "$hurl" HEAD:refs/heads/main
+  check "http push v$v landed" test "$(git -C "$tmp/hsrv.git" rev-parse main)" = "$(git -C "$tmp/work" rev-parse HEAD)"
+done
+git -C "$tmp/work" commit -q --amend -m amended
+gitfail "http push non-fast-forward (--force) refused" "non-fast-forward" git -C "$tmp/work" push --force "$hurl" HEAD:refs/heads/main
+check "http server repository: fsck" git -C "$tmp/hsrv.git" fsck --full --strict --no-progress
+
 # ---- the client: gitstore's fetch against git's servers
 if [ -n "$gitfetch" ]; then
   source "$here/interop_fetch.sh"
