@@ -191,7 +191,7 @@ static void run_push(struct gitstore_receive *rc)
 	struct gitstore_receive_update *cmds = rc->priv.m.cmds;
 	size_t n = rc->priv.ncmds;
 	struct gitstore_inpack *ip = &rc->priv.ip;
-	if (rc->priv.need_pack) {
+	if (rc->priv.need_pack && !rc->priv.unpack_err) {
 		int r = gitstore_int_inpack_unpack(ip, rc->repo);
 		if (r < 0)
 			rc->priv.unpack_err = r;
