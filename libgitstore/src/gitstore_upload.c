@@ -5,10 +5,13 @@
  * out from there; pack bytes are framed on side-band band 1 as they leave.
  */
 #include <string.h>
+#include <zlib.h>
 #include <cloudlet/gitstore.h>
 #include "gitstore_int.h"
 
 enum { S_READ, S_PACK, S_DRAIN_DONE, S_DONE };
+
+static void plan_reuse(struct gitstore_upload *u);
 enum { C_OFS = 1, C_THIN = 2, C_NOPROG = 4, C_INCTAG = 8 };
 
 static const char agent[] = "agent=cloudlet/" GITSTORE_VERSION;
@@ -414,6 +417,7 @@ static int start_pack(struct gitstore_upload *u)
 	uint32_t count = 0;
 	for (size_t i = 0; i < w.n; i++)
 		count += gitstore_int_walk_sends(&w, i);
+	plan_reuse(u);
 	u->priv.nsend = count;
 	u->priv.next = 0;
 	u->priv.state = S_PACK;
@@ -716,6 +720,155 @@ int gitstore_upload_input_end(struct gitstore_upload *u)
 	return fail(u, GITSTORE_EEOF);
 }
 
+/* ---- reusing the repository's pack entries */
+
+static bool before(const struct gitstore_walk_obj *a, bool as, const struct gitstore_walk_obj *b, bool bs)
+{
+	/* Objects sent first, those from packs before loose ones, then in pack order. */
+	if (as != bs)
+		return as;
+	if ((a->src_pack == 0) != (b->src_pack == 0))
+		return a->src_pack != 0;
+	if (a->src_pack != b->src_pack)
+		return a->src_pack < b->src_pack;
+	return a->src_off < b->src_off;
+}
+
+#define SENT(o) (!((o)->flags & 1))   /* W_UNINT of gitstore_walk.c */
+
+static void sift(struct gitstore_walk_obj *o, size_t root, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && before(&o[c], SENT(&o[c]), &o[c + 1], SENT(&o[c + 1])))
+			c++;
+		if (!before(&o[root], SENT(&o[root]), &o[c], SENT(&o[c])))
+			return;
+		struct gitstore_walk_obj t = o[root];
+		o[root] = o[c];
+		o[c] = t;
+		root = c;
+	}
+}
+
+static uint32_t *off_slot(struct gitstore_upload *u, uint16_t pack, uint64_t off)
+{
+	size_t mask = u->priv.m.index_len - 1;
+	uint64_t h = (off * 0x9e3779b97f4a7c15ull) ^ pack;
+	for (size_t k = (size_t)(h >> 32) & mask;; k = (k + 1) & mask) {
+		uint32_t *s = &u->priv.m.index[k];
+		if (*s == 0)
+			return s;
+		const struct gitstore_walk_obj *o = &u->priv.m.objs[*s - 1];
+		if (o->src_pack == pack && o->src_off == off)
+			return s;
+	}
+}
+
+/*
+ * Find where each object to send lies in the repository's packs, sort the
+ * table in pack order, and index it by (pack, offset). The id index is not
+ * needed any more: the table is used only in order from here.
+ */
+static void plan_reuse(struct gitstore_upload *u)
+{
+	struct gitstore_repo *r = u->repo;
+	struct gitstore_walk_obj *o = u->priv.m.objs;
+	size_t n = u->priv.n;
+	for (size_t i = 0; i < n; i++) {
+		o[i].src_pack = 0;
+		o[i].src_off = 0;
+		o[i].out_off = 0;
+		for (size_t k = 0; SENT(&o[i]) && k < r->priv.npacks && k < 65535; k++) {
+			uint64_t off;
+			if (r->priv.packs[k].idx && gitstore_idx_find(r->priv.packs[k].idx, &o[i].id, NULL, &off) == 0) {
+				o[i].src_pack = (uint16_t)(k + 1);
+				o[i].src_off = off;
+				break;
+			}
+		}
+	}
+	for (size_t i = n / 2; i-- > 0;)
+		sift(o, i, n);
+	for (size_t end = n; end-- > 1;) {
+		struct gitstore_walk_obj t = o[0];
+		o[0] = o[end];
+		o[end] = t;
+		sift(o, 0, end);
+	}
+	memset(u->priv.m.index, 0, u->priv.m.index_len * sizeof *u->priv.m.index);
+	for (size_t i = 0; i < n; i++)
+		if (o[i].src_pack)
+			*off_slot(u, o[i].src_pack, o[i].src_off) = (uint32_t)(i + 1);
+}
+
+static size_t put_size_header(uint8_t *out, int type, uint64_t size)
+{
+	size_t n = 0;
+	uint8_t c = (uint8_t)(type << 4 | (size & 15));
+	size >>= 4;
+	while (size) {
+		out[n++] = c | 0x80;
+		c = size & 0x7f;
+		size >>= 7;
+	}
+	out[n++] = c;
+	return n;
+}
+
+/* Copy object o's entry from its pack into the stage: bytes written, or <0 to write it whole instead. */
+static int reuse(struct gitstore_upload *u, struct gitstore_walk_obj *o)
+{
+	if (!o->src_pack)
+		return -1;
+	struct gitstore_pack *p = &u->repo->priv.packs[o->src_pack - 1];
+	struct gitstore_pack_entry e;
+	uint64_t end;
+	uint32_t pos, crc;
+	if (!p->data || gitstore_pack_entry(p, o->src_off, &e) < 0 || gitstore_int_entry_extent(p, &e, NULL, NULL, &end) < 0 ||
+		gitstore_idx_find(p->idx, &o->id, &pos, NULL) < 0 || gitstore_idx_entry(p->idx, pos, NULL, NULL, &crc) < 0)
+		return -1;
+	size_t len = (size_t)(end - o->src_off), hl = (size_t)e.header_len;
+	if (crc32(0, p->data + o->src_off, (uInt)len) != crc || len + 64 > u->priv.m.stage_cap)
+		return -1;
+	uint8_t *out = u->priv.m.stage;
+	if (e.type >= GITSTORE_COMMIT && e.type <= GITSTORE_TAG) {
+		memcpy(out, p->data + o->src_off, len);
+		return (int)len;
+	}
+	uint64_t base_off = e.base_offset;
+	if (e.type == GITSTORE_REF_DELTA && gitstore_idx_find(p->idx, &e.base_id, NULL, &base_off) < 0)
+		return -1;
+	uint32_t s = *off_slot(u, o->src_pack, base_off);
+	if (!s)
+		return -1;
+	const struct gitstore_walk_obj *base = &u->priv.m.objs[s - 1];
+	if (!SENT(base) || base->out_off == 0)
+		return -1;
+	size_t n;
+	if (u->priv.caps & C_OFS) {
+		n = put_size_header(out, GITSTORE_OFS_DELTA, e.size);
+		/* packfile.c's offset encoding: base-128, each continuation adds one */
+		uint64_t rel = u->priv.w.offset - base->out_off;
+		uint8_t ofs[16];
+		size_t k = sizeof ofs;
+		ofs[--k] = rel & 127;
+		while (rel >>= 7)
+			ofs[--k] = (uint8_t)(128 | (--rel & 127));
+		memcpy(out + n, ofs + k, sizeof ofs - k);
+		n += sizeof ofs - k;
+	} else {
+		n = put_size_header(out, GITSTORE_REF_DELTA, e.size);
+		size_t h = gitstore_hash_len(u->repo->algo);
+		memcpy(out + n, base->id.b, h);
+		n += h;
+	}
+	memcpy(out + n, p->data + o->src_off + hl, len - hl);
+	return (int)(n + len - hl);
+}
+
 /* Refill the stage with the next object of the pack, its trailer, or the end. */
 static int pack_more(struct gitstore_upload *u)
 {
@@ -727,16 +880,25 @@ static int pack_more(struct gitstore_upload *u)
 		u->priv.next++;
 	if (u->priv.next < w.n) {
 		struct gitstore_walk_obj *o = &w.o[u->priv.next++];
-		int type;
-		size_t needed;
-		int rc = gitstore_obj_read(u->repo, &o->id, &type, u->priv.m.obj, u->priv.m.obj_cap, &needed);
-		if (rc < 0)
-			return rc;
-		u->priv.w.arena = &u->priv.deflate;
-		rc = gitstore_pack_writer_object(&u->priv.w, type, u->priv.m.obj, (size_t)rc, u->priv.m.stage,
-			u->priv.m.stage_cap, NULL);
-		if (rc < 0)
-			return rc;
+		uint64_t at = u->priv.w.offset;
+		int rc = reuse(u, o);
+		if (rc > 0) {
+			gitstore_hash_update(&u->priv.w.hash, u->priv.m.stage, (size_t)rc);
+			u->priv.w.offset += (uint64_t)rc;
+			u->priv.w.written++;
+		} else {
+			int type;
+			size_t needed;
+			rc = gitstore_obj_read(u->repo, &o->id, &type, u->priv.m.obj, u->priv.m.obj_cap, &needed);
+			if (rc < 0)
+				return rc;
+			u->priv.w.arena = &u->priv.deflate;
+			rc = gitstore_pack_writer_object(&u->priv.w, type, u->priv.m.obj, (size_t)rc, u->priv.m.stage,
+				u->priv.m.stage_cap, NULL);
+			if (rc < 0)
+				return rc;
+		}
+		o->out_off = at;
 		u->priv.stage_len = (size_t)rc;
 		u->priv.stage_band = u->priv.sb_max > 0;
 		return 0;

@@ -1289,6 +1289,9 @@ struct gitstore_walk_obj {
 	struct gitstore_oid id;
 	uint8_t type;
 	uint8_t flags;
+	uint16_t src_pack;   /* internal: 1 + the repository pack it is reused from, 0: none */
+	uint64_t src_off;    /* internal: its entry there */
+	uint64_t out_off;    /* internal: its entry in the pack being sent, 0: not yet */
 };
 struct gitstore_upload_mem {
 	struct gitstore_walk_obj *objs;
