@@ -20,6 +20,10 @@
  *               under git's lock protocol with compare-and-swap.
  *   key-value   a branch as a versioned store: get, list, batched commits with
  *               test-and-set, history and diff of paths, three-way merge.
+ *   protocol    git's smart protocol, sans I/O (the section at the end):
+ *               pkt-line and side-band-64k, upload-pack (v2 and v0) and
+ *               receive-pack servers, and a fetch client, for git:// streams
+ *               and smart-HTTP request and response bodies alike.
  *
  * Ownership. Every object is a struct the caller owns: gitstore_X_init() sets
  * every field, and nothing is ever freed because nothing is ever allocated.
@@ -61,8 +65,9 @@
  * Not here yet: choosing delta bases when writing packs (the caller names
  * the base), thin packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), reading
  * packs through the storage ops without a mapping, the checks of
- * .gitmodules content, virtual merge bases of criss-cross histories, and the
- * smart protocol.
+ * .gitmodules content, virtual merge bases of criss-cross histories; in the
+ * protocol: shallow clones, partial clone filters, push options, push
+ * certificates, report-status-v2, multi-round negotiation in the client.
  */
 #ifndef CLOUDLET_GITSTORE_H
 #define CLOUDLET_GITSTORE_H
@@ -1035,7 +1040,8 @@ int gitstore_kv_merge(struct gitstore_kv *kv, const struct gitstore_oid *base, c
 	int (*conflict)(void *arg, const char *path), void *arg, struct gitstore_oid *commit);
 
 /* ================================================================
- * The smart protocol (gitstore_pkt.c, gitstore_v2.c, gitstore_upload.c)
+ * The smart protocol (gitstore_pkt.c, gitstore_v2.c, gitstore_walk.c,
+ * gitstore_upload.c, gitstore_inpack.c, gitstore_receive.c, gitstore_fetch.c)
  *
  * git's wire protocols (Documentation/gitprotocol-common.txt,
  * gitprotocol-pack.txt, gitprotocol-v2.txt, gitprotocol-http.txt), sans I/O:
