@@ -34,6 +34,7 @@ int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pac
 void gitstore_int_pkt_hdr(uint8_t *out, size_t n);
 
 /* The objects a fetch sends (gitstore_walk.c): a table over caller-lent memory. */
+#define GITSTORE_INT_W_UNINT 1u   /* flag of struct gitstore_walk_obj: the client has it */
 struct gitstore_int_walk {
 	struct gitstore_repo *r;
 	struct gitstore_walk_obj *o;

@@ -734,7 +734,7 @@ static bool before(const struct gitstore_walk_obj *a, bool as, const struct gits
 	return a->src_off < b->src_off;
 }
 
-#define SENT(o) (!((o)->flags & 1))   /* W_UNINT of gitstore_walk.c */
+#define SENT(o) (!((o)->flags & GITSTORE_INT_W_UNINT))
 
 static void sift(struct gitstore_walk_obj *o, size_t root, size_t n)
 {

@@ -12,7 +12,7 @@
 #include <cloudlet/gitstore.h>
 #include "gitstore_int.h"
 
-enum { W_UNINT = 1, W_WALKED = 2, W_UWALKED = 4, W_EDGE = 8 };
+enum { W_UNINT = GITSTORE_INT_W_UNINT, W_WALKED = 2, W_UWALKED = 4, W_EDGE = 8 };
 
 void gitstore_int_walk_init(struct gitstore_int_walk *w, struct gitstore_repo *r, struct gitstore_walk_obj *o,
 	size_t cap, uint32_t *index, size_t index_len, uint32_t *stack, uint8_t *buf, size_t buf_cap)

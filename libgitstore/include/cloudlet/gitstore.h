@@ -1281,8 +1281,9 @@ unsigned gitstore_receive_caps_parse(struct gitstore_slice caps);
  *   index[index_len]  a power of two at least twice nobjs.
  *   stack[nobjs]      the walk's work list.
  *   in[in_cap]        the request being read: GITSTORE_PKT_MAX at least; a
- *                     v2 fetch request is held whole (64 KiB covers a few
- *                     hundred haves; git sends at most 256 per round).
+ *                     v2 fetch request is held whole, and a stateless
+ *                     client repeats every common have in each round:
+ *                     lend 1 MiB (20 000 haves) to a smart-HTTP server.
  *   obj[obj_cap]      the largest object (and scratch for its delta chain
  *                     comes from the repository's packs).
  *   stage[stage_cap]  output being made: the advertisement or ls-refs
