@@ -546,11 +546,88 @@ static void test_receive(void **state)
 	assert_string_equal(push(0, cmds, 1, "", empty, el, 5), "");
 }
 
+/* ---- upload-pack's stateless shapes (smart HTTP POST bodies), byte for byte */
+
+static size_t upload_once(int version, const char *req, size_t len, uint8_t *out, size_t cap)
+{
+	struct gitstore_upload_mem um = { u_objs, 4096, u_index, 8192, u_stack, u_in, sizeof u_in, u_obj, sizeof u_obj,
+		u_stage, sizeof u_stage, u_deflate, sizeof u_deflate };
+	static struct gitstore_upload up;
+	assert_int_equal(gitstore_upload_init(&up, &src, version, GITSTORE_UPLOAD_STATELESS, &um), 0);
+	/* Fed a byte at a time: a request split anywhere reads the same. */
+	for (size_t i = 0; i < len; i++) {
+		int k = gitstore_upload_input(&up, (const uint8_t *)req + i, 1);
+		if (k <= 0)
+			break;   /* the answer is ready (or the request failed): nothing more is read */
+	}
+	gitstore_upload_input_end(&up);
+	size_t n = 0;
+	int k;
+	while ((k = gitstore_upload_output(&up, out + n, cap - n < 100 ? cap - n : 100)) > 0)
+		n += (size_t)k;
+	assert_true(gitstore_upload_done(&up));
+	return n;
+}
+
+static void test_upload_stateless(void **state)
+{
+	(void)state;
+	make_source();
+	static uint8_t out[1 << 20];
+	char h1[GITSTORE_HEX_MAX], h2[GITSTORE_HEX_MAX], req[1024], want[128];
+	gitstore_oid_to_hex(GITSTORE_SHA1, &head1, h1);
+	gitstore_oid_to_hex(GITSTORE_SHA1, &head2, h2);
+	/* v0, no side-band: NAK then the raw pack. */
+	snprintf(want, sizeof want, "want %s ofs-delta\n", h2);
+	int n = snprintf(req, sizeof req, "%04zx%s00000009done\n", strlen(want) + 4, want);
+	size_t ol = upload_once(0, req, (size_t)n, out, sizeof out);
+	assert_true(ol > 20);
+	assert_memory_equal(out, "0008NAK\nPACK", 12);
+	/* v0 multi_ack_detailed, a round without done: ACK common, NAK, and the response ends. */
+	snprintf(want, sizeof want, "want %s multi_ack_detailed side-band-64k\n", h2);
+	n = snprintf(req, sizeof req, "%04zx%s00000032have %s\n0032have %s\n0000", strlen(want) + 4, want, h1,
+		"0123456789012345678901234567890123456789");
+	ol = upload_once(0, req, (size_t)n, out, sizeof out);
+	char expect[256];
+	int el = snprintf(expect, sizeof expect, "0038ACK %s common\n0008NAK\n", h1);
+	assert_int_equal(ol, (size_t)el);
+	assert_memory_equal(out, expect, ol);
+	/* v0 with done: the final ACK, then the pack on band 1, then a flush. */
+	n = snprintf(req, sizeof req, "%04zx%s00000032have %s\n0009done\n", strlen(want) + 4, want, h1);
+	ol = upload_once(0, req, (size_t)n, out, sizeof out);
+	el = snprintf(expect, sizeof expect, "0038ACK %s common\n0031ACK %s\n", h1, h1);
+	assert_memory_equal(out, expect, (size_t)el);
+	assert_memory_equal(out + el + 4, "\1PACK", 5);
+	assert_memory_equal(out + ol - 4, "0000", 4);
+	/* v2 fetch without done: acknowledgments only. */
+	n = snprintf(req, sizeof req, "0012command=fetch\n0001%04zxwant %s\n0032have %s\n0000", strlen(h2) + 10, h2, h1);
+	ol = upload_once(2, req, (size_t)n, out, sizeof out);
+	el = snprintf(expect, sizeof expect, "0014acknowledgments\n0031ACK %s\n0000", h1);
+	assert_int_equal(ol, (size_t)el);
+	assert_memory_equal(out, expect, ol);
+	/* v2 ls-refs with a prefix, symrefs and peel. */
+	n = snprintf(req, sizeof req, "0014command=ls-refs\n00010009peel\n000csymrefs\n0014ref-prefix HEAD\n0000");
+	ol = upload_once(2, req, (size_t)n, out, sizeof out);
+	el = snprintf(expect, sizeof expect, "0050%s HEAD symref-target:refs/heads/main\n0000", h2);
+	assert_int_equal(ol, (size_t)el);
+	assert_memory_equal(out, expect, ol);
+	/* A want of an object the server lacks: ERR, and the error. */
+	n = snprintf(req, sizeof req, "0012command=fetch\n00010032want %s\n0009done\n0000",
+		"0123456789012345678901234567890123456789");
+	ol = upload_once(2, req, (size_t)n, out, sizeof out);
+	assert_memory_equal(out + 4, "ERR upload-pack: GITSTORE_EPROTO_WANT", 37);
+	/* Shallow is not offered. */
+	n = snprintf(req, sizeof req, "0012command=fetch\n00010032want %s\n000ddeepen 1\n0000", h2);
+	ol = upload_once(2, req, (size_t)n, out, sizeof out);
+	assert_memory_equal(out + 4, "ERR upload-pack: GITSTORE_EV2_UNSUPPORTED", 41);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fetch_over_faults),
 		cmocka_unit_test(test_receive),
+		cmocka_unit_test(test_upload_stateless),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
