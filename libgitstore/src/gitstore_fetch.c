@@ -60,6 +60,24 @@ static bool copy_name(char *dst, const char *src)
 	return true;
 }
 
+static void add_have(struct gitstore_fetch *f, const struct gitstore_oid *id)
+{
+	if (gitstore_oid_is_zero(id) || f->priv.nhaves == GITSTORE_FETCH_HAVES)
+		return;
+	for (size_t i = 0; i < f->priv.nhaves; i++)
+		if (gitstore_oid_cmp(&f->priv.haves[i], id) == 0)
+			return;
+	f->priv.haves[f->priv.nhaves++] = *id;
+}
+
+static int have_each(void *arg, const char *name, const struct gitstore_ref *ref)
+{
+	(void)name;
+	if (!ref->symbolic)
+		add_have(arg, &ref->id);
+	return 0;
+}
+
 int gitstore_fetch_init(struct gitstore_fetch *f, struct gitstore_repo *repo, unsigned flags, const char *remote_ref,
 	const char *local_ref, const struct gitstore_fetch_mem *mem)
 {
@@ -84,6 +102,11 @@ int gitstore_fetch_init(struct gitstore_fetch *f, struct gitstore_repo *repo, un
 	if (rc == 0)
 		f->priv.old = ref.id;
 	else if (rc != GITSTORE_ENOENT)
+		return rc;
+	/* What the server may leave out because we have it: our tips (any order; the server ignores the rest). */
+	add_have(f, &f->priv.old);
+	rc = gitstore_ref_list(repo, "refs/", have_each, f);
+	if (rc < 0 && rc != GITSTORE_ENOENT)
 		return rc;
 	f->priv.state = F_ADV;
 	return 0;
@@ -139,8 +162,6 @@ int gitstore_fetch_output(struct gitstore_fetch *f, uint8_t *out, size_t cap)
 	memcpy(want, "want ", 5);
 	gitstore_oid_to_hex(f->repo->algo, &f->priv.want, want + 5);
 	memcpy(have, "have ", 5);
-	gitstore_oid_to_hex(f->repo->algo, &f->priv.old, have + 5);
-	bool with_have = !gitstore_oid_is_zero(&f->priv.old);
 	switch (f->priv.state) {
 	case F_SEND_LSREFS:
 		r_line(&q, "command=ls-refs\n", NULL, NULL);
@@ -161,15 +182,19 @@ int gitstore_fetch_output(struct gitstore_fetch *f, uint8_t *out, size_t cap)
 			r_line(&q, "ofs-delta\n", NULL, NULL);
 			r_line(&q, "no-progress\n", NULL, NULL);
 			r_line(&q, want, "\n", NULL);
-			if (with_have)
+			for (size_t i = 0; i < f->priv.nhaves; i++) {
+				gitstore_oid_to_hex(f->repo->algo, &f->priv.haves[i], have + 5);
 				r_line(&q, have, "\n", NULL);
+			}
 			r_line(&q, "done\n", NULL, NULL);
 			r_special(&q, "0000");
 		} else {
 			r_line(&q, want, " side-band-64k ofs-delta no-progress ", agent);
 			r_special(&q, "0000");
-			if (with_have)
+			for (size_t i = 0; i < f->priv.nhaves; i++) {
+				gitstore_oid_to_hex(f->repo->algo, &f->priv.haves[i], have + 5);
 				r_line(&q, have, "\n", NULL);
+			}
 			r_line(&q, "done\n", NULL, NULL);
 		}
 		if (!q.err)
@@ -300,6 +325,9 @@ static int pack_data(struct gitstore_fetch *f, const uint8_t *p, size_t n)
 static int packet(struct gitstore_fetch *f, const struct gitstore_pkt *p)
 {
 	struct gitstore_slice t = gitstore_pkt_text(p);
+	/* A response-end (0002) closes a response of a stateless exchange: the protocol already knows where. */
+	if (p->kind == GITSTORE_PKT_END)
+		return 0;
 	if (p->kind == GITSTORE_PKT_DATA && starts(t, "ERR ")) {
 		struct gitstore_slice m = { t.p + 4, t.len - 4 };
 		remote_says(f, m);

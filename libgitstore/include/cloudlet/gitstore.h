@@ -1530,8 +1530,9 @@ int gitstore_receive_obj_read(struct gitstore_receive *rcv, const struct gitstor
 /*
  * Fetching one ref from a remote into a local ref, sans I/O: the client half
  * of upload-pack. Protocol v2 when the server speaks it (ls-refs with
- * ref-prefix, then fetch with the want, the local ref's old value as the
- * one have, and done), otherwise v0 (the advertisement, want with
+ * ref-prefix, then fetch with the want, the local ref's old value and up
+ * to GITSTORE_FETCH_HAVES other local ref tips as haves, and done: one
+ * round, no multi-round negotiation), otherwise v0 (the advertisement, want with
  * side-band-64k and ofs-delta, the have, done; ACK or NAK; the pack). The
  * pack is demultiplexed from side-band as it arrives, its end found as it
  * streams (struct gitstore_inpack), then indexed and checked like a push
@@ -1555,6 +1556,8 @@ int gitstore_receive_obj_read(struct gitstore_receive *rcv, const struct gitstor
  * done() says when to stop; result() says what happened.
  */
 #define GITSTORE_FETCH_HTTP 1u
+/* The haves a fetch sends: the local ref's value first, then other local ref tips. */
+#define GITSTORE_FETCH_HAVES 16
 struct gitstore_fetch_mem {
 	uint8_t *in;        /* response packets: GITSTORE_PKT_MAX at least */
 	size_t in_cap;
@@ -1578,6 +1581,8 @@ struct gitstore_fetch {
 		bool updated;
 		struct gitstore_oid want;
 		struct gitstore_oid old;
+		struct gitstore_oid haves[GITSTORE_FETCH_HAVES];
+		size_t nhaves;
 		char remote_error[GITSTORE_REASON_MAX];
 	} priv;
 };
@@ -1594,7 +1599,7 @@ int gitstore_daemon_request(uint8_t *out, size_t cap, const char *service, const
  */
 int gitstore_fetch_init(struct gitstore_fetch *f, struct gitstore_repo *repo, unsigned flags, const char *remote_ref,
 	const char *local_ref, const struct gitstore_fetch_mem *mem);
-/* The next request, whole, into out: its length; 0 when none is due (read); GITSTORE_ENOMEM when cap is short (1 KiB does). */
+/* The next request, whole, into out: its length; 0 when none is due (read); GITSTORE_ENOMEM when cap is short (2 KiB does). */
 int gitstore_fetch_output(struct gitstore_fetch *f, uint8_t *out, size_t cap);
 /* Response bytes: the count taken (all of them, unless the exchange is over), or the first error. */
 int gitstore_fetch_input(struct gitstore_fetch *f, const uint8_t *data, size_t len);
