@@ -90,6 +90,20 @@ const char *gitstore_strerror(int err)
 	case GITSTORE_EKV_NOTDIR: return "GITSTORE_EKV_NOTDIR: a path component is a file";
 	case GITSTORE_EKV_ISDIR: return "GITSTORE_EKV_ISDIR: path is a directory";
 	case GITSTORE_ECOMMIT_NUL: return "GITSTORE_ECOMMIT_NUL: NUL byte in a commit";
+	case GITSTORE_EPKT_HEX: return "GITSTORE_EPKT_HEX: pkt-line length is not four hex digits";
+	case GITSTORE_EPKT_LEN: return "GITSTORE_EPKT_LEN: pkt-line length 0003 (reserved)";
+	case GITSTORE_EPKT_TOOLONG: return "GITSTORE_EPKT_TOOLONG: pkt-line longer than 65520 bytes";
+	case GITSTORE_ESIDEBAND_EMPTY: return "GITSTORE_ESIDEBAND_EMPTY: side-band packet without its band byte";
+	case GITSTORE_ESIDEBAND_BAND: return "GITSTORE_ESIDEBAND_BAND: side-band packet on an unknown band";
+	case GITSTORE_EREMOTE: return "GITSTORE_EREMOTE: the peer reported a fatal error";
+	case GITSTORE_EV2_COMMAND: return "GITSTORE_EV2_COMMAND: v2 request lacks command=NAME";
+	case GITSTORE_EV2_SECTION: return "GITSTORE_EV2_SECTION: v2 request has a packet of the wrong kind";
+	case GITSTORE_EV2_ARG: return "GITSTORE_EV2_ARG: v2 argument malformed or unknown";
+	case GITSTORE_EV2_UNSUPPORTED: return "GITSTORE_EV2_UNSUPPORTED: v2 feature not offered";
+	case GITSTORE_EPROTO_LINE: return "GITSTORE_EPROTO_LINE: protocol line malformed";
+	case GITSTORE_EPROTO_STATE: return "GITSTORE_EPROTO_STATE: packet not expected here";
+	case GITSTORE_EPROTO_WANT: return "GITSTORE_EPROTO_WANT: want of an object the server lacks";
+	case GITSTORE_ERECV_CMD: return "GITSTORE_ERECV_CMD: receive-pack command malformed";
 	default: break;
 	}
 	return err > 0 ? "GITSTORE_OK: count" : "GITSTORE_E?: unknown error";

@@ -32,6 +32,47 @@ int gitstore_int_pack_copy(struct gitstore_pack *p, uint64_t off, uint8_t *out, 
 int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
 	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
 
+/* The protocol (gitstore_pkt.c): four lowercase hex digits of a pkt-line length. */
+void gitstore_int_pkt_hdr(uint8_t *out, size_t n);
+
+/* The objects a fetch sends (gitstore_walk.c): a table over caller-lent memory. */
+#define GITSTORE_INT_W_UNINT 1u   /* flag of struct gitstore_walk_obj: the client has it */
+struct gitstore_int_walk {
+	struct gitstore_repo *r;
+	struct gitstore_walk_obj *o;
+	size_t cap, n;
+	uint32_t *index;
+	size_t mask;
+	uint32_t *stack;
+	size_t sp;
+	uint8_t *buf;
+	size_t buf_cap;
+};
+void gitstore_int_walk_init(struct gitstore_int_walk *w, struct gitstore_repo *r, struct gitstore_walk_obj *o,
+	size_t cap, uint32_t *index, size_t index_len, uint32_t *stack, uint8_t *buf, size_t buf_cap);
+long gitstore_int_walk_find(struct gitstore_int_walk *w, const struct gitstore_oid *id);
+/* 1 added, 0 present (*at either way), GITSTORE_ENOMEM. */
+int gitstore_int_walk_add(struct gitstore_int_walk *w, const struct gitstore_oid *id, int type, size_t *at);
+/* Mark an object the client has. */
+int gitstore_int_walk_mark_have(struct gitstore_int_walk *w, const struct gitstore_oid *id, int type);
+/* Walk from the entries added (wants) and marked (haves). */
+int gitstore_int_walk_run(struct gitstore_int_walk *w);
+bool gitstore_int_walk_sends(const struct gitstore_int_walk *w, size_t i);
+/* An incoming pack (gitstore_inpack.c). */
+int gitstore_int_inpack_init(struct gitstore_inpack *ip, const struct gitstore_inpack_mem *m);
+/* Append bytes: 1 when the pack is whole, 0 when more is needed, <0 malformed or full. */
+int gitstore_int_inpack_add(struct gitstore_inpack *ip, int algo, const uint8_t *data, size_t len);
+int gitstore_int_inpack_unpack(struct gitstore_inpack *ip, struct gitstore_repo *r);
+int gitstore_int_inpack_read(struct gitstore_inpack *ip, struct gitstore_repo *r, const struct gitstore_oid *id,
+	int *type, uint8_t *buf, size_t cap, size_t *needed);
+int gitstore_int_inpack_connected(struct gitstore_inpack *ip, struct gitstore_repo *r, const struct gitstore_oid *tip);
+int gitstore_int_inpack_descends(struct gitstore_inpack *ip, struct gitstore_repo *r, const struct gitstore_oid *new_id,
+	const struct gitstore_oid *old);
+int gitstore_int_inpack_store(struct gitstore_inpack *ip, struct gitstore_repo *r);
+
+/* The v0 ref advertisement into the stage (gitstore_upload.c). */
+int gitstore_int_upload_advertise(struct gitstore_upload *u);
+
 /*
  * Every storage op goes through these wrappers: the one place to trace
  * calls or inject faults.

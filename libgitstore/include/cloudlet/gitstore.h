@@ -20,6 +20,10 @@
  *               under git's lock protocol with compare-and-swap.
  *   key-value   a branch as a versioned store: get, list, batched commits with
  *               test-and-set, history and diff of paths, three-way merge.
+ *   protocol    git's smart protocol, sans I/O (the section at the end):
+ *               pkt-line and side-band-64k, upload-pack (v2 and v0) and
+ *               receive-pack servers, and a fetch client, for git:// streams
+ *               and smart-HTTP request and response bodies alike.
  *
  * Ownership. Every object is a struct the caller owns: gitstore_X_init() sets
  * every field, and nothing is ever freed because nothing is ever allocated.
@@ -59,9 +63,11 @@
  * as a malformed input.
  *
  * Not here yet: choosing delta bases when writing packs (the caller names
- * the base), thin packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), the checks of
- * .gitmodules content, virtual merge bases of criss-cross histories, and the
- * smart protocol.
+ * the base), thin packs (REF_DELTA bases outside the pack are GITSTORE_EPACK_BASE), reading
+ * packs through the storage ops without a mapping, the checks of
+ * .gitmodules content, virtual merge bases of criss-cross histories; in the
+ * protocol: shallow clones, partial clone filters, push options, push
+ * certificates, report-status-v2, multi-round negotiation in the client.
  */
 #ifndef CLOUDLET_GITSTORE_H
 #define CLOUDLET_GITSTORE_H
@@ -164,7 +170,22 @@ enum gitstore_err {
 	GITSTORE_EKV_NOTDIR = -83, /* a path component is a file */
 	GITSTORE_EKV_ISDIR = -84, /* path is a directory */
 	GITSTORE_ECOMMIT_NUL = -85, /* NUL byte in a commit (git fsck --strict: nulInCommit) */
-	GITSTORE_ERR_MIN_ = -86 /* one below the lowest code */
+	/* the smart protocol */
+	GITSTORE_EPKT_HEX = -86, /* pkt-line length is not four hex digits */
+	GITSTORE_EPKT_LEN = -87, /* pkt-line length 0003 (reserved, never valid) */
+	GITSTORE_EPKT_TOOLONG = -88, /* pkt-line longer than 65520 bytes */
+	GITSTORE_ESIDEBAND_EMPTY = -89, /* side-band packet without its band byte */
+	GITSTORE_ESIDEBAND_BAND = -90, /* side-band packet on a band other than 1, 2, 3 */
+	GITSTORE_EREMOTE = -91, /* the peer reported a fatal error (band 3 or ERR) */
+	GITSTORE_EV2_COMMAND = -92, /* v2 request does not start with command=NAME */
+	GITSTORE_EV2_SECTION = -93, /* v2 request: packet of the wrong kind in a section */
+	GITSTORE_EV2_ARG = -94, /* v2 argument malformed or unknown for its command */
+	GITSTORE_EV2_UNSUPPORTED = -95, /* v2 feature not offered here (shallow, filter, want-ref) */
+	GITSTORE_EPROTO_LINE = -96, /* protocol line malformed (want, have, ACK, ref line) */
+	GITSTORE_EPROTO_STATE = -97, /* packet not expected at this point of the exchange */
+	GITSTORE_EPROTO_WANT = -98, /* want of an object the server does not have */
+	GITSTORE_ERECV_CMD = -99, /* receive-pack command not "<old> <new> <ref>" */
+	GITSTORE_ERR_MIN_ = -100 /* one below the lowest code */
 };
 
 /* The name of an error code, for logs: "GITSTORE_ENOMEM: buffer full". Never NULL. */
@@ -1031,6 +1052,583 @@ int gitstore_merge_base(struct gitstore_repo *r, const struct gitstore_oid *a, c
 int gitstore_kv_merge(struct gitstore_kv *kv, const struct gitstore_oid *base, const struct gitstore_oid *theirs,
 	const struct gitstore_kv_commit_info *ci, const struct gitstore_oid *expect,
 	int (*conflict)(void *arg, const char *path), void *arg, struct gitstore_oid *commit);
+
+/* ================================================================
+ * The smart protocol (gitstore_pkt.c, gitstore_v2.c, gitstore_walk.c,
+ * gitstore_upload.c, gitstore_inpack.c, gitstore_receive.c, gitstore_fetch.c)
+ *
+ * git's wire protocols (Documentation/gitprotocol-common.txt,
+ * gitprotocol-pack.txt, gitprotocol-v2.txt, gitprotocol-http.txt), sans I/O:
+ * parsers over a caller's buffer and state machines that take request bytes
+ * in and give response bytes out. The same machine serves a git:// stream
+ * (the caller moves bytes between it and a socket) and a smart-HTTP
+ * request (the caller feeds the POST body and sends what comes out as the
+ * response body), so a web server drives it without the library knowing.
+ * ================================================================ */
+
+/* ---------------------------------------------------------------- pkt-line, side-band */
+
+/*
+ * A pkt-line is four hex digits giving the length of the whole packet
+ * (those four included) and the payload: "0009done\n". Three lengths are
+ * special: 0000 flush, 0001 delim (v2 section separator), 0002 response-end
+ * (v2 over stateless transports). 0003 is never valid; 0004 is an empty
+ * data packet (git accepts it). At most GITSTORE_PKT_MAX bytes in all.
+ */
+#define GITSTORE_PKT_MAX 65520
+#define GITSTORE_PKT_DATA_MAX (GITSTORE_PKT_MAX - 4)
+/* The most payload one side-band-64k packet carries (one band byte). */
+#define GITSTORE_SIDEBAND_MAX (GITSTORE_PKT_DATA_MAX - 1)
+
+enum gitstore_pkt_kind {
+	GITSTORE_PKT_DATA = 0,
+	GITSTORE_PKT_FLUSH = 1,   /* 0000 */
+	GITSTORE_PKT_DELIM = 2,   /* 0001 */
+	GITSTORE_PKT_END = 3      /* 0002 */
+};
+struct gitstore_pkt {
+	int kind;
+	struct gitstore_slice data;   /* payload of a DATA packet (into the input) */
+};
+/*
+ * Parse the packet at the start of buf. Returns the bytes it takes (>0);
+ * GITSTORE_EAGAIN when buf ends inside it; GITSTORE_EPKT_HEX (a length byte
+ * that is not a hex digit; both cases are accepted, as git does),
+ * GITSTORE_EPKT_LEN (0003), GITSTORE_EPKT_TOOLONG (over GITSTORE_PKT_MAX).
+ * A malformed length is reported as soon as its four bytes are in.
+ */
+int gitstore_pkt_parse(const uint8_t *buf, size_t len, struct gitstore_pkt *out);
+/* A data packet's payload without one trailing LF (text lines). */
+struct gitstore_slice gitstore_pkt_text(const struct gitstore_pkt *p);
+/*
+ * Write a data packet of len payload bytes into out: returns len + 4,
+ * GITSTORE_ENOMEM when cap is short, GITSTORE_EPKT_TOOLONG past
+ * GITSTORE_PKT_DATA_MAX.
+ */
+int gitstore_pkt_write(uint8_t *out, size_t cap, const void *data, size_t len);
+/* Write "0000", "0001" or "0002" for kind FLUSH, DELIM, END: 4, or GITSTORE_ENOMEM / GITSTORE_EINVAL. */
+int gitstore_pkt_write_special(uint8_t *out, size_t cap, int kind);
+
+/*
+ * side-band-64k (gitprotocol-pack.txt): each data packet's first byte names
+ * a band: 1 pack data, 2 progress text (for the user's terminal), 3 a fatal
+ * error message (the exchange is over).
+ */
+enum gitstore_band {
+	GITSTORE_BAND_DATA = 1,
+	GITSTORE_BAND_PROGRESS = 2,
+	GITSTORE_BAND_ERROR = 3
+};
+/*
+ * Split a side-band data packet: *band and *payload. GITSTORE_EINVAL for a
+ * packet that is not DATA, GITSTORE_ESIDEBAND_EMPTY for one without its band
+ * byte, GITSTORE_ESIDEBAND_BAND for a band other than 1, 2, 3.
+ */
+int gitstore_sideband_parse(const struct gitstore_pkt *p, int *band, struct gitstore_slice *payload);
+/*
+ * Write one side-band packet carrying the first min(len,
+ * GITSTORE_SIDEBAND_MAX) bytes of data on band. Returns the bytes written
+ * into out and the payload bytes taken in *taken; GITSTORE_ENOMEM when out
+ * cannot hold the header and at least one byte (or all of a short payload).
+ */
+int gitstore_sideband_write(uint8_t *out, size_t cap, int band, const void *data, size_t len, size_t *taken);
+
+/*
+ * A reassembly buffer for packets arriving in pieces over a stream: bytes go
+ * in (gitstore_pktbuf_feed), whole packets come out (gitstore_pktbuf_next)
+ * as slices that stay valid until the next feed. cap must hold the longest
+ * packet the caller accepts (GITSTORE_PKT_MAX for any).
+ */
+struct gitstore_pktbuf {
+	uint8_t *buf;
+	size_t cap;
+	size_t start;
+	size_t end;
+};
+void gitstore_pktbuf_init(struct gitstore_pktbuf *b, uint8_t *buf, size_t cap);
+/* Copy in as much of data as fits (moving unread bytes to the front): the count taken. */
+size_t gitstore_pktbuf_feed(struct gitstore_pktbuf *b, const uint8_t *data, size_t len);
+/* The next whole packet: 1, GITSTORE_EAGAIN, or the parse error (GITSTORE_EPKT_TOOLONG also when it cannot fit in cap). */
+int gitstore_pktbuf_next(struct gitstore_pktbuf *b, struct gitstore_pkt *p);
+/* Bytes fed and not yet taken as packets (e.g. the start of a pack after the commands). */
+struct gitstore_slice gitstore_pktbuf_rest(const struct gitstore_pktbuf *b);
+/* Drop n bytes of the rest. */
+void gitstore_pktbuf_skip(struct gitstore_pktbuf *b, size_t n);
+
+/* ---------------------------------------------------------------- v2 requests, receive-pack commands */
+
+/*
+ * A protocol v2 request (gitprotocol-v2.txt "Command Request"):
+ *   command=NAME LF, capability lines (agent=..., object-format=...),
+ *   optionally delim then argument lines, and a flush.
+ * Parsed in place; caps and args are the raw packets of each section, to be
+ * walked with gitstore_v2_next.
+ */
+struct gitstore_v2_request {
+	struct gitstore_slice command;
+	struct gitstore_slice caps;
+	struct gitstore_slice args;
+	struct gitstore_slice object_format;   /* empty when not given: sha1 */
+};
+/*
+ * Parse one request at the start of buf: returns its length through the
+ * flush; GITSTORE_EAGAIN before the flush; pkt-line errors;
+ * GITSTORE_EV2_COMMAND (first packet not "command=NAME" with a non-empty
+ * NAME), GITSTORE_EV2_SECTION (a second delim, a response-end, an empty
+ * packet in a section, a capability line not "key" or "key=value").
+ */
+int gitstore_v2_request_parse(const uint8_t *buf, size_t len, struct gitstore_v2_request *req);
+/* The next line of a section (one trailing LF removed): 1, or 0 at its end. */
+int gitstore_v2_next(struct gitstore_slice *section, struct gitstore_slice *line);
+
+/* One argument of ls-refs or fetch. */
+enum gitstore_v2_arg_kind {
+	GITSTORE_ARG_PEEL = 1,         /* ls-refs */
+	GITSTORE_ARG_SYMREFS,          /* ls-refs */
+	GITSTORE_ARG_REF_PREFIX,       /* ls-refs: value */
+	GITSTORE_ARG_UNBORN,           /* ls-refs */
+	GITSTORE_ARG_WANT,             /* fetch: id */
+	GITSTORE_ARG_HAVE,             /* fetch: id */
+	GITSTORE_ARG_DONE,             /* fetch */
+	GITSTORE_ARG_THIN_PACK,        /* fetch */
+	GITSTORE_ARG_NO_PROGRESS,      /* fetch */
+	GITSTORE_ARG_INCLUDE_TAG,      /* fetch */
+	GITSTORE_ARG_OFS_DELTA,        /* fetch */
+	GITSTORE_ARG_SIDEBAND_ALL,     /* fetch */
+	GITSTORE_ARG_WAIT_FOR_DONE     /* fetch */
+};
+struct gitstore_v2_arg {
+	int kind;
+	struct gitstore_oid id;          /* WANT, HAVE */
+	struct gitstore_slice value;     /* REF_PREFIX */
+};
+/*
+ * Parse one argument line of command ("ls-refs" or "fetch"):
+ * GITSTORE_EV2_ARG for an unknown or malformed one (a bad id too),
+ * GITSTORE_EV2_UNSUPPORTED for what this server does not offer (shallow,
+ * deepen*, filter, want-ref, packfile-uris), GITSTORE_EV2_COMMAND for
+ * another command.
+ */
+int gitstore_v2_arg_parse(int algo, struct gitstore_slice command, struct gitstore_slice line,
+	struct gitstore_v2_arg *out);
+
+/*
+ * A receive-pack command (gitprotocol-pack.txt "Reference Update Request"):
+ * "<old-id> SP <new-id> SP <name>", the first one followed by NUL and the
+ * client's capabilities. A zero old id creates, a zero new id deletes.
+ */
+struct gitstore_receive_cmd {
+	struct gitstore_oid old_id;
+	struct gitstore_oid new_id;
+	struct gitstore_slice name;
+};
+/* Capabilities a push client may ask for. */
+#define GITSTORE_RCAP_REPORT_STATUS 1u
+#define GITSTORE_RCAP_SIDEBAND 2u     /* side-band-64k */
+#define GITSTORE_RCAP_ATOMIC 4u
+#define GITSTORE_RCAP_QUIET 8u
+#define GITSTORE_RCAP_OFS_DELTA 16u
+#define GITSTORE_RCAP_PUSH_OPTIONS 32u
+/*
+ * Parse one command line (a packet's payload, LF optional): GITSTORE_ERECV_CMD
+ * (layout), GITSTORE_EHEX (an id), GITSTORE_EREF_NAME (a name git would
+ * refuse: gitstore_refname_check). *caps (may be NULL) gets the text after
+ * the NUL, empty when none.
+ */
+int gitstore_receive_cmd_parse(int algo, const uint8_t *line, size_t len, struct gitstore_receive_cmd *c,
+	struct gitstore_slice *caps);
+/* The GITSTORE_RCAP_* bits named in a space-separated capability list; unknown names are ignored, as git does. */
+unsigned gitstore_receive_caps_parse(struct gitstore_slice caps);
+
+
+/* ---------------------------------------------------------------- upload-pack: serving clone and fetch */
+
+/*
+ * The server side of `git clone` / `git fetch` (git upload-pack), sans I/O.
+ *
+ * Versions. Protocol v2 (gitprotocol-v2.txt): capability advertisement,
+ * `ls-refs` (peel, symrefs, ref-prefix) and `fetch` (want, have, done,
+ * thin-pack, ofs-delta, no-progress, include-tag; acknowledgments, then the
+ * packfile section on side-band). Protocol v0 (gitprotocol-pack.txt): the
+ * ref advertisement with capabilities (multi_ack_detailed, multi_ack,
+ * side-band-64k, side-band, ofs-delta, thin-pack, no-progress, include-tag,
+ * symref, object-format, agent), wants, haves with ACK/NAK, done, the pack.
+ * Not offered: shallow and deepen, filter, want-ref, packfile-uris
+ * (GITSTORE_EV2_UNSUPPORTED; v0 does not advertise them). Packs are never
+ * thin. Any object the repository has may be wanted (git's
+ * uploadpack.allowAnySHA1InWant): serve only repositories whose every
+ * object may be read.
+ *
+ * Transports. One machine serves:
+ *   git:// or ssh (a stream): flags 0. The advertisement comes out first;
+ *     then requests go in and responses come out until gitstore_upload_done.
+ *     (git daemon's first line, "git-upload-pack /path\0host=..\0\0version=2\0",
+ *     is the caller's to read: it picks the repository and the version.)
+ *   smart HTTP, GET /info/refs?service=git-upload-pack: flag
+ *     GITSTORE_UPLOAD_ADVERTISE: the advertisement only, with the
+ *     "# service=git-upload-pack" header packet for v0 (v2 has none, as git
+ *     http-backend does). Content-Type
+ *     application/x-git-upload-pack-advertisement.
+ *   smart HTTP, POST /git-upload-pack: flag GITSTORE_UPLOAD_STATELESS: the
+ *     request body goes in (then gitstore_upload_input_end), the response
+ *     body comes out (Content-Type application/x-git-upload-pack-result) until
+ *     gitstore_upload_done. v2 is chosen by the request's
+ *     "Git-Protocol: version=2" header, as for GET.
+ *
+ * Driving it: feed input with gitstore_upload_input (it takes what it can:
+ * a return below len means "drain output first"), drain with
+ * gitstore_upload_output until it returns 0, repeat; done() says the
+ * exchange is over (close the stream, or end the HTTP response). A pack is
+ * made while output is drained, one object per call or so, so a large clone
+ * streams in bounded memory and never blocks the caller for long, except
+ * for the walk of the history that comes first.
+ *
+ * Errors. input and output return the first error (a malformed request,
+ * GITSTORE_EPROTO_WANT, a corrupt object...); an error packet ("ERR ..." or
+ * band 3) is still given by output for the client to show, then done() is
+ * true.
+ *
+ * Memory, all lent (struct gitstore_upload_mem):
+ *   objs[nobjs]       every object the pack will hold, plus the commits the
+ *                     haves reach (a clone of a repository of N objects
+ *                     needs N); GITSTORE_ENOMEM when short.
+ *   index[index_len]  a power of two at least twice nobjs.
+ *   stack[nobjs]      the walk's work list.
+ *   in[in_cap]        the request being read: GITSTORE_PKT_MAX at least; a
+ *                     v2 fetch request is held whole, and a stateless
+ *                     client repeats every common have in each round:
+ *                     lend 1 MiB (20 000 haves) to a smart-HTTP server.
+ *   obj[obj_cap]      the largest object (and scratch for its delta chain
+ *                     comes from the repository's packs).
+ *   stage[stage_cap]  output being made: the advertisement or ls-refs
+ *                     answer whole, and one object's pack entry
+ *                     (gitstore_pack_writer_bound(obj_cap)).
+ *   deflate           GITSTORE_DEFLATE_ARENA bytes for the pack writer.
+ * The repository's packs must be attached (gitstore_repo_set_packs).
+ */
+struct gitstore_walk_obj {
+	struct gitstore_oid id;
+	uint8_t type;
+	uint8_t flags;
+	uint16_t src_pack;   /* internal: 1 + the repository pack it is reused from, 0: none */
+	uint64_t src_off;    /* internal: its entry there */
+	uint64_t out_off;    /* internal: its entry in the pack being sent, 0: not yet */
+};
+struct gitstore_upload_mem {
+	struct gitstore_walk_obj *objs;
+	size_t nobjs;
+	uint32_t *index;
+	size_t index_len;
+	uint32_t *stack;
+	uint8_t *in;
+	size_t in_cap;
+	uint8_t *obj;
+	size_t obj_cap;
+	uint8_t *stage;
+	size_t stage_cap;
+	uint8_t *deflate;
+	size_t deflate_cap;
+};
+#define GITSTORE_UPLOAD_STATELESS 1u   /* smart HTTP POST: one request, no advertisement */
+#define GITSTORE_UPLOAD_ADVERTISE 2u   /* smart HTTP GET info/refs: the advertisement only */
+
+struct gitstore_upload {
+	struct gitstore_repo *repo;
+	int version;
+	unsigned flags;
+	struct {
+		struct gitstore_upload_mem m;
+		struct gitstore_pktbuf in;
+		struct gitstore_arena deflate;
+		struct gitstore_pack_writer w;
+		int state;
+		int err;
+		unsigned caps;          /* what the client asked for */
+		int multi_ack;          /* 0, 1 multi_ack, 2 multi_ack_detailed */
+		size_t sb_max;          /* side-band payload per packet, 0: none */
+		size_t n;               /* objects in the table */
+		size_t sp;
+		uint32_t next;          /* next table entry to write into the pack */
+		uint32_t nsend;
+		uint32_t nhaves;        /* haves found (common) in this round */
+		struct gitstore_oid last_have;
+		size_t stage_len;
+		size_t stage_off;
+		size_t pack_at;         /* where pack bytes start in the stage */
+		bool stage_band;        /* stage holds pack bytes to frame on band 1 */
+		bool got_wants;
+	} priv;
+};
+/* 0, GITSTORE_EINVAL (version not 0, 1 or 2; memory missing or too small). v1 is served as v0. */
+int gitstore_upload_init(struct gitstore_upload *u, struct gitstore_repo *repo, int version, unsigned flags,
+	const struct gitstore_upload_mem *mem);
+/* Take request bytes: the count taken (less than len: drain output first), or the first error. */
+int gitstore_upload_input(struct gitstore_upload *u, const uint8_t *data, size_t len);
+/* The request ended (HTTP body complete, or the peer closed): 0, or GITSTORE_EEOF inside a request. */
+int gitstore_upload_input_end(struct gitstore_upload *u);
+/* Response bytes into out (cap > 5): the count, 0 when nothing is ready now, or the first error. */
+int gitstore_upload_output(struct gitstore_upload *u, uint8_t *out, size_t cap);
+/* The exchange is over and every response byte was given out. */
+bool gitstore_upload_done(const struct gitstore_upload *u);
+/* The objects a successful fetch put in its last pack (for logs and tests). */
+uint32_t gitstore_upload_sent(const struct gitstore_upload *u);
+
+
+/* ---------------------------------------------------------------- receive-pack: accepting pushes */
+
+/*
+ * The server side of `git push` (git receive-pack, protocol v0 as git
+ * speaks it for push: gitprotocol-pack.txt "Pushing Data To a Server").
+ *
+ * The advertisement lists the refs with the capabilities report-status,
+ * delete-refs, atomic, ofs-delta, side-band-64k, quiet, no-thin,
+ * object-format and agent (push-options and report-status-v2 are not
+ * offered). The client sends its commands ("<old> <new> <ref>", the first
+ * with its capabilities), a flush, and a pack unless it only deletes.
+ *
+ * What happens, in order, nothing of it visible before the end:
+ *   1. the pack is read whole into the caller's buffer (its end found by
+ *      inflating each entry as it streams in: a git:// client keeps the
+ *      connection open for the report), then indexed and checked as git
+ *      index-pack --strict does: trailer, every delta resolved (no thin
+ *      packs), every object hashing to its id and passing
+ *      gitstore_obj_check(GITSTORE_CHECK_STRICT);
+ *   2. connectivity: everything each new ref value reaches is in the pack or
+ *      already in the repository (objects already stored are taken as
+ *      connected, as git's check against --all assumes);
+ *   3. per command: the ref name (refs/...), delete of a ref that exists,
+ *      the old value still current, a fast-forward for refs/heads/ unless
+ *      GITSTORE_RECEIVE_ALLOW_NONFF (git's receive.denyNonFastForwards),
+ *      then the caller's check callback, which may veto with a reason;
+ *   4. with atomic, one failure fails every command;
+ *   5. the pack and its .idx are stored (objects/pack/pack-<id>.{pack,idx},
+ *      written to temporary names and renamed), then each ref is moved with
+ *      compare-and-swap on the old value (gitstore_ref_update /
+ *      gitstore_ref_delete). Under atomic a failed compare-and-swap puts the
+ *      refs already moved back (the storage has no multi-ref transaction;
+ *      a crash in between leaves some moved, each one whole);
+ *   6. report-status: "unpack ok" or "unpack <error>", then "ok <ref>" or
+ *      "ng <ref> <reason>" per command, on band 1 with side-band-64k.
+ * Reasons are git's words where git has them: "non-fast-forward",
+ * "stale info", "failed to lock", "missing necessary objects",
+ * "unpacker error", "atomic push failed", "deletion of the current branch
+ * prohibited" is not applied (bare repositories).
+ *
+ * Transports as for upload-pack: flags 0 for a stream;
+ * GITSTORE_RECEIVE_ADVERTISE for GET info/refs?service=git-receive-pack
+ * ("# service=git-receive-pack" header included; Content-Type
+ * application/x-git-receive-pack-advertisement); GITSTORE_RECEIVE_STATELESS
+ * for the POST body (application/x-git-receive-pack-result), where the end
+ * of the body ends the pack too (gitstore_receive_input_end).
+ *
+ * Memory, lent (struct gitstore_receive_mem): in (GITSTORE_PKT_MAX at
+ * least), cmds (the most commands one push may carry), stage (the
+ * advertisement whole), and the incoming pack's (struct
+ * gitstore_inpack_mem; a pack larger than it fails with
+ * "unpack GITSTORE_ENOMEM").
+ */
+#define GITSTORE_REASON_MAX 160
+struct gitstore_receive_update {
+	char name[GITSTORE_REFNAME_MAX];
+	struct gitstore_oid old_id;
+	struct gitstore_oid new_id;
+	bool ok;                       /* after the push: the ref was moved */
+	char reason[GITSTORE_REASON_MAX];   /* why not, when !ok */
+};
+struct gitstore_receive;
+/*
+ * The caller's veto, called once per command that passed every other check:
+ * return 0 to accept, nonzero to refuse with a reason written into
+ * reason[0..cap) (NUL-terminated; "ng <ref> <reason>"). It may read the
+ * pushed objects with gitstore_receive_obj_read.
+ */
+typedef int (*gitstore_receive_check_fn)(void *ctx, struct gitstore_receive *rcv,
+	const struct gitstore_receive_update *up, char *reason, size_t cap);
+
+/*
+ * An incoming pack (a push, or a fetch's answer), held whole while it is
+ * checked: the memory lent for it. pack: the largest pack accepted; slots:
+ * one per object of it; idx: gitstore_idx_size of it; obj: the largest
+ * object; scratch: twice that plus 8 per delta level; arena:
+ * GITSTORE_INFLATE_ARENA; objs/index/stack: the connectivity and
+ * fast-forward walks (the pack's objects plus the commits walked).
+ */
+struct gitstore_inpack_mem {
+	uint8_t *pack;
+	size_t pack_cap;
+	struct gitstore_index_slot *slots;
+	size_t nslots;
+	uint8_t *idx;
+	size_t idx_cap;
+	uint8_t *obj;
+	size_t obj_cap;
+	uint8_t *scratch;
+	size_t scratch_cap;
+	uint8_t *arena;
+	size_t arena_cap;
+	struct gitstore_walk_obj *objs;
+	size_t nobjs;
+	uint32_t *index;
+	size_t index_len;
+	uint32_t *stack;
+};
+struct gitstore_inpack {
+	struct gitstore_inpack_mem m;
+	struct {
+		struct gitstore_arena arena;
+		struct gitstore_idx idx;
+		struct gitstore_pack pack;
+		bool have_pack;      /* indexed: reads look there first */
+		size_t pack_len;
+		size_t idx_len;
+		uint64_t scan_off;   /* next entry whose end is to be found */
+		uint64_t zpos;       /* inside that entry's zlib stream */
+		uint32_t scanned;
+		uint32_t count;
+		void *zs;            /* the inflate stream, in the arena */
+	} priv;
+};
+
+struct gitstore_receive_mem {
+	uint8_t *in;
+	size_t in_cap;
+	struct gitstore_receive_update *cmds;
+	size_t ncmds;
+	uint8_t *stage;
+	size_t stage_cap;
+	struct gitstore_inpack_mem pack;
+};
+#define GITSTORE_RECEIVE_STATELESS 1u
+#define GITSTORE_RECEIVE_ADVERTISE 2u
+#define GITSTORE_RECEIVE_ALLOW_NONFF 4u   /* accept non-fast-forward updates of refs/heads/ */
+
+struct gitstore_receive {
+	struct gitstore_repo *repo;
+	unsigned flags;
+	gitstore_receive_check_fn check;
+	void *check_ctx;
+	struct {
+		struct gitstore_receive_mem m;
+		struct gitstore_pktbuf in;
+		struct gitstore_inpack ip;
+		int state;
+		int err;
+		unsigned caps;
+		size_t ncmds;
+		bool need_pack;
+		size_t stage_len;
+		size_t stage_off;
+		bool stage_band;
+		int unpack_err;
+	} priv;
+};
+/* 0, or GITSTORE_EINVAL (memory missing or too small). check may be NULL. */
+int gitstore_receive_init(struct gitstore_receive *rcv, struct gitstore_repo *repo, unsigned flags,
+	const struct gitstore_receive_mem *mem, gitstore_receive_check_fn check, void *check_ctx);
+/* As gitstore_upload_input. The push is carried out inside the call that completes the pack. */
+int gitstore_receive_input(struct gitstore_receive *rcv, const uint8_t *data, size_t len);
+/* As gitstore_upload_input_end. */
+int gitstore_receive_input_end(struct gitstore_receive *rcv);
+/* As gitstore_upload_output. */
+int gitstore_receive_output(struct gitstore_receive *rcv, uint8_t *out, size_t cap);
+bool gitstore_receive_done(const struct gitstore_receive *rcv);
+/* The commands of the push and what became of each (after done): for the caller's deploy. */
+const struct gitstore_receive_update *gitstore_receive_updates(const struct gitstore_receive *rcv, size_t *n);
+/* Read an object from the pushed pack, else from the repository (as gitstore_obj_read). */
+int gitstore_receive_obj_read(struct gitstore_receive *rcv, const struct gitstore_oid *id, int *type,
+	uint8_t *buf, size_t cap, size_t *needed);
+
+
+/* ---------------------------------------------------------------- fetch: the client */
+
+/*
+ * Fetching one ref from a remote into a local ref, sans I/O: the client half
+ * of upload-pack. Protocol v2 when the server speaks it (ls-refs with
+ * ref-prefix, then fetch with the want, the local ref's old value and up
+ * to GITSTORE_FETCH_HAVES other local ref tips as haves, and done: one
+ * round, no multi-round negotiation), otherwise v0 (the advertisement, want with
+ * side-band-64k and ofs-delta, the have, done; ACK or NAK; the pack). The
+ * pack is demultiplexed from side-band as it arrives, its end found as it
+ * streams (struct gitstore_inpack), then indexed and checked like a push
+ * (every object through gitstore_obj_check STRICT, connectivity of the
+ * wanted tip), stored, and only then is the local ref moved, with
+ * compare-and-swap against its value when the fetch began. A remote that
+ * dies at any point leaves the repository as it was (at most an unused
+ * temporary file when storing itself fails).
+ *
+ * Transports:
+ *   stream (git://): write gitstore_daemon_request's line first (asking
+ *     for version=2), then move bytes: gitstore_fetch_output gives each
+ *     request whole; feed everything read to gitstore_fetch_input; call
+ *     gitstore_fetch_input_end on EOF.
+ *   smart HTTP (flag GITSTORE_FETCH_HTTP): GET
+ *     URL/info/refs?service=git-upload-pack with "Git-Protocol: version=2",
+ *     feed its body; then while output gives a request body, POST it to
+ *     URL/git-upload-pack (Content-Type application/x-git-upload-pack-request,
+ *     Accept application/x-git-upload-pack-result, the Git-Protocol header
+ *     again) and feed the response body, then gitstore_fetch_input_end.
+ * done() says when to stop; result() says what happened.
+ */
+#define GITSTORE_FETCH_HTTP 1u
+/* The haves a fetch sends: the local ref's value first, then other local ref tips. */
+#define GITSTORE_FETCH_HAVES 16
+struct gitstore_fetch_mem {
+	uint8_t *in;        /* response packets: GITSTORE_PKT_MAX at least */
+	size_t in_cap;
+	struct gitstore_inpack_mem pack;
+};
+struct gitstore_fetch {
+	struct gitstore_repo *repo;
+	unsigned flags;
+	char remote_ref[GITSTORE_REFNAME_MAX];
+	char local_ref[GITSTORE_REFNAME_MAX];
+	struct {
+		struct gitstore_fetch_mem m;
+		struct gitstore_pktbuf in;
+		struct gitstore_inpack ip;
+		int state;
+		int err;
+		int version;
+		bool found;
+		bool sideband;
+		bool pack_whole;
+		bool updated;
+		struct gitstore_oid want;
+		struct gitstore_oid old;
+		struct gitstore_oid haves[GITSTORE_FETCH_HAVES];
+		size_t nhaves;
+		char remote_error[GITSTORE_REASON_MAX];
+	} priv;
+};
+/*
+ * Write git daemon's request line (a pkt-line) into out:
+ * "git-upload-pack PATH\0host=HOST\0" plus "\0version=2\0" when version is 2.
+ * Its length, or GITSTORE_ENOMEM / GITSTORE_EPKT_TOOLONG.
+ */
+int gitstore_daemon_request(uint8_t *out, size_t cap, const char *service, const char *path, const char *host,
+	int version);
+/*
+ * Fetch remote_ref ("refs/heads/main") into local_ref ("refs/remotes/origin/main"
+ * or the same name). 0, or GITSTORE_EINVAL / GITSTORE_EREF_NAME.
+ */
+int gitstore_fetch_init(struct gitstore_fetch *f, struct gitstore_repo *repo, unsigned flags, const char *remote_ref,
+	const char *local_ref, const struct gitstore_fetch_mem *mem);
+/* The next request, whole, into out: its length; 0 when none is due (read); GITSTORE_ENOMEM when cap is short (2 KiB does). */
+int gitstore_fetch_output(struct gitstore_fetch *f, uint8_t *out, size_t cap);
+/* Response bytes: the count taken (all of them, unless the exchange is over), or the first error. */
+int gitstore_fetch_input(struct gitstore_fetch *f, const uint8_t *data, size_t len);
+/* The stream closed, or (HTTP) a response body ended. */
+int gitstore_fetch_input_end(struct gitstore_fetch *f);
+bool gitstore_fetch_done(const struct gitstore_fetch *f);
+/*
+ * After done: 0 with *id the ref's new value (*updated false when it already
+ * was there), or the error (GITSTORE_ENOENT: the remote has no such ref;
+ * GITSTORE_EREMOTE: the server said why, in f->priv.remote_error;
+ * GITSTORE_EEOF: it hung up early; GITSTORE_EREF_STALE: the local ref moved
+ * meanwhile).
+ */
+int gitstore_fetch_result(const struct gitstore_fetch *f, struct gitstore_oid *id, bool *updated);
+
 
 #ifdef __cplusplus
 }
