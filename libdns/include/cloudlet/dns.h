@@ -519,6 +519,8 @@ struct dns_zone {
 		uint32_t nrec;
 		uint32_t nnodes, nrrsets;
 		size_t nodes, rrsets; /* arena offsets */
+		size_t hash;         /* arena offset of the name hash table */
+		uint32_t nhash;      /* its slots; 0: none, lookups search */
 		uint8_t origin[DNS_NAME_MAX];
 		int state;           /* 0 loading, 1 finished, <0 failed */
 		bool full;           /* a record did not fit: only counting now */
