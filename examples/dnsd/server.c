@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
 #include "dnsd.h"
 
@@ -72,6 +73,23 @@ static void to_dns_addr(struct dns_addr *d, const struct cl_addr *a)
 }
 
 /* ---- UDP */
+
+/* RFC 9715 3.1: a UDP responder sets DF on IPv4 and does not fragment.
+ * PROBE sets DF without taking path MTU hints from ICMP (which an attacker
+ * can forge), and with DF set the kernel also skips computing an IP id
+ * for every datagram. Failure only loses that, so it is not fatal. */
+static void udp_tune(struct udp_sock *us)
+{
+#ifdef IP_PMTUDISC_PROBE
+	if (us->u.addr.family == 4) {
+		int v = IP_PMTUDISC_PROBE;
+		if (setsockopt(cl_udp_fd(&us->u), IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof v) < 0)
+			cl_log(CL_LOG_DEBUG, "udp: IP_MTU_DISCOVER: %s", strerror(errno));
+	}
+#else
+	(void)us;
+#endif
+}
 
 static void on_udp(void *arg, unsigned events)
 {
@@ -328,6 +346,7 @@ int dnsd_worker(struct cl_loop *loop, unsigned index, void *arg)
 			goto out;
 		}
 		w->nudp++;
+		udp_tune(us);
 		struct tcp_lsn *tl = &w->tcp[i];
 		tl->w = w;
 		if (cl_listener_open(&tl->l, loop, cfg->listen[i], flags, on_accept, tl) < 0) {

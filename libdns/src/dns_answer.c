@@ -128,17 +128,6 @@ static void put_additional(struct ans *a)
 	}
 }
 
-/* The deepest existing ancestor of name: with empty non-terminals in the
- * tree, it is the deepest ancestor shared with the name just before it in
- * canonical order (RFC 4592 3.3.1). */
-static uint32_t closest_encloser(const struct dns_zone *z, const uint8_t *name, uint32_t pred)
-{
-	uint32_t c = pred;
-	while (c != DNS_ZONE_NONE && !dns_name_is_sub(name, dns_zname(z, c)))
-		c = dns_zn(z, c)->parent;
-	return c == DNS_ZONE_NONE ? 0 : c;
-}
-
 /* The node whose NSEC covers or matches name: the last node at or before
  * it in canonical order that has an NSEC (empty non-terminals and glue
  * have none). The apex always has one in an NSEC-signed zone. */
@@ -207,9 +196,9 @@ static void resolve(struct ans *a, const uint8_t *qname)
 	for (int k = 0; k <= CHAIN_MAX; k++)
 		seen[k] = DNS_ZONE_NONE;
 	for (int chain = 0;; chain++) {
-		uint32_t pred = DNS_ZONE_NONE;
-		uint32_t node = dns_zone_find(z, name, &pred);
-		uint32_t ce = node != DNS_ZONE_NONE ? node : closest_encloser(z, name, pred);
+		bool exact;
+		uint32_t ce = dns_zone_encloser(z, name, &exact);
+		uint32_t node = exact ? ce : DNS_ZONE_NONE;
 		uint32_t cut = dns_zn(z, ce)->cut;
 		/* Below or at a cut the data is the child's, except the DS at the
 		 * cut itself, which is the parent's (RFC 4035 3.1.4.1). */
@@ -268,7 +257,8 @@ static void resolve(struct ans *a, const uint8_t *qname)
 				return;
 			}
 			/* RFC 4035 3.1.3.3: a wildcard answer proves no closer match. */
-			proof(a, nsec_cover(z, name));
+			if (a->nsec)
+				proof(a, nsec_cover(z, name));
 		}
 		seen[chain] = src;
 		const struct dns_zset *cn = dns_zone_set(z, src, DNS_T_CNAME);
@@ -304,7 +294,8 @@ static void resolve(struct ans *a, const uint8_t *qname)
 			 * cover of the name already noted), or for an empty
 			 * non-terminal the NSEC that covers it. */
 			a->want_soa = true;
-			proof(a, dns_zone_set(z, src, DNS_T_NSEC) ? src : nsec_cover(z, name));
+			if (a->nsec)
+				proof(a, dns_zone_set(z, src, DNS_T_NSEC) ? src : nsec_cover(z, name));
 			return;
 		}
 		if (put_set(a, DNS_S_ANSWER, name, src, s, s->ttl))

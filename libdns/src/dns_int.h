@@ -320,8 +320,14 @@ static inline const uint8_t *dns_zname(const struct dns_zone *z, uint32_t node)
 }
 
 /* Node index of name, or DNS_ZONE_NONE with *pred the last node before it
- * in canonical order. */
+ * in canonical order (pred may be NULL: then a hash lookup when the zone
+ * has its table, a binary search otherwise). */
 uint32_t dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pred);
+/* The deepest node that is name or an ancestor of it (the closest
+ * encloser of RFC 4592 3.3.1 when name does not exist); name must lie
+ * inside the zone. The apex (0) when nothing deeper exists; *exact tells
+ * whether the node is name itself. */
+uint32_t dns_zone_encloser(const struct dns_zone *z, const uint8_t *name, bool *exact);
 /* The RRset of type at node, or NULL. */
 const struct dns_zset *dns_zone_set(const struct dns_zone *z, uint32_t node, uint16_t type);
 /* The i-th record's RDATA of set s. */

@@ -126,7 +126,9 @@ int dns_msgw_rr(struct dns_msgw *w, uint8_t section, const uint8_t *owner, uint1
 	dns_wr_u32(&o, ttl);
 	size_t lenpos = o.pos;
 	dns_wr_u16(&o, 0);
-	const struct dns_rdesc *d = dns_rdesc_get(type);
+	/* Addresses, the most common records, hold no names: copied as is. */
+	bool raw = (type == DNS_T_A && rdlen == 4) || (type == DNS_T_AAAA && rdlen == 16);
+	const struct dns_rdesc *d = raw ? NULL : dns_rdesc_get(type);
 	if (!d || rdlen == 0) {
 		dns_wr_bytes(&o, rdata, rdlen);
 	} else {

@@ -88,8 +88,8 @@ int dns_zone_add(struct dns_zone *z, const struct dns_zrr *rr, struct dns_zone_e
 	size_t sz = align4(DNS_REC_OWNER + ol + rr->rdlen);
 	size_t cands = (size_t)(dns_name_labels(rr->owner) - dns_name_labels(z->priv.origin)) + 1;
 	/* The record, its index slot, then at most one node candidate per
-	 * ancestor, one node each and one RRset. */
-	z->priv.need += sz + 4 + cands * (4 + sizeof(struct dns_znode)) + sizeof(struct dns_zset);
+	 * ancestor, one node and two hash slots each, and one RRset. */
+	z->priv.need += sz + 4 + cands * (4 + sizeof(struct dns_znode) + 8) + sizeof(struct dns_zset);
 	if (z->priv.full || z->priv.back - z->priv.front < sz + 4 || z->priv.nrec == UINT32_MAX - 1) {
 		z->priv.full = true;
 		return 0;
@@ -146,6 +146,78 @@ static int cmp_rec(const uint8_t *arena, uint32_t a, uint32_t b)
 	if (c)
 		return c;
 	return la < lb ? -1 : la > lb;
+}
+
+/* ASCII capitals of 8 octets lowered at once (SWAR). Length octets may
+ * change too, but the same way for every spelling of a name, which is all
+ * a hash needs; equality is then checked by dns_name_equal(). */
+static inline uint64_t lower8(uint64_t x)
+{
+	uint64_t h = x & 0x7f7f7f7f7f7f7f7fu;
+	uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3fu; /* bit 7: >= 'A' */
+	uint64_t gt_z = h + 0x2525252525252525u; /* bit 7: > 'Z' */
+	uint64_t up = ge_a & ~gt_z & ~x & 0x8080808080808080u;
+	return x | up >> 2;
+}
+
+/* A case-insensitive hash of a wire name of len octets. */
+static uint32_t name_hash(const uint8_t *name, size_t len)
+{
+	uint64_t h = len;
+	size_t i = 0;
+	for (; len - i >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, name + i, 8);
+		h = (h ^ lower8(w)) * 0x9e3779b97f4a7c15u;
+		h ^= h >> 32;
+	}
+	if (i < len) {
+		uint64_t w = 0;
+		for (size_t k = 0; k < len - i; k++)
+			w |= (uint64_t)name[i + k] << (8 * k);
+		h = (h ^ lower8(w)) * 0x9e3779b97f4a7c15u;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9u;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+static uint32_t *hash_of(const struct dns_zone *z)
+{
+	return (uint32_t *)(void *)(z->priv.arena + z->priv.hash);
+}
+
+/* Open addressing, linear probing, at most half full: a lookup ends at an
+ * empty slot. The slot is the hash scaled to the table (no division). */
+static uint32_t hash_find(const struct dns_zone *z, const uint8_t *name, size_t len)
+{
+	const uint32_t *t = hash_of(z);
+	uint32_t m = z->priv.nhash;
+	uint32_t i = (uint32_t)(((uint64_t)name_hash(name, len) * m) >> 32);
+	for (;;) {
+		uint32_t v = t[i];
+		if (v == DNS_ZONE_NONE || dns_name_equal(dns_zname(z, v), name))
+			return v;
+		if (++i == m)
+			i = 0;
+	}
+}
+
+static void hash_build(struct dns_zone *z)
+{
+	uint32_t *t = hash_of(z);
+	uint32_t m = z->priv.nhash;
+	for (uint32_t i = 0; i < m; i++)
+		t[i] = DNS_ZONE_NONE;
+	for (uint32_t n = 0; n < z->priv.nnodes; n++) {
+		const uint8_t *name = dns_zname(z, n);
+		uint32_t i = (uint32_t)(((uint64_t)name_hash(name, dns_name_len(name)) * m) >> 32);
+		while (t[i] != DNS_ZONE_NONE)
+			if (++i == m)
+				i = 0;
+		t[i] = n;
+	}
 }
 
 static int cmp_name(const uint8_t *arena, uint32_t a, uint32_t b)
@@ -340,6 +412,15 @@ int dns_zone_finish(struct dns_zone *z, struct dns_zone_err *err)
 			s->ttl = ttl;
 	}
 	z->priv.nrrsets = ns;
+	/* The hash table goes where the unused RRset slots are, when there is
+	 * room (dns_zone_needed() counts it); without it lookups search. */
+	z->priv.hash = align4(z->priv.rrsets + ns * sizeof(struct dns_zset));
+	z->priv.nhash = 0;
+	if (nn <= UINT32_MAX / 4 && z->priv.hash <= z->priv.back &&
+	    (z->priv.back - z->priv.hash) / 4 >= 2 * nn) {
+		z->priv.nhash = (uint32_t)(2 * nn);
+		hash_build(z);
+	}
 
 	/* Canonical order is a pre-order walk of the tree: a stack of the
 	 * current ancestors gives each node its parent. */
@@ -381,6 +462,8 @@ nomem:
 
 uint32_t dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *pred)
 {
+	if (!pred && z->priv.nhash)
+		return hash_find(z, name, dns_name_len(name));
 	uint32_t lo = 0, hi = z->priv.nnodes;
 	uint8_t off[DNS_LABELS_MAX + 1];
 	int nl = dns_name_offsets(name, off);
@@ -397,6 +480,38 @@ uint32_t dns_zone_find(const struct dns_zone *z, const uint8_t *name, uint32_t *
 	if (pred)
 		*pred = lo ? lo - 1 : DNS_ZONE_NONE;
 	return DNS_ZONE_NONE;
+}
+
+uint32_t dns_zone_encloser(const struct dns_zone *z, const uint8_t *name, bool *exact)
+{
+	*exact = false;
+	if (!z->priv.nhash) {
+		/* With empty non-terminals in the tree, the closest encloser is the
+		 * deepest ancestor shared with the name just before it in
+		 * canonical order (RFC 4592 3.3.1). */
+		uint32_t pred;
+		uint32_t c = dns_zone_find(z, name, &pred);
+		if (c != DNS_ZONE_NONE) {
+			*exact = true;
+			return c;
+		}
+		c = pred;
+		while (c != DNS_ZONE_NONE && !dns_name_is_sub(name, dns_zname(z, c)))
+			c = dns_zn(z, c)->parent;
+		return c == DNS_ZONE_NONE ? 0 : c;
+	}
+	size_t len = dns_name_len(name);
+	for (const uint8_t *s = name;;) {
+		uint32_t c = hash_find(z, s, len);
+		if (c != DNS_ZONE_NONE) {
+			*exact = s == name;
+			return c;
+		}
+		if (s[0] == 0)
+			return 0;
+		len -= (size_t)s[0] + 1;
+		s += s[0] + 1;
+	}
 }
 
 const struct dns_zset *dns_zone_set(const struct dns_zone *z, uint32_t node, uint16_t type)

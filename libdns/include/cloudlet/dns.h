@@ -529,11 +529,15 @@ int dns_zone_parse(struct dns_zparser *p, const struct dns_zopts *opts,
  * dns_zopts.rr, so the zone-file parser feeds it directly), and
  * dns_zone_finish(), which sorts the records in canonical order, merges
  * RRsets, adds the empty non-terminals, precomputes each node's parent,
- * wildcard child and enclosing delegation, and checks the zone (SOA and NS
- * at the apex, CNAME alone, only glue below a delegation, nothing outside
- * the origin). A zone that fails a check is not usable. When the arena is
- * short, dns_zone_add() keeps counting and dns_zone_finish() returns
- * DNS_ENOMEM; dns_zone_needed() then tells an arena size that will do.
+ * wildcard child and enclosing delegation, builds a case-insensitive hash
+ * table of the names (so a lookup, and the closest encloser of a name that
+ * does not exist, costs a few probes whatever the zone's size), and checks
+ * the zone (SOA and NS at the apex, CNAME alone, only glue below a
+ * delegation, nothing outside the origin). A zone that fails a check is not
+ * usable. When the arena is short, dns_zone_add() keeps counting and
+ * dns_zone_finish() returns DNS_ENOMEM; dns_zone_needed() then tells an
+ * arena size that will do (the hash table included: a zone whose arena
+ * holds everything else but not the table works, with binary searches).
  * The finished zone is read-only: any number of threads may answer from it.
  */
 #define DNS_ZONE_NONE 0xffffffffu
@@ -549,6 +553,8 @@ struct dns_zone {
 		uint32_t nrec;
 		uint32_t nnodes, nrrsets;
 		size_t nodes, rrsets; /* arena offsets */
+		size_t hash;         /* arena offset of the name hash table */
+		uint32_t nhash;      /* its slots; 0: none, lookups search */
 		uint8_t origin[DNS_NAME_MAX];
 		int state;           /* 0 loading, 1 finished, <0 failed */
 		bool full;           /* a record did not fit: only counting now */
