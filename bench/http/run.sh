@@ -384,7 +384,7 @@ for r in $(seq "$RUNS"); do
           # processes (or their interrupts) competing for the CPU.
           o0 = (t0 > 0) ? 100 * b0 / t0 - sp : 0; o1 = (t1 > 0) ? 100 * b1 / t1 - wp : 0
           if (o0 < 0) o0 = 0; if (o1 < 0) o1 = 0
-          printf "%.0f %.0f %.0f %.0f %.2f %.2f\n", sp, wp, o0, o1, s / hz, w / hz }')
+          printf "%.1f %.1f %.0f %.0f %.2f %.2f\n", sp, wp, o0, o1, s / hz, w / hz }')
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$f" "$s" "$req" "$xfer" \
         "$p50" "$p99" "$errs" "$scpu" "$wcpu" "$o0" "$o1" "$ssec" "$wsec" >> "$RAW"
       echo "  run $r $f $s: $req req/s, server CPU $scpu%, wrk CPU $wcpu%" >&2
