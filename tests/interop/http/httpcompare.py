@@ -37,6 +37,7 @@ import argparse
 import concurrent.futures
 import fnmatch
 import hashlib
+import ipaddress
 import os
 import re
 import shlex
@@ -778,8 +779,11 @@ def main():
             servers.append(start_cmd(args.server_cmd, args.name or "httpd", root, work))
         elif args.server:
             host, _, port = args.server.rpartition(":")
+            host = host.strip("[]") or HOST
+            if not ipaddress.ip_address(socket.getaddrinfo(host, None)[0][4][0]).is_loopback:
+                raise SystemExit(f"{args.server} is not a loopback address; refusing")
             servers.append(Server(args.name or args.server, int(port)))
-            servers[-1].host = host or HOST
+            servers[-1].host = host
         if args.name and len(servers) > 1:
             servers[1].name = args.name
         for s in servers:
