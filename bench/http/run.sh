@@ -386,7 +386,7 @@ for r in $(seq "$RUNS"); do
           # processes (or their interrupts) competing for the CPU.
           o0 = (t0 > 0) ? 100 * b0 / t0 - sp : 0; o1 = (t1 > 0) ? 100 * b1 / t1 - wp : 0
           if (o0 < 0) o0 = 0; if (o1 < 0) o1 = 0
-          printf "%.0f %.0f %.0f %.0f %.2f %.2f\n", sp, wp, o0, o1, s / hz, w / hz }')
+          printf "%.1f %.1f %.0f %.0f %.2f %.2f\n", sp, wp, o0, o1, s / hz, w / hz }')
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$f" "$s" "$req" "$xfer" \
         "$p50" "$p99" "$errs" "$scpu" "$wcpu" "$o0" "$o1" "$ssec" "$wsec" >> "$RAW"
       echo "  run $r $f $s: $req req/s, server CPU $scpu%, wrk CPU $wcpu%" >&2
@@ -434,11 +434,14 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
         if (runs > 1) rq = rq sprintf(" (%.0f-%.0f)", lo[k], hi[k])
         # The server is the bottleneck when it keeps its CPU busy; if wrk is
         # the one at 100% the number measures wrk, not the server.
+        busy = (v[11] >= 10 || v[12] >= 10)
+        if (busy) noisy = 1
         if (v[9] >= 90 && v[10] < 90) bound = "server"
         else if (v[9] >= 90) { bound = "server and wrk"; both = 1 }
         else if (v[10] >= 90) { bound = "**wrk**"; warn = 1 }
+        else if (busy) { bound = "other processes"; starved = 1 }
         else { bound = "neither (latency?)"; warn = 1 }
-        if (v[11] >= 10 || v[12] >= 10) { bound = bound ", noisy"; noisy = 1 }
+        if (busy && bound != "other processes") bound = bound ", noisy"
         printf "| %s | %s | %s | %s | %s | %s / %s | %s | %.1f s (%s%%) | %.1f s (%s%%) | %.0f | %s | %s%% / %s%% | %s |\n", \
           f, s, rq, ratio, v[5], v[6], v[7], v[8], v[13], v[9], v[14], v[10], eff, effratio, v[11], v[12], bound
       }
@@ -448,7 +451,9 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
     printf "server figure includes the loopback TCP work done on its CPU). Requests per server CPU-second =\n"
     printf "requests/s / server CPU: the cost per request, which stays comparable when the client saturates.\n"
     if (warn) printf "WARNING: some server did not use its CPU fully: the client (wrk, or latency) may be the bottleneck for those rows.\n"
+    else if (starved) printf ""
     else if (both) printf "Check: every server kept its CPU >= 90%% busy; wrk was also >= 90%% busy in some rows, so their requests/s may understate the server: compare requests per server CPU-second there.\n"
     else printf "Check: every server kept its CPU >= 90%% busy while wrk stayed below 90%%, so wrk was not the bottleneck.\n"
-    if (noisy) printf "WARNING: other processes used >= 10%% of a benchmark CPU during some rows; repeat on a quiet machine.\n"
+    if (starved) printf "WARNING: in some rows other processes took the CPUs, so neither the server nor wrk was saturated: their requests/s are not comparable; requests per server CPU-second still are, roughly.\n"
+    else if (noisy) printf "WARNING: other processes used >= 10%% of a benchmark CPU during some rows; repeat on a quiet machine.\n"
   }' "$RAW"

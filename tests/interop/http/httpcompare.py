@@ -37,6 +37,7 @@ import argparse
 import concurrent.futures
 import fnmatch
 import hashlib
+import ipaddress
 import os
 import re
 import shlex
@@ -736,7 +737,53 @@ def short(v, n=58):
     return v if len(v) <= n else v[:n - 3] + "..."
 
 
+def self_test():
+    """The response reader on crafted answers, without any server."""
+    def one(data, methods, eof=True):
+        f, problems, _ = summarize(data, "closed" if eof else "open", "", methods)
+        return f["status"], f["framing"], f["body"], problems
+
+    ok = True
+
+    def check(name, got, want):
+        nonlocal ok
+        if got != want:
+            ok = False
+            print(f"self-test {name}: got {got!r}, want {want!r}")
+
+    h = hashlib.sha256
+    check("length", one(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", ["GET"], False),
+          ("200", "length", "5:" + h(b"hello").hexdigest()[:10], []))
+    check("chunked+ext+trailer", one(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     b"3;x=y\r\nhel\r\n2\r\nlo\r\n0\r\nX-T: 1\r\n\r\n", ["GET"], False),
+          ("200", "chunked", "5:" + h(b"hello").hexdigest()[:10], []))
+    check("close", one(b"HTTP/1.0 200 OK\r\n\r\nhello", ["GET"]),
+          ("200", "close", "5:" + h(b"hello").hexdigest()[:10], []))
+    check("close-not-closed", one(b"HTTP/1.0 200 OK\r\n\r\nhello", ["GET"], False)[3],
+          ["close-delimited body but connection still open"])
+    check("head+1xx+304 pipeline",
+          one(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"
+              b"HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n"
+              b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno", ["HEAD", "GET", "GET"], False),
+          ("100 200 304 404", "none none none length", "-", []))
+    check("truncated", one(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", ["GET"])[3],
+          ["truncated body (3 of 9)"])
+    mp = (b"HTTP/1.1 206 Partial Content\r\nContent-Type: multipart/byteranges; boundary=XX\r\n"
+          b"Content-Length: 999\r\n\r\n")
+    body = (b"\r\n--XX\r\nContent-Type: text/html\r\nContent-Range: bytes 0-1/10\r\n\r\nab"
+            b"\r\n--XX\r\nContent-Range: bytes 5-5/10\r\n\r\nf\r\n--XX--\r\n")
+    mp = mp.replace(b"999", str(len(body)).encode()) + body
+    check("multipart", one(mp, ["GET"], False)[2],
+          "parts[bytes 0-1/10:%s bytes 5-5/10:%s]" % (h(b"ab").hexdigest()[:10], h(b"f").hexdigest()[:10]))
+    check("http09", one(b"<html>", ["GET"])[:2], ("0.9", "close"))
+    check("cases", len({c[0] for c in build_cases()}), len(build_cases()))
+    print("self-test " + ("ok" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nginx", default=shutil.which("nginx") or "/usr/sbin/nginx",
@@ -760,6 +807,8 @@ def main():
                     help="compare media types without a ';charset=utf-8' parameter (httpd adds it to text types)")
     ap.add_argument("--skip-missing", action="store_true",
                     help="exit 77 (skipped, for meson test) when nginx or h2o is not installed")
+    ap.add_argument("--self-test", action="store_true",
+                    help="only check the response reader on crafted answers (alone on the command line)")
     args = ap.parse_args()
     global IGNORE_CHARSET
     IGNORE_CHARSET = args.ignore_charset
@@ -785,8 +834,11 @@ def main():
             servers.append(start_cmd(args.server_cmd, args.name or "httpd", root, work))
         elif args.server:
             host, _, port = args.server.rpartition(":")
+            host = host.strip("[]") or HOST
+            if not ipaddress.ip_address(socket.getaddrinfo(host, None)[0][4][0]).is_loopback:
+                raise SystemExit(f"{args.server} is not a loopback address; refusing")
             servers.append(Server(args.name or args.server, int(port)))
-            servers[-1].host = host or HOST
+            servers[-1].host = host
         if args.name and len(servers) > 1:
             servers[1].name = args.name
         for s in servers:
