@@ -10,7 +10,7 @@ pkgs=(
   libcmocka-dev zlib1g-dev libsodium-dev libxen-dev
   git curl iproute2 nftables
   knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf
-  nginx-light fcgiwrap time
+  nginx-light fcgiwrap time h2o wrk libh2o-dev
 )
 
 missing=()
