@@ -10,6 +10,7 @@
 
 #include <cloudlet/dns.h>
 #include "cl_posix.h"
+#include "xfr.h"
 
 #define DNSD_MAX_LISTEN 16
 #define DNSD_MAX_ZONES 256
@@ -31,6 +32,7 @@ struct config {
 	uint32_t tcp_idle_ms;
 	uint16_t udp_max;
 	int log_level;
+	struct xfr_conf *xfr;    /* transfers, TSIG, NOTIFY, secondaries (xfr_conf.c) */
 };
 
 /* ---- Zones (zones.c) ----
@@ -49,6 +51,7 @@ struct zoneset {
 	const struct dns_zone **zp;       /* what dns_answer() takes */
 	void **arenas;
 	size_t arena_bytes;
+	struct zsx *x;                    /* shared zone data, journals, secondaries (xfr_zones.c) */
 };
 
 /* Loads every zone of cfg into a new set. On failure returns NULL and
@@ -82,6 +85,7 @@ struct engine {
 	struct zoneset *zs;      /* the worker's current set */
 	uint16_t udp_max;        /* the server's UDP limit, advertised in OPT */
 	uint16_t ctab[256];      /* compression table */
+	struct xfr_worker *xw;   /* TSIG, transfers, NOTIFY (xfr_answer.c) */
 };
 int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
 
@@ -96,6 +100,7 @@ struct dnsd {
 	pthread_mutex_t reload_mu;
 	pthread_t reload_thread;
 	bool reload_running, reload_again, reload_joinable;
+	struct xfr *xfr;         /* xfr_zones.c, xfr_thread.c */
 };
 
 int dnsd_worker(struct cl_loop *loop, unsigned index, void *arg);

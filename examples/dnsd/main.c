@@ -109,6 +109,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage, stdout);
+			fputs(xfr_usage, stdout);
 			exit(0);
 		}
 		if (strcmp(a, "--version") == 0) {
@@ -126,6 +127,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
 			if (strcmp(name, with_value[k]) == 0 && alen == strlen(with_value[k]))
 				known = true;
+		if (!known && xfr_is_option(name))
+			known = true;
 		if (!known)
 			return bad("unknown option \"%s\"%s", a, "");
 		if (a[alen] == '=')
@@ -171,11 +174,17 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			if (found < 0)
 				return bad("--log-level: \"%s\" is not error, warn, info or debug%s", v, "");
 			cfg->log_level = found;
+		} else if (xfr_is_option(name)) {
+			int r = xfr_option(cfg, name, v);
+			if (r)
+				return r;
 		}
 	}
+	if (xfr_config_finish(cfg))
+		return 2;
 	if (cfg->nlisten == 0)
 		return bad("no --listen address given%s%s", "", "");
-	if (cfg->nzones == 0)
+	if (cfg->nzones == 0 && xfr_nsec(cfg) == 0)
 		return bad("no --zone given%s%s", "", "");
 	return 0;
 }
@@ -197,11 +206,19 @@ int main(int argc, char **argv)
 		cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
 		return 1;
 	}
+	if (xfr_init(&d, zs, err, sizeof err) < 0) {
+		cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
+		return 1;
+	}
 	zholder_init(&d.zones, zs);
 	pthread_mutex_init(&d.reload_mu, NULL);
+	if (xfr_start(&d) < 0)
+		return 1;
 	r = cl_workers_run(d.cfg.workers, dnsd_worker, &d);
 	dnsd_reload_join(&d);
+	xfr_stop(&d);
 	zholder_close(&d.zones);
+	xfr_free(&d);
 	if (r != 0) {
 		cl_log(CL_LOG_ERROR, "dnsd failed (see above), exiting");
 		return 1;

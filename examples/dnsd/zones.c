@@ -180,6 +180,7 @@ void zoneset_release(struct zoneset *zs)
 {
 	if (!zs || atomic_fetch_sub(&zs->refs, 1) != 1)
 		return;
+	xfr_zoneset_free(zs);
 	for (size_t i = 0; zs->arenas && i < zs->nzones; i++)
 		free(zs->arenas[i]);
 	free(zs->arenas);
