@@ -394,7 +394,8 @@ static uint64_t sec_poll(struct xfr_thread *th, uint64_t now)
 				else
 					cl_log(CL_LOG_ERROR, "%s: expired (no answer from the primary within the SOA "
 						"expire time), answering SERVFAIL; last error: %s", who,
-						dns_strerror(dns_sec_last_error(&z->s)));
+						dns_sec_last_error(&z->s) ? dns_strerror(dns_sec_last_error(&z->s))
+									  : "a SOA query still unanswered");
 			}
 		}
 		uint64_t d = dns_sec_next_deadline(&z->s);
