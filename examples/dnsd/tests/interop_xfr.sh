@@ -85,6 +85,8 @@ start_dnsd() {
 	shift
 	"$DNSD" "$@" 2>"$tmp/$name.log" &
 	pids+=("$!")
+	DNSD_PID=$!
+	DNSD_LOG=$tmp/$name.log
 	for _ in $(seq 50); do
 		grep -q "started" "$tmp/$name.log" && return 0
 		sleep 0.1
@@ -441,6 +443,17 @@ case $MODE in
 knot-primary) primary ;;
 *) secondaries ;;
 esac
+
+# dnsd stops cleanly on SIGTERM (under the sanitizers: no leak, no report).
+kill -TERM "$DNSD_PID"
+wait "$DNSD_PID"
+rc=$?
+if [ $rc -eq 0 ] && ! grep -q "Sanitizer\|runtime error" "$DNSD_LOG"; then
+	ok "dnsd stopped cleanly"
+else
+	bad "dnsd exited with $rc"
+	grep -A30 "Sanitizer\|runtime error" "$DNSD_LOG" | head -60
+fi
 
 if [ $fails -ne 0 ]; then
 	echo "$fails failed; logs:"
