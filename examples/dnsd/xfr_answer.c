@@ -37,6 +37,8 @@ struct xfr_worker {
 	struct xfr *x;
 	uint32_t idle_ms;
 	uint64_t gen;
+	unsigned nused;
+	uint64_t swept_ms;
 	struct slot *slots[SLOTS];
 };
 
@@ -48,16 +50,32 @@ struct xfr_worker *xfr_worker_new(struct dnsd *d, uint32_t tcp_idle_ms)
 	w->d = d;
 	w->x = d->xfr;
 	/* The transport does not tell when a connection dies in the middle of
-	 * a transfer: a slot idle this long is taken back. */
-	w->idle_ms = tcp_idle_ms ? tcp_idle_ms : 60000;
+	 * a transfer: a slot that made no message for twice the connection's
+	 * idle timeout is taken back (its connection is surely gone). */
+	w->idle_ms = tcp_idle_ms ? 2 * tcp_idle_ms : 60000;
 	return w;
 }
 
-static void slot_free(struct slot *s)
+static void slot_free(struct xfr_worker *w, struct slot *s)
 {
 	zoneset_release(s->zs);
 	s->zs = NULL;
 	s->used = false;
+	w->nused--;
+}
+
+/* Takes back the slots of transfers whose connection went away, so they
+ * do not hold an old zone set for long. */
+static void sweep(struct xfr_worker *w, uint64_t now_ms)
+{
+	w->swept_ms = now_ms;
+	for (int i = 0; i < SLOTS; i++) {
+		struct slot *s = w->slots[i];
+		if (s && s->used && now_ms - s->last_ms > w->idle_ms) {
+			cl_log(CL_LOG_INFO, "%s abandoned by the client after %u messages", s->what, s->msgs);
+			slot_free(w, s);
+		}
+	}
 }
 
 void xfr_worker_free(struct xfr_worker *w)
@@ -66,7 +84,7 @@ void xfr_worker_free(struct xfr_worker *w)
 		return;
 	for (int i = 0; i < SLOTS; i++) {
 		if (w->slots[i] && w->slots[i]->used)
-			slot_free(w->slots[i]);
+			slot_free(w, w->slots[i]);
 		free(w->slots[i]);
 	}
 	free(w);
@@ -158,7 +176,7 @@ static int slot_next(struct xfr_worker *w, struct slot *s, struct dns_req *req, 
 	if (n <= 0) {
 		cl_log(CL_LOG_WARN, "%s failed after %u messages: %s", s->what, s->msgs,
 			n < 0 ? dns_strerror(n) : "nothing to send");
-		slot_free(s);
+		slot_free(w, s);
 		return n < 0 ? n : DNS_EIO;
 	}
 	s->msgs++;
@@ -167,7 +185,7 @@ static int slot_next(struct xfr_worker *w, struct slot *s, struct dns_req *req, 
 	req->more = !done;
 	if (done) {
 		cl_log(CL_LOG_INFO, "%s done, %u message%s", s->what, s->msgs, s->msgs == 1 ? "" : "s");
-		slot_free(s);
+		slot_free(w, s);
 	}
 	(void)w;
 	return n;
@@ -176,12 +194,9 @@ static int slot_next(struct xfr_worker *w, struct slot *s, struct dns_req *req, 
 static struct slot *slot_take(struct xfr_worker *w, uint64_t now_ms, int *idx)
 {
 	int free_i = -1;
+	sweep(w, now_ms);
 	for (int i = 0; i < SLOTS; i++) {
 		struct slot *s = w->slots[i];
-		if (s && s->used && now_ms - s->last_ms > w->idle_ms) {
-			cl_log(CL_LOG_INFO, "%s abandoned by the client after %u messages", s->what, s->msgs);
-			slot_free(s);
-		}
 		if (free_i < 0 && (!s || !s->used))
 			free_i = i;
 	}
@@ -191,6 +206,7 @@ static struct slot *slot_take(struct xfr_worker *w, uint64_t now_ms, int *idx)
 		return NULL;
 	struct slot *s = w->slots[free_i];
 	s->used = true;
+	w->nused++;
 	s->gen = ++w->gen;
 	s->last_ms = now_ms;
 	s->msgs = 0;
@@ -263,7 +279,7 @@ static int transfer(struct engine *e, struct xfr_worker *w, struct dns_req *req,
 		dns_zone_serial(&zs->zones[i]), peer, k);
 	if (r < 0) {
 		cl_log(CL_LOG_WARN, "%s: %s", s->what, dns_strerror(r));
-		slot_free(s);
+		slot_free(w, s);
 		return dns_tsig_answer(m, DNS_RC_FORMERR, t, out, cap, now_s);
 	}
 	cl_log(CL_LOG_INFO, "%s started", s->what);
@@ -282,6 +298,8 @@ int xfr_answer(struct engine *e, struct dns_req *req, uint8_t *out, size_t cap)
 			return DNS_EIO; /* taken back as idle: end the connection */
 		return slot_next(w, s, req, out, cap);
 	}
+	if (w->nused && req->now_ms - w->swept_ms > 1000)
+		sweep(w, req->now_ms);
 	bool any_unserv = e->zs->x && e->zs->x->nunserv;
 	if (!any_unserv && plain(req->wire, req->len))
 		return XFR_PASS;

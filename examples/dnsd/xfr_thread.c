@@ -14,7 +14,7 @@
 #define XFR_TIMEOUT_MS 60000
 /* First size of each of a secondary zone's two record sets; grown when a
  * transfer does not fit. malloc'd: only what is written is touched. */
-#define XSET_FIRST ((size_t)8 << 20)
+#define XSET_FIRST ((size_t)1 << 20)
 #define RBUF (2 + DNS_MSG_MAX)
 
 struct njob {
@@ -86,6 +86,26 @@ static void send_udp(struct xfr_thread *th, const struct cl_addr *to, const uint
 }
 
 static void run(struct xfr_thread *th);
+
+/* A secondary's dns_sec is shared with the workers (NOTIFY in): every call
+ * on it goes through these, under mu. The transfer's own state (stream,
+ * buffers, record sets, receiver) is the xfr thread's alone. */
+static void sec_done(struct sec *z, int r, const struct dns_xrr *soa, uint64_t now)
+{
+	pthread_mutex_lock(&z->th->mu);
+	dns_sec_xfr_done(&z->s, r, soa, now);
+	pthread_mutex_unlock(&z->th->mu);
+}
+
+static uint32_t sec_serial(struct sec *z)
+{
+	pthread_mutex_lock(&z->th->mu);
+	uint32_t s = dns_sec_serial(&z->s);
+	pthread_mutex_unlock(&z->th->mu);
+	return s;
+}
+
+static void xfr_begin(struct sec *z, uint64_t now);
 
 /* ---- NOTIFY out */
 
@@ -226,7 +246,7 @@ static void xfr_end(struct sec *z, int r)
 		if (b < 0) {
 			cl_log(CL_LOG_WARN, "%s: %s received but not used: %s; the copy in use is unchanged",
 				who, kind, err);
-			dns_sec_xfr_done(&z->s, b, NULL, now);
+			sec_done(z, b, NULL, now);
 			return;
 		}
 		struct zdata *data = zdata_new(arena);
@@ -235,7 +255,7 @@ static void xfr_end(struct sec *z, int r)
 				free(arena);
 			zdata_release(data);
 			cl_log(CL_LOG_WARN, "%s: out of memory publishing the new copy", who);
-			dns_sec_xfr_done(&z->s, DNS_ENOMEM, NULL, now);
+			sec_done(z, DNS_ENOMEM, NULL, now);
 			return;
 		}
 		zdata_release(data);
@@ -254,28 +274,34 @@ static void xfr_end(struct sec *z, int r)
 		dns_xset_init(&z->set[n], z->mem[n], z->cap[n]);
 		struct dns_xrr soa;
 		dns_xset_soa(&z->set[z->live], &soa);
-		dns_sec_xfr_done(&z->s, r, &soa, now);
+		sec_done(z, r, &soa, now);
 		cl_log(CL_LOG_INFO, "%s: serial %u by %s, %u message%s, %zu records, now served", who,
-			dns_sec_serial(&z->s), kind, z->msgs, z->msgs == 1 ? "" : "s",
+			sec_serial(z), kind, z->msgs, z->msgs == 1 ? "" : "s",
 			dns_xset_count(&z->set[z->live]));
 		return;
 	}
 	if (r == DNS_XFR_UPTODATE) {
-		dns_sec_xfr_done(&z->s, r, NULL, now);
-		cl_log(CL_LOG_INFO, "%s: %s: up to date at serial %u", who, kind, dns_sec_serial(&z->s));
+		sec_done(z, r, NULL, now);
+		cl_log(CL_LOG_INFO, "%s: %s: up to date at serial %u", who, kind, sec_serial(z));
 		return;
 	}
 	if (r == DNS_ENOMEM) {
+		/* The zone is larger than the set lent for it: a set four times
+		 * as large, and the transfer again at once. */
 		int n = 1 - z->live;
 		size_t cap = z->cap[n] * 4;
-		uint8_t *m = realloc(z->mem[n], cap);
+		uint8_t *m = cap > z->cap[n] ? realloc(z->mem[n], cap) : NULL;
 		if (m) {
 			z->mem[n] = m;
 			z->cap[n] = cap;
+			dns_xset_init(&z->set[n], z->mem[n], z->cap[n]);
+			cl_log(CL_LOG_INFO, "%s: the zone needs more than %zu octets, %s again into %zu", who,
+				cap / 4, kind, cap);
+			xfr_begin(z, now);
+			return;
 		}
-		dns_xset_init(&z->set[n], z->mem[n], z->cap[n]);
 	}
-	dns_sec_xfr_done(&z->s, r, NULL, now);
+	sec_done(z, r, NULL, now);
 	cl_log(CL_LOG_WARN, "%s: %s failed after %u message%s: %s; the copy in use is unchanged", who,
 		kind, z->msgs, z->msgs == 1 ? "" : "s", dns_strerror(r));
 }
@@ -284,7 +310,6 @@ static void on_stream(void *arg, unsigned events)
 {
 	struct sec *z = arg;
 	struct xfr_thread *th = z->th;
-	pthread_mutex_lock(&th->mu);
 	int done = 0;
 	if (!z->busy)
 		goto out;
@@ -328,7 +353,6 @@ static void on_stream(void *arg, unsigned events)
 		}
 	}
 out:
-	pthread_mutex_unlock(&th->mu);
 	run(th);
 }
 
@@ -336,14 +360,16 @@ static void xfr_begin(struct sec *z, uint64_t now)
 {
 	char who[DNS_NAME_MAX * 4 + 100];
 	sec_log_name(z, who, sizeof who);
-	bool have = dns_sec_has_zone(&z->s);
 	int n = 1 - z->live;
 	dns_xset_reset(&z->set[n]);
+	pthread_mutex_lock(&z->th->mu);
+	bool have = dns_sec_has_zone(&z->s);
 	int len = dns_sec_xfr_begin(&z->s, &z->rx, have ? &z->set[z->live] : NULL, &z->set[n], z->q + 2,
 		sizeof z->q - 2, now, xfr_now_s());
+	pthread_mutex_unlock(&z->th->mu);
 	if (len < 0) {
 		cl_log(CL_LOG_WARN, "%s: transfer query not made: %s", who, dns_strerror(len));
-		dns_sec_xfr_done(&z->s, len, NULL, now);
+		sec_done(z, len, NULL, now);
 		return;
 	}
 	struct dns_msg m;
@@ -357,7 +383,7 @@ static void xfr_begin(struct sec *z, uint64_t now)
 	z->deadline = now + XFR_TIMEOUT_MS;
 	if (cl_stream_connect(&z->st, &z->th->loop, &z->primary, on_stream, z) < 0) {
 		cl_log(CL_LOG_WARN, "%s: cannot connect: %s", who, strerror(errno));
-		dns_sec_xfr_done(&z->s, DNS_EIO, NULL, now);
+		sec_done(z, DNS_EIO, NULL, now);
 		return;
 	}
 	z->busy = true;
@@ -369,42 +395,43 @@ static void xfr_begin(struct sec *z, uint64_t now)
 static uint64_t sec_poll(struct xfr_thread *th, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
-	pthread_mutex_lock(&th->mu);
 	for (size_t k = 0; k < th->x->c->nsec; k++) {
 		struct sec *z = &th->secs[k];
 		char who[DNS_NAME_MAX * 4 + 100];
 		sec_log_name(z, who, sizeof who);
 		if (z->busy && now >= z->deadline)
 			xfr_end(z, DNS_ETIMEDOUT);
+		uint8_t b[1024];
+		int n = 0;
+		pthread_mutex_lock(&th->mu);
 		int a = dns_sec_poll(&z->s, now);
-		if (a == DNS_SEC_QUERY_SOA) {
-			uint8_t b[1024];
-			int n = dns_sec_soa_query(&z->s, b, sizeof b, now, xfr_now_s());
-			if (n > 0)
-				send_udp(th, &z->primary, b, (size_t)n);
-		} else if (a == DNS_SEC_TRANSFER && !z->busy) {
+		if (a == DNS_SEC_QUERY_SOA)
+			n = dns_sec_soa_query(&z->s, b, sizeof b, now, xfr_now_s());
+		pthread_mutex_unlock(&th->mu);
+		if (n > 0)
+			send_udp(th, &z->primary, b, (size_t)n);
+		if (a == DNS_SEC_TRANSFER && !z->busy)
 			xfr_begin(z, now);
-		}
-		bool want = dns_sec_has_zone(&z->s) && !dns_sec_expired(&z->s, now);
-		if (want != z->served && dns_sec_has_zone(&z->s)) {
-			if (xfr_publish_secondary(th->x, k, NULL, NULL, want) == 0) {
-				z->served = want;
-				if (want)
-					cl_log(CL_LOG_INFO, "%s: confirmed by the primary, served again", who);
-				else
-					cl_log(CL_LOG_ERROR, "%s: expired (no answer from the primary within the SOA "
-						"expire time), answering SERVFAIL; last error: %s", who,
-						dns_sec_last_error(&z->s) ? dns_strerror(dns_sec_last_error(&z->s))
-									  : "a SOA query still unanswered");
-			}
-		}
+		pthread_mutex_lock(&th->mu);
+		bool has = dns_sec_has_zone(&z->s);
+		bool want = has && !dns_sec_expired(&z->s, now);
+		int err = dns_sec_last_error(&z->s);
 		uint64_t d = dns_sec_next_deadline(&z->s);
+		pthread_mutex_unlock(&th->mu);
+		if (want != z->served && has && xfr_publish_secondary(th->x, k, NULL, NULL, want) == 0) {
+			z->served = want;
+			if (want)
+				cl_log(CL_LOG_INFO, "%s: confirmed by the primary, served again", who);
+			else
+				cl_log(CL_LOG_ERROR, "%s: expired (no answer from the primary within the SOA "
+					"expire time), answering SERVFAIL; last error: %s", who,
+					err ? dns_strerror(err) : "a SOA query still unanswered");
+		}
 		if (z->busy && z->deadline < d)
 			d = z->deadline;
 		if (d < next)
 			next = d;
 	}
-	pthread_mutex_unlock(&th->mu);
 	return next;
 }
 
