@@ -13,12 +13,16 @@
 #       a zone with a 4 s SOA expire keeps being served, then answers
 #       SERVFAIL and dnsd logs that it expired.
 #
+#   interop_xfr.sh DNSD flags  the new options' errors (exit 2, a clear
+#       message), --help, and key files in both formats.
+#
 # Exit 77 (skipped) when kdig or the peer is not installed.
 set -u
 DNSD=$1
 MODE=$2
 command -v kdig >/dev/null || { echo "kdig is not installed: skipping"; exit 77; }
 case $MODE in
+flags) ;;
 knot-*) command -v knotd >/dev/null && command -v knotc >/dev/null ||
 	{ echo "knotd is not installed: skipping"; exit 77; } ;;
 nsd-bind-secondary) command -v nsd >/dev/null || command -v named >/dev/null ||
@@ -439,8 +443,77 @@ primary() {
 		bad "example.test not served: $a"
 }
 
+# ---- Flags
+
+flags() {
+	local z=$tmp/z.zone
+	zone example.test 1 1 >"$z"
+	local base=(--listen 127.0.0.1:1 --zone "example.test=$z")
+	local k=xfr-key:hmac-sha256:$SECRET
+	fails_with() { # fails_with REGEX ARGS...
+		local re=$1
+		shift
+		local out rc
+		out=$("$DNSD" "$@" 2>&1)
+		rc=$?
+		if [ $rc -eq 2 ] && grep -Eq -- "$re" <<<"$out"; then ok "refused: ${*:5}"; else
+			bad "$* gave $rc: $out"; fi
+	}
+	fails_with 'not NAME:ALG:BASE64.*DNS_EKEY_SECRET' "${base[@]}" --tsig k:hmac-sha256:@@
+	fails_with 'DNS_EKEY_ALG' "${base[@]}" --tsig k:hmac-foo:AAAA
+	fails_with 'key xfr-key. defined twice' "${base[@]}" --tsig "$k" --tsig "$k"
+	fails_with 'tsig-file: .*/nope: No such file' "${base[@]}" --tsig-file "$tmp/nope"
+	printf 'key "a" {
+	algorithm hmac-sha256;
+	secret "AAAA;
+};
+' >"$tmp/bad.key"
+	fails_with "tsig-file: $tmp/bad.key:[0-9]+:[0-9]+: DNS_EKEY" "${base[@]}" --tsig-file "$tmp/bad.key"
+	fails_with 'allow-transfer example.test.: no key other.' "${base[@]}" --tsig "$k" \
+		--allow-transfer example.test=key=other
+	fails_with 'allow-transfer: "example.test=300.1.1.1" is not' "${base[@]}" \
+		--allow-transfer example.test=300.1.1.1
+	fails_with 'ixfr-history: "65" is not a number from 0 to 64' "${base[@]}" --ixfr-history 65
+	fails_with 'notify: "example.test=127.0.0.1" is not ZONE=ADDR:PORT' "${base[@]}" \
+		--notify example.test=127.0.0.1
+	fails_with 'notify example.test.: no key k2.' "${base[@]}" --notify example.test=127.0.0.1:53,key=k2
+	fails_with 'example.test. is both a --zone and a --secondary' "${base[@]}" \
+		--secondary example.test=127.0.0.1:53
+	fails_with 'secondary other.test. given twice' "${base[@]}" --secondary other.test=127.0.0.1:53 \
+		--secondary other.test=[::1]:53
+	local help
+	help=$("$DNSD" --help)
+	local o
+	for o in --tsig --tsig-file --allow-transfer --ixfr-history --notify --secondary; do
+		grep -q -- "^  $o " <<<"$help" && ok "--help names $o" || bad "--help lacks $o"
+	done
+	# Both key file formats; a query signed with each key gets a signed answer.
+	keymgr_text="key:
+  - id: knot-key
+    algorithm: hmac-sha512
+    secret: $(printf '%064d' 0 | head -c 64 | base64 -w0)"
+	echo "$keymgr_text" >"$tmp/knot.key"
+	printf 'key "bind-key" {
+	algorithm hmac-sha256;
+	secret "%s";
+};
+' "$SECRET" >"$tmp/bind.key"
+	read -r DPORT <<<"$(ports 1)"
+	start_dnsd flags --listen "127.0.0.1:$DPORT" --zone "example.test=$z" --tsig-file "$tmp/knot.key" \
+		--tsig-file "$tmp/bind.key"
+	local out
+	out=$(kdig @127.0.0.1 -p "$DPORT" +time=2 +retry=0 -y "hmac-sha256:bind-key:$SECRET" www.example.test A 2>&1)
+	grep -q "bind-key.*TSIG.*NOERROR" <<<"$out" && ! grep -qi "failed to verify" <<<"$out" &&
+		ok "a tsig-keygen key signs" || bad "tsig-keygen key: $out"
+	out=$(kdig @127.0.0.1 -p "$DPORT" +time=2 +retry=0 \
+		-y "hmac-sha512:knot-key:$(printf '%064d' 0 | head -c 64 | base64 -w0)" www.example.test A 2>&1)
+	grep -q "knot-key.*TSIG.*NOERROR" <<<"$out" && ! grep -qi "failed to verify" <<<"$out" &&
+		ok "a keymgr key signs" || bad "keymgr key: $out"
+}
+
 case $MODE in
 knot-primary) primary ;;
+flags) flags ;;
 *) secondaries ;;
 esac
 
