@@ -343,13 +343,15 @@ int xfr_answer(struct engine *e, struct dns_req *req, uint8_t *out, size_t cap)
 	const struct dns_tsig_key *key = dns_tsig_key_find(c->keys, c->nkeys, dns_tsig_key_name(&t));
 	size_t tsz = key ? dns_tsig_size(key) : 0;
 	size_t limit = req->limit < cap ? req->limit : cap;
-	if (limit < tsz + DNS_UDP_MIN / 2)
+	if (limit <= tsz + DNS_HDR_LEN)
 		return dns_tsig_answer(m, DNS_RC_SERVFAIL, &t, out, cap, now_s);
 	struct dns_answer_opts o = { .tcp = req->transport == DNS_TR_TCP, .udp_max = e->udp_max };
 	int n = dns_answer(e->zs->zp, e->zs->nzones, req->wire, req->len, out, cap, e->ctab,
 		sizeof e->ctab / sizeof e->ctab[0], &o);
 	if (n > 0 && (size_t)n > limit - tsz)
 		n = dns_msg_truncate(out, (size_t)n, out, limit - tsz);
+	if (n < 0) /* not even the question fits beside the TSIG record */
+		return dns_tsig_answer(m, DNS_RC_SERVFAIL, &t, out, cap, now_s);
 	if (n > 0)
 		n = dns_tsig_sign(&t, out, (size_t)n, limit, now_s);
 	return n;
