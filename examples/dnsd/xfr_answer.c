@@ -326,8 +326,8 @@ int xfr_answer(struct engine *e, struct dns_req *req, uint8_t *out, size_t cap)
 		peer_text(req, peer, sizeof peer);
 		name_text(m->q.name, q, sizeof q);
 		const char *type = dns_type_name(m->q.type);
-		cl_log(CL_LOG_WARN, "TSIG error from %s, key %s, query %s %s: %s", peer, key, q,
-			type ? type : "?", dns_strerror(v));
+		cl_log(CL_LOG_WARN, "TSIG error from %s, key %s, query %s %s: %s%s", peer, key, q,
+			type ? type : "?", dns_strerror(v), xfr ? " (transfer refused)" : "");
 		bool formerr = v == DNS_ETSIG_FORMERR || v == DNS_ETSIG_MACSIZE;
 		return dns_tsig_answer(m, (uint16_t)dns_tsig_error_rcode(v), formerr ? NULL : &t, out, cap,
 			now_s);

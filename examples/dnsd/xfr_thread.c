@@ -278,6 +278,8 @@ static void xfr_end(struct sec *z, int r)
 		cl_log(CL_LOG_INFO, "%s: serial %u by %s, %u message%s, %zu records, now served", who,
 			sec_serial(z), kind, z->msgs, z->msgs == 1 ? "" : "s",
 			dns_xset_count(&z->set[z->live]));
+		/* Secondaries of ours (--notify) hear of it as after a reload. */
+		xfr_notify_queue(th->x, z->p->p.zone, &soa);
 		return;
 	}
 	if (r == DNS_XFR_UPTODATE) {
