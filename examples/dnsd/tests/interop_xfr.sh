@@ -416,6 +416,13 @@ primary() {
 	same_answers "serial 2" "$DPORT" "$KPORT" www.example.test A new.example.test TXT \
 		old.example.test TXT bulk-name-number-4711.example.test A
 	same_zone "serial 2" "$DPORT" "$KPORT" example.test
+	# A reload (no zone files here) keeps the transferred copies.
+	kill -HUP "$DNSD_PID"
+	if wait_log "$log" "reloaded in" && [ "$(serial "$DPORT" example.test)" = 2 ]; then
+		ok "a SIGHUP keeps the transferred copy"
+	else
+		bad "after SIGHUP: serial $(serial "$DPORT" example.test)"
+	fi
 	# The primary goes away: short.test (expire 4 s) is served until it
 	# expires, then SERVFAIL; example.test (expire 1 day) is still served.
 	kill "$KNOT_PID"
