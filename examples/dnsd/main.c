@@ -201,12 +201,12 @@ int main(int argc, char **argv)
 	}
 	cl_log_set_level(d.cfg.log_level);
 	char err[1200];
-	struct zoneset *zs = zoneset_load(&d.cfg, err, sizeof err);
-	if (!zs) {
+	if (xfr_setup(&d, err, sizeof err) < 0) { /* before any zone set is published */
 		cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
 		return 1;
 	}
-	if (xfr_init(&d, zs, err, sizeof err) < 0) {
+	struct zoneset *zs = zoneset_load(&d.cfg, err, sizeof err);
+	if (!zs) {
 		cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
 		return 1;
 	}

@@ -208,7 +208,7 @@ void dnsd_reload(struct dnsd *d)
 	}
 	char desc[CL_LOG_LINE];
 	zoneset_describe(zs, desc, sizeof desc);
-	xfr_publish_reload(d, zs); /* zholder_publish() plus journals and NOTIFY */
+	zholder_publish(&d->zones, zs);
 	cl_log(CL_LOG_INFO, "reloaded in %llu ms: %s", (unsigned long long)(cl_now_ms() - t0), desc);
 }
 

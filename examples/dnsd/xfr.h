@@ -120,13 +120,20 @@ struct xfr {
 	struct xfr_thread *th;
 };
 
-/* Before the first set is published (main): the secondary zones are added
- * to it (empty, SERVFAIL until transferred). 0, or -1 with err. */
-int xfr_init(struct dnsd *d, struct zoneset *zs, char *err, size_t errcap);
-/* Instead of zholder_publish() after a reload: appends the secondary
- * copies, fills the journals of the zones whose serial changed, publishes,
- * and queues NOTIFY for them. Takes the caller's reference. */
-void xfr_publish_reload(struct dnsd *d, struct zoneset *zs);
+/* In main, before any zone set is loaded: from then on the hooks below
+ * act. 0, or -1 with err. */
+int xfr_setup(struct dnsd *d, char *err, size_t errcap);
+void xfr_teardown(void);
+/* zholder_init()'s hook: the secondary zones are added to the first set
+ * (empty: SERVFAIL until transferred), its IXFR history started. */
+void xfr_first_hook(struct zoneset *zs);
+/* zholder_publish()'s hook, for a set loaded from files or a repository
+ * (SIGHUP, --repo): appends the secondary copies, fills the journals of the
+ * zones whose serial changed, publishes, and queues NOTIFY for them; true
+ * when it did (or dropped the set, out of memory). A set made by
+ * xfr_publish_secondary() is published as it is (false). */
+struct zholder;
+bool xfr_publish_hook(struct zholder *h, struct zoneset *zs);
 /* Publishes the current set with secondary zone k replaced by zone/data
  * (data NULL: only the servable flag changes). Called by the xfr thread. */
 int xfr_publish_secondary(struct xfr *x, size_t k, const struct dns_zone *zone,

@@ -291,6 +291,8 @@ static int transfer(struct engine *e, struct xfr_worker *w, struct dns_req *req,
 int xfr_answer(struct engine *e, struct dns_req *req, uint8_t *out, size_t cap)
 {
 	struct xfr_worker *w = e->xw;
+	if (!w->x)
+		return XFR_PASS; /* xfr_setup() was not called */
 	if (req->seq > 0) {
 		uint64_t i = req->cont[0];
 		struct slot *s = i >= 1 && i <= SLOTS ? w->slots[i - 1] : NULL;

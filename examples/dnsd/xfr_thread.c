@@ -681,6 +681,7 @@ void xfr_free(struct dnsd *d)
 {
 	struct xfr *x = d->xfr;
 	xfr_stop(d);
+	xfr_teardown();
 	if (x) {
 		for (size_t k = 0; x->served && k < x->c->nsec; k++)
 			zdata_release(x->served[k].data);

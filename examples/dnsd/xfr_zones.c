@@ -183,43 +183,69 @@ static int extend(struct xfr *x, struct zoneset *zs)
 	return 0;
 }
 
-int xfr_init(struct dnsd *d, struct zoneset *zs, char *err, size_t errcap)
+/* The daemon's one transfer state, for the hooks in zholder_init() and
+ * zholder_publish(): every way a zone set gets published (--zone files,
+ * SIGHUP, --repo) passes there. NULL until xfr_setup(): then the hooks do
+ * nothing (the reload test). */
+static struct xfr *the_xfr;
+
+int xfr_setup(struct dnsd *d, char *err, size_t errcap)
 {
 	struct config *cfg = &d->cfg;
 	if (!cfg->xfr)
 		cfg->xfr = calloc(1, sizeof *cfg->xfr);
 	struct xfr *x = calloc(1, sizeof *x);
-	if (!cfg->xfr || !x) {
+	if (x)
+		x->served = calloc(cfg->xfr && cfg->xfr->nsec ? cfg->xfr->nsec : 1, sizeof *x->served);
+	if (!cfg->xfr || !x || !x->served) {
+		if (x)
+			free(x->served);
 		free(x);
 		snprintf(err, errcap, "out of memory");
 		return -1;
 	}
 	x->d = d;
 	x->c = cfg->xfr;
-	x->served = calloc(x->c->nsec ? x->c->nsec : 1, sizeof *x->served);
 	pthread_mutex_init(&x->pub_mu, NULL);
 	d->xfr = x;
-	if (!x->served || extend(x, zs) < 0) {
-		snprintf(err, errcap, "out of memory");
-		return -1;
-	}
-	/* An existing journal is not kept on disk: history starts now. */
-	for (size_t i = 0; i < zs->x->nfile; i++)
-		journal_fill(x, zs->x->d[i], &zs->zones[i], NULL, NULL);
+	the_xfr = x;
 	return 0;
 }
 
-void xfr_publish_reload(struct dnsd *d, struct zoneset *zs)
+void xfr_teardown(void)
 {
-	struct xfr *x = d->xfr;
+	the_xfr = NULL;
+}
+
+void xfr_first_hook(struct zoneset *zs)
+{
+	struct xfr *x = the_xfr;
+	if (!x || zs->x)
+		return;
+	pthread_mutex_lock(&x->pub_mu);
+	if (extend(x, zs) == 0) {
+		/* History is not kept on disk: it starts now. */
+		for (size_t i = 0; i < zs->x->nfile; i++)
+			journal_fill(x, zs->x->d[i], &zs->zones[i], NULL, NULL);
+	} else {
+		cl_log(CL_LOG_ERROR, "out of memory: secondary zones and IXFR history not set up");
+	}
+	pthread_mutex_unlock(&x->pub_mu);
+}
+
+bool xfr_publish_hook(struct zholder *h, struct zoneset *zs)
+{
+	struct xfr *x = the_xfr;
+	if (!x || zs->x)
+		return false; /* a set of xfr_publish_secondary(), ready as it is */
 	pthread_mutex_lock(&x->pub_mu);
 	if (extend(x, zs) < 0) {
 		pthread_mutex_unlock(&x->pub_mu);
-		cl_log(CL_LOG_ERROR, "reload failed, the old zones keep serving: out of memory");
+		cl_log(CL_LOG_ERROR, "new zones not published, the old zones keep serving: out of memory");
 		zoneset_release(zs);
-		return;
+		return true;
 	}
-	struct zoneset *old = zholder_get(&d->zones);
+	struct zoneset *old = zholder_get(h);
 	for (size_t i = 0; i < zs->x->nfile; i++) {
 		const struct dns_zone *nz = &zs->zones[i];
 		int oi = xfr_zone_index(old, dns_zone_origin(nz));
@@ -236,7 +262,7 @@ void xfr_publish_reload(struct dnsd *d, struct zoneset *zs)
 			}
 		}
 	}
-	zholder_publish(&d->zones, zs);
+	zholder_publish(h, zs); /* zs->x is set now: the plain publish */
 	/* The holder has our reference now; under pub_mu nobody publishes
 	 * over it, so it is still alive here. */
 	for (size_t i = 0; i < zs->x->nfile; i++) {
@@ -249,6 +275,7 @@ void xfr_publish_reload(struct dnsd *d, struct zoneset *zs)
 	}
 	pthread_mutex_unlock(&x->pub_mu);
 	zoneset_release(old);
+	return true;
 }
 
 int xfr_publish_secondary(struct xfr *x, size_t k, const struct dns_zone *zone,

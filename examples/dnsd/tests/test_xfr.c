@@ -71,8 +71,10 @@ static int setup(void **st)
 	dns_tsig_key_from_text(&key, kt, strlen(kt));
 	dns_tsig_key_from_text(&other, ot, strlen(ot));
 	char err[1200];
+	if (xfr_setup(&d, err, sizeof err) < 0)
+		return -1;
 	struct zoneset *zs = zoneset_load(c, err, sizeof err);
-	if (!zs || xfr_init(&d, zs, err, sizeof err) < 0)
+	if (!zs)
 		return -1;
 	zholder_init(&d.zones, zs);
 	e.zs = zholder_get(&d.zones);
@@ -271,7 +273,7 @@ static void test_ixfr_after_reload(void **st)
 	char err[1200];
 	struct zoneset *zs = zoneset_load(&d.cfg, err, sizeof err);
 	assert_non_null(zs);
-	xfr_publish_reload(&d, zs);
+	zholder_publish(&d.zones, zs);
 	zholder_refresh(&d.zones, &e.zs, &(uint64_t){ 1 });
 	assert_int_equal(dns_zone_serial(&e.zs->zones[0]), 2);
 	assert_true(e.zs->x->d[0]->have_j);
