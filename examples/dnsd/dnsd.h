@@ -27,12 +27,12 @@ struct config {
 	unsigned nlisten;
 	struct zone_src zones[DNSD_MAX_ZONES];
 	unsigned nzones;
+	struct xfr_conf *xfr;    /* transfers, TSIG, NOTIFY, secondaries (xfr_conf.c) */
 	unsigned workers;
 	unsigned tcp_max;        /* per process; split over the workers */
 	uint32_t tcp_idle_ms;
 	uint16_t udp_max;
 	int log_level;
-	struct xfr_conf *xfr;    /* transfers, TSIG, NOTIFY, secondaries (xfr_conf.c) */
 };
 
 /* ---- Zones (zones.c) ----
@@ -93,6 +93,7 @@ int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
 struct dnsd {
 	struct config cfg;
 	struct zholder zones;
+	struct xfr *xfr;         /* xfr_zones.c, xfr_thread.c */
 	/* Reloads run on a thread of their own, so no worker stops serving
 	 * while zone files are read; one at a time, and a SIGHUP that comes
 	 * during one makes it run once more (the files may have changed
@@ -100,7 +101,6 @@ struct dnsd {
 	pthread_mutex_t reload_mu;
 	pthread_t reload_thread;
 	bool reload_running, reload_again, reload_joinable;
-	struct xfr *xfr;         /* xfr_zones.c, xfr_thread.c */
 };
 
 int dnsd_worker(struct cl_loop *loop, unsigned index, void *arg);

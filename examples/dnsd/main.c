@@ -195,16 +195,16 @@ int main(int argc, char **argv)
 	int r = parse_args(&d.cfg, argc, argv);
 	if (r)
 		return r;
+	if (xfr_setup(&d, NULL, 0) < 0) { /* before any zone set is published */
+		fprintf(stderr, "dnsd: out of memory\n");
+		return 1;
+	}
 	if (cl_signals_block() < 0) {
 		perror("dnsd: signals");
 		return 1;
 	}
 	cl_log_set_level(d.cfg.log_level);
 	char err[1200];
-	if (xfr_setup(&d, err, sizeof err) < 0) { /* before any zone set is published */
-		cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
-		return 1;
-	}
 	struct zoneset *zs = zoneset_load(&d.cfg, err, sizeof err);
 	if (!zs) {
 		cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);

@@ -201,7 +201,8 @@ int xfr_setup(struct dnsd *d, char *err, size_t errcap)
 		if (x)
 			free(x->served);
 		free(x);
-		snprintf(err, errcap, "out of memory");
+		if (err)
+			snprintf(err, errcap, "out of memory");
 		return -1;
 	}
 	x->d = d;
