@@ -187,7 +187,6 @@ static int slot_next(struct xfr_worker *w, struct slot *s, struct dns_req *req, 
 		cl_log(CL_LOG_INFO, "%s done, %u message%s", s->what, s->msgs, s->msgs == 1 ? "" : "s");
 		slot_free(w, s);
 	}
-	(void)w;
 	return n;
 }
 
