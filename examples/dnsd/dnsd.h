@@ -10,6 +10,7 @@
 
 #include <cloudlet/dns.h>
 #include "cl_posix.h"
+#include "xfr.h"
 
 #define DNSD_MAX_LISTEN 16
 #define DNSD_MAX_ZONES 256
@@ -26,6 +27,7 @@ struct config {
 	unsigned nlisten;
 	struct zone_src zones[DNSD_MAX_ZONES];
 	unsigned nzones;
+	struct xfr_conf *xfr;    /* transfers, TSIG, NOTIFY, secondaries (xfr_conf.c) */
 	unsigned workers;
 	unsigned tcp_max;        /* per process; split over the workers */
 	uint32_t tcp_idle_ms;
@@ -55,6 +57,7 @@ struct zoneset {
 	const struct dns_zone **zp;       /* what dns_answer() takes */
 	void **arenas;
 	size_t arena_bytes;
+	struct zsx *x;                    /* shared zone data, journals, secondaries (xfr_zones.c) */
 };
 
 /* Loads every zone of cfg into a new set. On failure returns NULL and
@@ -96,6 +99,7 @@ struct engine {
 	struct zoneset *zs;      /* the worker's current set */
 	uint16_t udp_max;        /* the server's UDP limit, advertised in OPT */
 	uint16_t ctab[256];      /* compression table */
+	struct xfr_worker *xw;   /* TSIG, transfers, NOTIFY (xfr_answer.c) */
 };
 int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
 
@@ -103,6 +107,7 @@ int engine_answer(void *ctx, struct dns_req *req, uint8_t *out, size_t cap);
 struct dnsd {
 	struct config cfg;
 	struct zholder zones;
+	struct xfr *xfr;         /* xfr_zones.c, xfr_thread.c */
 	/* Reloads run on a thread of their own, so no worker stops serving
 	 * while zone files are read; one at a time, and a SIGHUP that comes
 	 * during one makes it run once more (the files may have changed

@@ -123,6 +123,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(usage, stdout);
+			fputs(xfr_usage, stdout);
 			exit(0);
 		}
 		if (strcmp(a, "--version") == 0) {
@@ -140,6 +141,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
 			if (strcmp(name, with_value[k]) == 0 && alen == strlen(with_value[k]))
 				known = true;
+		if (!known && xfr_is_option(name))
+			known = true;
 		if (!known)
 			return bad("unknown option \"%s\"%s", a, "");
 		if (a[alen] == '=')
@@ -208,14 +211,20 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			if (found < 0)
 				return bad("--log-level: \"%s\" is not error, warn, info or debug%s", v, "");
 			cfg->log_level = found;
+		} else if (xfr_is_option(name)) {
+			int r = xfr_option(cfg, name, v);
+			if (r)
+				return r;
 		}
 	}
+	if (xfr_config_finish(cfg))
+		return 2;
 	if (cfg->nlisten == 0)
 		return bad("no --listen address given%s%s", "", "");
 	if (cfg->repo && cfg->nzones)
 		return bad("--repo and --zone exclude each other%s%s", "", "");
-	if (cfg->nzones == 0 && !cfg->repo)
-		return bad("no --zone (or --repo) given%s%s", "", "");
+	if (cfg->nzones == 0 && !cfg->repo && xfr_nsec(cfg) == 0)
+		return bad("no --zone (or --repo or --secondary) given%s%s", "", "");
 	return 0;
 }
 
@@ -225,6 +234,10 @@ int main(int argc, char **argv)
 	int r = parse_args(&d.cfg, argc, argv);
 	if (r)
 		return r;
+	if (xfr_setup(&d, NULL, 0) < 0) { /* before any zone set is published */
+		fprintf(stderr, "dnsd: out of memory\n");
+		return 1;
+	}
 	if (cl_signals_block() < 0) {
 		perror("dnsd: signals");
 		return 1;
@@ -245,10 +258,14 @@ int main(int argc, char **argv)
 		zholder_init(&d.zones, zs);
 	}
 	pthread_mutex_init(&d.reload_mu, NULL);
+	if (xfr_start(&d) < 0)
+		return 1;
 	r = cl_workers_run(d.cfg.workers, dnsd_worker, &d);
 	dnsd_repo_stop(&d);
 	dnsd_reload_join(&d);
+	xfr_stop(&d);
 	zholder_close(&d.zones);
+	xfr_free(&d);
 	if (r != 0) {
 		cl_log(CL_LOG_ERROR, "dnsd failed (see above), exiting");
 		return 1;

@@ -303,6 +303,7 @@ static void worker_close(struct worker *w)
 	for (unsigned i = 0; i < w->nudp; i++)
 		cl_udp_close(&w->udp[i].u);
 	zoneset_release(w->eng.zs);
+	xfr_worker_free(w->eng.xw);
 	free(w->scratch);
 	free(w->rmem);
 	free(w->smem);
@@ -321,12 +322,13 @@ int dnsd_worker(struct cl_loop *loop, unsigned index, void *arg)
 	w->eng.zs = zholder_get(&d->zones);
 	w->gen = w->eng.zs->gen;
 	w->eng.udp_max = cfg->udp_max;
+	w->eng.xw = xfr_worker_new(d, cfg->tcp_idle_ms);
 	w->sb_each = cfg->udp_max;
 	w->scratch = malloc(DNS_SCRATCH_SIZE);
 	w->rmem = malloc((size_t)CL_UDP_BATCH * UDP_QUERY_MAX);
 	w->smem = malloc((size_t)CL_UDP_BATCH * w->sb_each);
 	int rc = 1;
-	if (!w->scratch || !w->rmem || !w->smem ||
+	if (!w->scratch || !w->rmem || !w->smem || !w->eng.xw ||
 	    dns_srv_init(&w->srv, engine_answer, &w->eng, w->scratch, DNS_SCRATCH_SIZE) < 0 ||
 	    cl_udp_batch_init(&w->rb, w->rmem, UDP_QUERY_MAX, CL_UDP_BATCH) < 0 ||
 	    cl_udp_batch_init(&w->sb, w->smem, w->sb_each, CL_UDP_BATCH) < 0) {

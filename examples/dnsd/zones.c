@@ -247,6 +247,7 @@ void zoneset_release(struct zoneset *zs)
 {
 	if (!zs || atomic_fetch_sub(&zs->refs, 1) != 1)
 		return;
+	xfr_zoneset_free(zs);
 	for (size_t i = 0; zs->arenas && i < zs->nzones; i++)
 		free(zs->arenas[i]);
 	free(zs->arenas);
@@ -275,6 +276,7 @@ void zoneset_describe(const struct zoneset *zs, char *buf, size_t cap)
 
 void zholder_init(struct zholder *h, struct zoneset *first)
 {
+	xfr_first_hook(first); /* secondary zones, IXFR history (xfr_zones.c) */
 	pthread_mutex_init(&h->mu, NULL);
 	h->cur = first;
 	atomic_init(&h->gen, 1);
@@ -302,6 +304,8 @@ void zholder_refresh(struct zholder *h, struct zoneset **zs, uint64_t *gen)
 
 void zholder_publish(struct zholder *h, struct zoneset *zs)
 {
+	if (xfr_publish_hook(h, zs)) /* secondary zones, IXFR history, NOTIFY (xfr_zones.c) */
+		return;
 	pthread_mutex_lock(&h->mu);
 	struct zoneset *old = h->cur;
 	zs->gen = old->gen + 1;
