@@ -148,7 +148,8 @@ int gitstore_loose_read(struct gitstore_repo *r, const struct gitstore_oid *id, 
 	size_t k = have - (size_t)hl;
 	if (k > size)
 		return GITSTORE_EOBJ_SIZE;
-	memcpy(out, hdr + hl, k);
+	if (k)
+		memcpy(out, hdr + hl, k); /* out may be NULL for an empty object */
 	uint8_t extra;
 	bool spare = false;
 	zs->next_out = out + k;
