@@ -37,6 +37,10 @@ struct config {
 	const char *branch;
 	const char *zones_dir;
 	uint64_t poll_ms;
+	/* --remote: the same, from a branch fetched from URL into the mirror
+	 * (gitfollow/remote.h); a NOTIFY for a zone served fetches at once. */
+	const char *remote;
+	const char *mirror;
 };
 
 /* ---- Zones (zones.c) ----
@@ -133,5 +137,9 @@ void dnsd_reload_join(struct dnsd *d);
 int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap);
 void dnsd_repo_trigger(struct dnsd *d);
 void dnsd_repo_stop(struct dnsd *d);
+/* With --remote: when q is a NOTIFY (RFC 1996) for a zone served, triggers
+ * a fetch and writes the answer (NOERROR, AA) into out: its length. 0 when
+ * q is no such NOTIFY (answer it as usual). Any worker. */
+int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out, size_t cap);
 
 #endif

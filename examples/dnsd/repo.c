@@ -8,10 +8,16 @@
 
 #include "dnsd.h"
 #include "gitfollow.h"
+#include "remote.h"
 
 struct dnsd_repo {
 	struct gf_follow f;
+	struct gf_remote rm;     /* --remote */
 	struct dnsd *d;
+	/* the origins serving, for NOTIFY (workers read them) */
+	pthread_mutex_t omu;
+	uint8_t (*origins)[DNS_NAME_MAX];
+	size_t norigins;
 	bool have_zones_tree;
 	struct gitstore_oid zones_tree; /* of the zones serving */
 };
@@ -132,9 +138,20 @@ static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit
 	struct zoneset *zs = NULL;
 	if (rc == 0)
 		zs = zoneset_load_texts(c.zt, c.n, err, errcap);
+	uint8_t (*origins)[DNS_NAME_MAX] = zs ? malloc((c.n ? c.n : 1) * sizeof *origins) : NULL;
+	for (size_t i = 0; origins && i < c.n; i++)
+		memcpy(origins[i], c.zt[i].src.origin, DNS_NAME_MAX);
+	size_t norigins = c.n;
 	collected_free(&c);
 	if (!zs)
 		return -1;
+	if (origins) {
+		pthread_mutex_lock(&dr->omu);
+		free(dr->origins);
+		dr->origins = origins;
+		dr->norigins = norigins;
+		pthread_mutex_unlock(&dr->omu);
+	}
 	char desc[CL_LOG_LINE];
 	zoneset_describe(zs, desc, sizeof desc);
 	if (!d->zones_ready) {
@@ -156,7 +173,15 @@ int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap)
 		snprintf(err, errcap, "out of memory");
 		return 1;
 	}
+	pthread_mutex_init(&dr->omu, NULL);
 	dr->f.repo = d->cfg.repo;
+	if (d->cfg.remote) {
+		if (gf_remote_init(&dr->rm, "dnsd", d->cfg.remote, d->cfg.mirror, err, errcap) < 0) {
+			free(dr);
+			return 1;
+		}
+		gf_remote_attach(&dr->rm, &dr->f);
+	}
 	if (gf_branch_name(d->cfg.branch, dr->f.branch, sizeof dr->f.branch) < 0) {
 		snprintf(err, errcap, "--branch %s: not a branch name", d->cfg.branch);
 		free(dr);
@@ -168,6 +193,7 @@ int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap)
 	dr->f.ctx = dr;
 	dr->d = d;
 	if (gf_follow_start(&dr->f, err, errcap) < 0) {
+		free(dr->origins);
 		free(dr);
 		return 1;
 	}
@@ -186,6 +212,47 @@ void dnsd_repo_stop(struct dnsd *d)
 	if (!d->repo)
 		return;
 	gf_follow_stop(&d->repo->f);
+	free(d->repo->origins);
 	free(d->repo);
 	d->repo = NULL;
+}
+
+/* RFC 1996 3.7: a NOTIFY is answered with its question, QR and AA set,
+ * NOERROR; 3.10: the secondary then checks the primary (here: fetches the
+ * branch). The question name is the first name of the message, so it is
+ * never compressed. */
+int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out, size_t cap)
+{
+	struct dnsd_repo *dr = d->repo;
+	if (!dr || !d->cfg.remote || len < 12 || (q[2] & 0x80) || ((q[2] >> 3) & 0xF) != 4)
+		return 0;
+	if (q[4] != 0 || q[5] != 1)
+		return 0;
+	size_t p = 12;
+	while (p < len && q[p] && p - 12 < DNS_NAME_MAX) {
+		if (q[p] > 63)
+			return 0;
+		p += (size_t)q[p] + 1;
+	}
+	if (p >= len || p + 1 - 12 > DNS_NAME_MAX || p + 5 > len)
+		return 0;
+	size_t end = p + 5;   /* name, its root label, QTYPE, QCLASS */
+	if (end > cap)
+		return 0;
+	bool served = false;
+	pthread_mutex_lock(&dr->omu);
+	for (size_t i = 0; i < dr->norigins && !served; i++)
+		served = dns_name_equal(dr->origins[i], q + 12);
+	pthread_mutex_unlock(&dr->omu);
+	memcpy(out, q, end);
+	out[2] = (uint8_t)(0x80 | (q[2] & 0x78) | (served ? 0x04 : 0) | (q[2] & 0x01));
+	out[3] = served ? 0 : 5;   /* REFUSED: not a zone of ours */
+	memset(out + 6, 0, 6);     /* no answer, authority or additional */
+	if (served) {
+		char name[1100];
+		dns_name_to_text(q + 12, name, sizeof name);
+		cl_log(CL_LOG_INFO, "NOTIFY for %s: fetching now", name);
+		gf_follow_trigger(&dr->f);
+	}
+	return (int)end;
 }
