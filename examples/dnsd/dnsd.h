@@ -141,5 +141,8 @@ void dnsd_repo_stop(struct dnsd *d);
  * a fetch and writes the answer (NOERROR, AA) into out: its length. 0 when
  * q is no such NOTIFY (answer it as usual). Any worker. */
 int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out, size_t cap);
+/* The part without the wire: true (and a fetch triggered) when zone (wire
+ * form) is served in --remote mode. */
+bool dnsd_repo_notify_zone(struct dnsd *d, const uint8_t *zone);
 
 #endif

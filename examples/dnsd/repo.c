@@ -217,14 +217,32 @@ void dnsd_repo_stop(struct dnsd *d)
 	d->repo = NULL;
 }
 
+bool dnsd_repo_notify_zone(struct dnsd *d, const uint8_t *zone)
+{
+	struct dnsd_repo *dr = d->repo;
+	if (!dr || !d->cfg.remote)
+		return false;
+	bool served = false;
+	pthread_mutex_lock(&dr->omu);
+	for (size_t i = 0; i < dr->norigins && !served; i++)
+		served = dns_name_equal(dr->origins[i], zone);
+	pthread_mutex_unlock(&dr->omu);
+	if (served) {
+		char name[1100];
+		dns_name_to_text(zone, name, sizeof name);
+		cl_log(CL_LOG_INFO, "NOTIFY for %s: fetching now", name);
+		gf_follow_trigger(&dr->f);
+	}
+	return served;
+}
+
 /* RFC 1996 3.7: a NOTIFY is answered with its question, QR and AA set,
  * NOERROR; 3.10: the secondary then checks the primary (here: fetches the
  * branch). The question name is the first name of the message, so it is
  * never compressed. */
 int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out, size_t cap)
 {
-	struct dnsd_repo *dr = d->repo;
-	if (!dr || !d->cfg.remote || len < 12 || (q[2] & 0x80) || ((q[2] >> 3) & 0xF) != 4)
+	if (!d->repo || !d->cfg.remote || len < 12 || (q[2] & 0x80) || ((q[2] >> 3) & 0xF) != 4)
 		return 0;
 	if (q[4] != 0 || q[5] != 1)
 		return 0;
@@ -239,20 +257,10 @@ int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out,
 	size_t end = p + 5;   /* name, its root label, QTYPE, QCLASS */
 	if (end > cap)
 		return 0;
-	bool served = false;
-	pthread_mutex_lock(&dr->omu);
-	for (size_t i = 0; i < dr->norigins && !served; i++)
-		served = dns_name_equal(dr->origins[i], q + 12);
-	pthread_mutex_unlock(&dr->omu);
+	bool served = dnsd_repo_notify_zone(d, q + 12);
 	memcpy(out, q, end);
 	out[2] = (uint8_t)(0x80 | (q[2] & 0x78) | (served ? 0x04 : 0) | (q[2] & 0x01));
 	out[3] = served ? 0 : 5;   /* REFUSED: not a zone of ours */
 	memset(out + 6, 0, 6);     /* no answer, authority or additional */
-	if (served) {
-		char name[1100];
-		dns_name_to_text(q + 12, name, sizeof name);
-		cl_log(CL_LOG_INFO, "NOTIFY for %s: fetching now", name);
-		gf_follow_trigger(&dr->f);
-	}
 	return (int)end;
 }

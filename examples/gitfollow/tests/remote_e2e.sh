@@ -12,7 +12,8 @@
 #     back (same port): it follows again.
 #   httpd through the cut proxy (the pack answer dies after a few KB): the
 #     fetch fails, the mirror's ref stays, git fsck of the mirror is clean,
-#     the old commit serves.
+#     the old commit serves; the same for dnsd through a cut proxy in front
+#     of git daemon (git://), triggered by NOTIFY.
 #
 # usage: remote_e2e.sh DNSD HTTPD PEERS_SH DNSMSG_PY   (77: git/nginx/fcgiwrap missing)
 set -u
@@ -142,6 +143,25 @@ git --git-dir="$T/m-cut" fsck --full --strict >"$T/fsck.log" 2>&1 && ok "cut: gi
 s=$(wait_for 6 "version 4" page "$P3") && ok "the direct follower takes the big commit in ${s}s" || fail "v4 $s"
 git --git-dir="$T/m-httpd" fsck --full --strict >"$T/fsck2.log" 2>&1 && ok "git fsck of a followed mirror clean" ||
   { fail "fsck m-httpd"; cat "$T/fsck2.log"; }
+
+# ---- git:// dying mid-pack: dnsd through a cut proxy in front of git daemon
+# (connection 1, the first fetch, whole; then cut after 3000 bytes)
+GD_PORT=${GIT_URL#git://127.0.0.1:}; GD_PORT=${GD_PORT%%/*}
+CUT2=$(peer_cut_start cut2 "127.0.0.1:$GD_PORT" 3000 --first-cut 2)
+P5=$(free_port)
+"$DNSD" --listen "127.0.0.1:$P5" --remote "git://127.0.0.1:$CUT2/remote.git" --poll 60 \
+  --mirror "$T/m-cut2" >"$T/dnsd-cut.log" 2>&1 & PIDS+=($!)
+wait_for 10 "v=4" txt "$P5" >/dev/null && ok "dnsd via git proxy: v=4" || fail "dnsd cut: v=4"
+C5=$(commit 5 big)
+n=$(python3 "$DNSMSG" notify "$P5" example.test)
+sleep 1.5
+[ "$(txt "$P5")" = "v=4" ] && ok "git:// cut mid-pack: v=4 keeps serving" || fail "git cut: $(txt "$P5")"
+grep -q "failed" "$T/dnsd-cut.log" && ok "git:// cut mid-pack: fetch failed (logged)" || fail "git cut: no failure logged"
+grep "cut=yes" "$PEERS_DIR/cut2/proxy.log" >/dev/null && ok "the git proxy did cut" || fail "the git proxy cut nothing"
+[ "$(git --git-dir="$T/m-cut2" rev-parse refs/heads/main)" = "$C4" ] && ok "git cut: mirror ref unchanged" ||
+  fail "git cut: mirror ref moved"
+git --git-dir="$T/m-cut2" fsck --full --strict >"$T/fsck3.log" 2>&1 && ok "git cut: git fsck of the mirror clean" ||
+  { fail "git cut: fsck"; cat "$T/fsck3.log"; }
 
 if [ "$FAILS" -gt 0 ]; then
   for f in "$T"/*.log; do echo "== $f"; tail -n 20 "$f"; done
