@@ -41,6 +41,9 @@ struct config {
 	 * (gitfollow/remote.h); a NOTIFY for a zone served fetches at once. */
 	const char *remote;
 	const char *mirror;
+	/* --notify-key: only NOTIFY signed with it triggers a fetch */
+	bool have_notify_key;
+	struct dns_tsig_key notify_key;
 };
 
 /* ---- Zones (zones.c) ----
@@ -137,9 +140,11 @@ void dnsd_reload_join(struct dnsd *d);
 int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap);
 void dnsd_repo_trigger(struct dnsd *d);
 void dnsd_repo_stop(struct dnsd *d);
-/* With --remote: when q is a NOTIFY (RFC 1996) for a zone served, triggers
- * a fetch and writes the answer (NOERROR, AA) into out: its length. 0 when
- * q is no such NOTIFY (answer it as usual). Any worker. */
+/* With --remote: when q is a NOTIFY (RFC 1996), answers it into out (its
+ * length): NOERROR with AA and a fetch triggered for a zone served (signed
+ * with --notify-key when one is set), REFUSED for another zone or an
+ * unsigned NOTIFY where a key is set, NOTAUTH for a TSIG error. 0 when q is
+ * no NOTIFY (answer it as usual). Any worker. */
 int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out, size_t cap);
 /* The part without the wire: true (and a fetch triggered) when zone (wire
  * form) is served in --remote mode. */

@@ -32,6 +32,8 @@ static const char usage[] =
 	"  --mirror DIR               where --remote keeps its fetched copy (a bare repository,\n"
 	"                             created if missing); default $XDG_RUNTIME_DIR (or /var/tmp)\n"
 	"                             /cloudlet-dnsd-URL.git\n"
+	"  --notify-key NAME:ALG:BASE64  with --remote: only a NOTIFY signed with this TSIG key\n"
+	"                             (RFC 8945; ALG hmac-sha256 or hmac-sha512) triggers a fetch\n"
 	"  --branch B                 the branch (\"main\" or \"refs/heads/main\"); default main\n"
 	"  --zones-dir DIR            the directory of the zones in the tree; default zones\n"
 	"  --poll TIME                look at the branch this often: \"5s\", \"500ms\" (a bare\n"
@@ -140,7 +142,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		}
 		static const char *const with_value[] = { "--listen", "--zone", "--workers", "--tcp-max",
 			"--tcp-idle-timeout", "--udp-max", "--log-level", "--repo", "--branch", "--zones-dir", "--poll",
-			"--remote", "--mirror" };
+			"--remote", "--mirror", "--notify-key" };
 		const char *v = NULL;
 		char name[40];
 		const char *eq = strchr(a, '=');
@@ -194,6 +196,11 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			if (strncmp(v, "http://", 7) && strncmp(v, "git://", 6))
 				return bad("--remote: \"%s\" is not an http:// or git:// URL%s", v, "");
 			cfg->remote = v;
+		} else if (strcmp(name, "--notify-key") == 0) {
+			if (dns_tsig_key_from_text(&cfg->notify_key, v, strlen(v)) < 0)
+				return bad("--notify-key: \"%s\" is not NAME:ALG:BASE64 (ALG hmac-sha256 or hmac-sha512)%s",
+					v, "");
+			cfg->have_notify_key = true;
 		} else if (strcmp(name, "--mirror") == 0) {
 			if (!*v)
 				return bad("--mirror: empty path%s%s", "", "");
@@ -234,6 +241,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		return bad("--repo and --remote exclude each other%s%s", "", "");
 	if (cfg->mirror && !cfg->remote)
 		return bad("--mirror goes with --remote%s%s", "", "");
+	if (cfg->have_notify_key && !cfg->remote)
+		return bad("--notify-key goes with --remote%s%s", "", "");
 	if (cfg->remote && cfg->nzones)
 		return bad("--remote and --zone exclude each other%s%s", "", "");
 	if (cfg->repo && cfg->nzones)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dnsd.h"
 #include "gitfollow.h"
@@ -238,29 +239,43 @@ bool dnsd_repo_notify_zone(struct dnsd *d, const uint8_t *zone)
 
 /* RFC 1996 3.7: a NOTIFY is answered with its question, QR and AA set,
  * NOERROR; 3.10: the secondary then checks the primary (here: fetches the
- * branch). The question name is the first name of the message, so it is
- * never compressed. */
+ * branch). With --notify-key, only a NOTIFY signed with that key counts
+ * (RFC 8945): a TSIG error is answered as 5.3.2 says (NOTAUTH, signed where
+ * it can be), an unsigned NOTIFY is REFUSED, and the answer is signed. */
 int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out, size_t cap)
 {
 	if (!d->repo || !d->cfg.remote || len < 12 || (q[2] & 0x80) || ((q[2] >> 3) & 0xF) != 4)
 		return 0;
-	if (q[4] != 0 || q[5] != 1)
+	struct dns_msg *m = malloc(sizeof *m);
+	if (!m)
 		return 0;
-	size_t p = 12;
-	while (p < len && q[p] && p - 12 < DNS_NAME_MAX) {
-		if (q[p] > 63)
-			return 0;
-		p += (size_t)q[p] + 1;
+	int n = 0;
+	if (dns_msg_parse(m, q, len) < 0 || m->hdr.count[0] != 1)
+		goto out;   /* the engine answers FORMERR */
+	uint64_t now_s = (uint64_t)time(NULL);
+	char zone[1100];
+	dns_name_to_text(m->q.name, zone, sizeof zone);
+	if (d->cfg.have_notify_key) {
+		struct dns_tsig t;
+		int v = dns_tsig_server_verify(&t, &d->cfg.notify_key, 1, m, now_s);
+		if (v == DNS_ETSIG_NONE) {
+			cl_log(CL_LOG_WARN, "NOTIFY for %s refused: not signed with the --notify-key", zone);
+			n = dns_tsig_answer(m, DNS_RC_REFUSED, NULL, out, cap, now_s);
+		} else if (v < 0) {
+			int rc = dns_tsig_error_rcode(v);
+			cl_log(CL_LOG_WARN, "NOTIFY for %s refused: %s", zone, dns_strerror(v));
+			n = dns_tsig_answer(m, (uint16_t)rc, rc == DNS_RC_FORMERR ? NULL : &t, out, cap, now_s);
+		} else {
+			bool served = dnsd_repo_notify_zone(d, m->q.name);
+			n = dns_tsig_answer(m, served ? DNS_RC_NOERROR : DNS_RC_REFUSED, &t, out, cap, now_s);
+		}
+	} else {
+		bool served = dnsd_repo_notify_zone(d, m->q.name);
+		n = dns_notify_answer(m, out, cap, served ? DNS_RC_NOERROR : DNS_RC_REFUSED);
 	}
-	if (p >= len || p + 1 - 12 > DNS_NAME_MAX || p + 5 > len)
-		return 0;
-	size_t end = p + 5;   /* name, its root label, QTYPE, QCLASS */
-	if (end > cap)
-		return 0;
-	bool served = dnsd_repo_notify_zone(d, q + 12);
-	memcpy(out, q, end);
-	out[2] = (uint8_t)(0x80 | (q[2] & 0x78) | (served ? 0x04 : 0) | (q[2] & 0x01));
-	out[3] = served ? 0 : 5;   /* REFUSED: not a zone of ours */
-	memset(out + 6, 0, 6);     /* no answer, authority or additional */
-	return (int)end;
+	if (n < 0)
+		n = 0;
+out:
+	free(m);
+	return n;
 }

@@ -3,10 +3,17 @@
 
   dnsmsg.py txt PORT NAME       prints the TXT strings of NAME (one line), or
                                 "rcode=N"
-  dnsmsg.py notify PORT ZONE    sends a NOTIFY (opcode 4, SOA question, RFC
-                                1996) and prints "qr=1 aa=1 opcode=4 rcode=0"
+  dnsmsg.py notify PORT ZONE [NAME:ALG:BASE64]
+                                sends a NOTIFY (opcode 4, SOA question, RFC
+                                1996), TSIG-signed with the key when given
+                                (RFC 8945), and prints
+                                "qr=1 aa=1 opcode=4 rcode=0 tsig=0|1"
 """
+import base64
+import hashlib
+import hmac
 import random
+import time
 import socket
 import struct
 import sys
@@ -44,14 +51,33 @@ def skip_name(b, p):
         p += n
 
 
+def tsig_sign(msg, key):
+    """Appends a TSIG record (RFC 8945 4.2, MAC over 4.3.3's data)."""
+    name, alg, secret = key.split(":", 2)
+    kname, aname = qname(name.lower()), qname(alg.lower())
+    digest = {"hmac-sha256": hashlib.sha256, "hmac-sha512": hashlib.sha512}[alg.lower()]
+    now = int(time.time())
+    timesig = struct.pack("!HI", now >> 32, now & 0xFFFFFFFF)
+    variables = kname + struct.pack("!HI", 255, 0) + aname + timesig + struct.pack("!HHH", 300, 0, 0)
+    mac = hmac.new(base64.b64decode(secret), msg + variables, digest).digest()
+    rdata = aname + timesig + struct.pack("!HH", 300, len(mac)) + mac + msg[:2] + struct.pack("!HH", 0, 0)
+    rr = kname + struct.pack("!HHIH", 250, 255, 0, len(rdata)) + rdata
+    ar = struct.unpack("!H", msg[10:12])[0] + 1
+    return msg[:10] + struct.pack("!H", ar) + msg[12:] + rr
+
+
 def main():
     what, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     qid = random.randint(0, 65535)
     if what == "notify":
         hdr = struct.pack("!HHHHHH", qid, 4 << 11 | 0x0400, 1, 0, 0, 0)
-        r = ask(port, hdr + qname(name) + struct.pack("!HH", 6, 1))
-        f = struct.unpack("!H", r[2:4])[0]
-        print("qr=%d aa=%d opcode=%d rcode=%d" % (f >> 15, (f >> 10) & 1, (f >> 11) & 15, f & 15))
+        msg = hdr + qname(name) + struct.pack("!HH", 6, 1)
+        if len(sys.argv) > 4:
+            msg = tsig_sign(msg, sys.argv[4])
+        r = ask(port, msg)
+        f, ar = struct.unpack("!H", r[2:4])[0], struct.unpack("!H", r[10:12])[0]
+        print("qr=%d aa=%d opcode=%d rcode=%d tsig=%d" % (f >> 15, (f >> 10) & 1, (f >> 11) & 15, f & 15,
+                                                          1 if ar else 0))
         return
     hdr = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0)
     r = ask(port, hdr + qname(name) + struct.pack("!HH", 16, 1))

@@ -5,8 +5,10 @@
 #
 #   dnsd over smart HTTP, --poll 1: serves the zone, follows a push within
 #     the poll interval.
-#   dnsd over git://, --poll 60: a NOTIFY is answered (QR, AA, NOERROR) and
-#     makes it fetch at once; a NOTIFY for another zone is REFUSED.
+#   dnsd over git://, --poll 60, --notify-key: an unsigned NOTIFY is
+#     REFUSED, one with a wrong key NOTAUTH, neither fetches; a signed one is
+#     answered (QR, AA, NOERROR, signed) and makes it fetch at once; a NOTIFY
+#     for another zone is REFUSED. Through the git:// cut proxy, unsigned.
 #   httpd over smart HTTP, --poll 1: follows a push; the remote stopped: the
 #     last good commit keeps serving, the failure is logged once; the remote
 #     back (same port): it follows again.
@@ -88,7 +90,10 @@ GIT_URL=$(cat "$PEERS_DIR/gd/url")
 P1=$(free_port); P2=$(free_port); P3=$(free_port)
 "$DNSD" --listen "127.0.0.1:$P1" --remote "$HTTP_URL" --branch main --poll 1 --mirror "$T/m-dnsd-http" \
   >"$T/dnsd-http.log" 2>&1 & PIDS+=($!)
+KEY="notify.key:hmac-sha256:$(head -c 32 /dev/urandom | base64)"
+BADKEY="notify.key:hmac-sha256:$(head -c 32 /dev/urandom | base64)"
 "$DNSD" --listen "127.0.0.1:$P2" --remote "$GIT_URL" --branch main --poll 60 --mirror "$T/m-dnsd-git" \
+  --notify-key "$KEY" \
   >"$T/dnsd-git.log" 2>&1 & PIDS+=($!)
 "$HTTPD" --listen "127.0.0.1:$P3" --remote "$HTTP_URL" --branch main --subdir site --poll 1 \
   --mirror "$T/m-httpd" --no-access-log >"$T/httpd.log" 2>&1 & PIDS+=($!)
@@ -103,10 +108,18 @@ s=$(wait_for 4 "version 2" page "$P3") && ok "httpd http follows the push in ${s
 sleep 1
 [ "$(txt "$P2")" = "v=1" ] && ok "dnsd git (poll 60) still v=1 before NOTIFY" || fail "dnsd git moved before NOTIFY"
 n=$(python3 "$DNSMSG" notify "$P2" example.test)
-[ "$n" = "qr=1 aa=1 opcode=4 rcode=0" ] && ok "NOTIFY answered: $n" || fail "NOTIFY answer: $n"
+[ "$n" = "qr=1 aa=1 opcode=4 rcode=5 tsig=0" ] && ok "unsigned NOTIFY refused (--notify-key): $n" ||
+  fail "unsigned NOTIFY: $n"
+n=$(python3 "$DNSMSG" notify "$P2" example.test "$BADKEY")
+[ "$n" = "qr=1 aa=1 opcode=4 rcode=9 tsig=1" ] && ok "NOTIFY with a wrong key: NOTAUTH: $n" ||
+  fail "NOTIFY wrong key: $n"
+sleep 1
+[ "$(txt "$P2")" = "v=1" ] && ok "dnsd git: refused NOTIFYs fetched nothing" || fail "refused NOTIFY fetched"
+n=$(python3 "$DNSMSG" notify "$P2" example.test "$KEY")
+[ "$n" = "qr=1 aa=1 opcode=4 rcode=0 tsig=1" ] && ok "signed NOTIFY answered: $n" || fail "NOTIFY answer: $n"
 s=$(wait_for 2 "v=2" txt "$P2") && ok "dnsd git fetches on NOTIFY in ${s}s" || fail "dnsd git: v=2 after NOTIFY $s"
-n=$(python3 "$DNSMSG" notify "$P2" other.test)
-[ "$n" = "qr=1 aa=0 opcode=4 rcode=5" ] && ok "NOTIFY for another zone: $n" || fail "NOTIFY other zone: $n"
+n=$(python3 "$DNSMSG" notify "$P2" other.test "$KEY")
+[ "$n" = "qr=1 aa=1 opcode=4 rcode=5 tsig=1" ] && ok "NOTIFY for another zone: $n" || fail "NOTIFY other zone: $n"
 
 # ---- the remote stopped: the last good commit serves; back: follows again
 peer_stop http
