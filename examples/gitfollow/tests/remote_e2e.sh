@@ -176,6 +176,12 @@ grep "cut=yes" "$PEERS_DIR/cut2/proxy.log" >/dev/null && ok "the git proxy did c
 git --git-dir="$T/m-cut2" fsck --full --strict >"$T/fsck3.log" 2>&1 && ok "git cut: git fsck of the mirror clean" ||
   { fail "git cut: fsck"; cat "$T/fsck3.log"; }
 
+# every daemon stops cleanly on SIGTERM (exit 0: no sanitizer report, no leak)
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${PIDS[@]}"; do wait "$p"; rc=$?; [ $rc = 0 ] || fail "daemon $p exited $rc"; done
+PIDS=()
+if grep -l "Sanitizer\|runtime error" "$T"/*.log; then fail "sanitizer report in the logs above"; fi
+
 if [ "$FAILS" -gt 0 ]; then
   for f in "$T"/*.log; do echo "== $f"; tail -n 20 "$f"; done
   exit 1
