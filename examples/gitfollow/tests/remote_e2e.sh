@@ -11,7 +11,8 @@
 #     for another zone is REFUSED. Through the git:// cut proxy, unsigned.
 #   httpd over smart HTTP, --poll 1: follows a push; the remote stopped: the
 #     last good commit keeps serving, the failure is logged once; the remote
-#     back (same port): it follows again.
+#     back (same port): it follows again. dnsd started while the remote is
+#     down serves what its mirror holds.
 #   httpd through the cut proxy (the pack answer dies after a few KB): the
 #     fetch fails, the mirror's ref stays, git fsck of the mirror is clean,
 #     the old commit serves; the same for dnsd through a cut proxy in front
@@ -129,6 +130,13 @@ sleep 3
 [ "$(txt "$P1")" = "v=2" ] && ok "remote down: dnsd keeps v=2" || fail "remote down dnsd: $(txt "$P1")"
 n=$(grep -c "fetching refs/heads/main from .* failed" "$T/httpd.log")
 [ "$n" = 1 ] && ok "httpd logged the failure once ($n)" || fail "httpd failure logged $n times"
+# a daemon started while the remote is down serves what its mirror holds
+cp -a "$T/m-dnsd-http" "$T/m-dnsd-copy"
+P6=$(free_port)
+"$DNSD" --listen "127.0.0.1:$P6" --remote "$HTTP_URL" --poll 60 --mirror "$T/m-dnsd-copy" \
+  >"$T/dnsd-copy.log" 2>&1 & PIDS+=($!)
+wait_for 5 "v=2" txt "$P6" >/dev/null && ok "started with the remote down: serves the mirror's v=2" ||
+  fail "start with remote down"
 PEERS_FIXED_PORT=$HTTP_PORT peer_http_start http "$T/remote.git" >/dev/null || fail "http peer restart"
 s=$(wait_for 6 "version 3" page "$P3") && ok "remote back: httpd follows in ${s}s" || fail "remote back: $s"
 s=$(wait_for 6 "v=3" txt "$P1") && ok "remote back: dnsd follows in ${s}s" || fail "remote back dnsd: $s"
