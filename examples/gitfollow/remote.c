@@ -568,6 +568,13 @@ int gf_remote_fetch(struct gf_remote *rm, const char *branch, struct gitstore_oi
 	}
 	/* a writer: the pack and the ref reach the disk before the ref moves */
 	g->files.sync = true;
+	/* Each fetch that brings objects adds a pack, and nothing repacks the
+	 * mirror yet; a read handle maps GF_MAX_PACKS at most. */
+	if (g->npacks >= GF_MAX_PACKS - 16 && !rm->priv.warned_packs) {
+		cl_log(CL_LOG_WARN, "%s: %zu packs (a handle maps %d at most): run git repack -a -d there", rm->mirror,
+			g->npacks, GF_MAX_PACKS);
+		rm->priv.warned_packs = true;
+	}
 	struct fetch_run *x = calloc(1, sizeof *x);
 	struct gitstore_fetch_mem m;
 	if (!x || mem_alloc(&m, g->algo) < 0) {

@@ -40,6 +40,7 @@ struct gf_remote {
 	struct {
 		struct gf_follow *f;
 		bool failing;
+		bool warned_packs;
 		uint64_t fetches, failures;
 	} priv;
 };
