@@ -39,6 +39,13 @@ struct config {
 	const char *branch;
 	const char *zones_dir;
 	uint64_t poll_ms;
+	/* --remote: the same, from a branch fetched from URL into the mirror
+	 * (gitfollow/remote.h); a NOTIFY for a zone served fetches at once. */
+	const char *remote;
+	const char *mirror;
+	/* --notify-key: only NOTIFY signed with it triggers a fetch */
+	bool have_notify_key;
+	struct dns_tsig_key notify_key;
 };
 
 /* ---- Zones (zones.c) ----
@@ -138,5 +145,14 @@ void dnsd_reload_join(struct dnsd *d);
 int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap);
 void dnsd_repo_trigger(struct dnsd *d);
 void dnsd_repo_stop(struct dnsd *d);
+/* With --remote: when q is a NOTIFY (RFC 1996), answers it into out (its
+ * length): NOERROR with AA and a fetch triggered for a zone served (signed
+ * with --notify-key when one is set), REFUSED for another zone or an
+ * unsigned NOTIFY where a key is set, NOTAUTH for a TSIG error. 0 when q is
+ * no NOTIFY (answer it as usual). Any worker. */
+int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out, size_t cap);
+/* The part without the wire: true (and a fetch triggered) when zone (wire
+ * form) is served in --remote mode. */
+bool dnsd_repo_notify_zone(struct dnsd *d, const uint8_t *zone);
 
 #endif

@@ -11,6 +11,7 @@
 static const char usage[] =
 	"usage: dnsd --listen ADDR:PORT --zone ORIGIN=FILE [options]\n"
 	"       dnsd --listen ADDR:PORT --repo PATH [--branch B] [--zones-dir DIR] [options]\n"
+	"       dnsd --listen ADDR:PORT --remote URL [--branch B] [--mirror DIR] [options]\n"
 	"\n"
 	"Authoritative DNS server for the zones given as files, or kept in a Git\n"
 	"repository.\n"
@@ -23,6 +24,16 @@ static const char usage[] =
 	"                             of a branch of the Git repository PATH (a work tree or a\n"
 	"                             git directory); when the branch moves, all zones are\n"
 	"                             reloaded together from the new commit, or none\n"
+	"  --remote URL               the same from a branch of a remote repository\n"
+	"                             (http://HOST[:PORT]/PATH, smart HTTP, or git://HOST[:PORT]/PATH),\n"
+	"                             fetched on the --poll timer, on SIGHUP and on a DNS NOTIFY\n"
+	"                             for a zone served; when the remote is unreachable the last\n"
+	"                             good commit keeps serving\n"
+	"  --mirror DIR               where --remote keeps its fetched copy (a bare repository,\n"
+	"                             created if missing); default $XDG_RUNTIME_DIR (or /var/tmp)\n"
+	"                             /cloudlet-dnsd-URL.git\n"
+	"  --notify-key NAME:ALG:BASE64  with --remote: only a NOTIFY signed with this TSIG key\n"
+	"                             (RFC 8945; ALG hmac-sha256 or hmac-sha512) triggers a fetch\n"
 	"  --branch B                 the branch (\"main\" or \"refs/heads/main\"); default main\n"
 	"  --zones-dir DIR            the directory of the zones in the tree; default zones\n"
 	"  --poll TIME                look at the branch this often: \"5s\", \"500ms\" (a bare\n"
@@ -131,7 +142,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			exit(0);
 		}
 		static const char *const with_value[] = { "--listen", "--zone", "--workers", "--tcp-max",
-			"--tcp-idle-timeout", "--udp-max", "--log-level", "--repo", "--branch", "--zones-dir", "--poll" };
+			"--tcp-idle-timeout", "--udp-max", "--log-level", "--repo", "--branch", "--zones-dir", "--poll",
+			"--remote", "--mirror", "--notify-key" };
 		const char *v = NULL;
 		char name[40];
 		const char *eq = strchr(a, '=');
@@ -183,6 +195,19 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 			if (!*v)
 				return bad("--repo: empty path%s%s", "", "");
 			cfg->repo = v;
+		} else if (strcmp(name, "--remote") == 0) {
+			if (strncmp(v, "http://", 7) && strncmp(v, "git://", 6))
+				return bad("--remote: \"%s\" is not an http:// or git:// URL%s", v, "");
+			cfg->remote = v;
+		} else if (strcmp(name, "--notify-key") == 0) {
+			if (dns_tsig_key_from_text(&cfg->notify_key, v, strlen(v)) < 0)
+				return bad("--notify-key: \"%s\" is not NAME:ALG:BASE64 (ALG hmac-sha256 or hmac-sha512)%s",
+					v, "");
+			cfg->have_notify_key = true;
+		} else if (strcmp(name, "--mirror") == 0) {
+			if (!*v)
+				return bad("--mirror: empty path%s%s", "", "");
+			cfg->mirror = v;
 		} else if (strcmp(name, "--branch") == 0) {
 			char full[GITSTORE_REFNAME_MAX];
 			if (gf_branch_name(v, full, sizeof full) < 0)
@@ -221,10 +246,18 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		return 2;
 	if (cfg->nlisten == 0)
 		return bad("no --listen address given%s%s", "", "");
+	if (cfg->repo && cfg->remote)
+		return bad("--repo and --remote exclude each other%s%s", "", "");
+	if (cfg->mirror && !cfg->remote)
+		return bad("--mirror goes with --remote%s%s", "", "");
+	if (cfg->have_notify_key && !cfg->remote)
+		return bad("--notify-key goes with --remote%s%s", "", "");
+	if (cfg->remote && cfg->nzones)
+		return bad("--remote and --zone exclude each other%s%s", "", "");
 	if (cfg->repo && cfg->nzones)
 		return bad("--repo and --zone exclude each other%s%s", "", "");
-	if (cfg->nzones == 0 && !cfg->repo && xfr_nsec(cfg) == 0)
-		return bad("no --zone (or --repo or --secondary) given%s%s", "", "");
+	if (cfg->nzones == 0 && !cfg->repo && !cfg->remote && xfr_nsec(cfg) == 0)
+		return bad("no --zone (or --repo, --remote or --secondary) given%s%s", "", "");
 	return 0;
 }
 
@@ -244,7 +277,7 @@ int main(int argc, char **argv)
 	}
 	cl_log_set_level(d.cfg.log_level);
 	char err[1500];
-	if (d.cfg.repo) {
+	if (d.cfg.repo || d.cfg.remote) {
 		if (dnsd_repo_start(&d, err, sizeof err) != 0) {
 			cl_log(CL_LOG_ERROR, "dnsd not started: %s", err);
 			return 1;

@@ -5,13 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dnsd.h"
 #include "gitfollow.h"
+#include "remote.h"
 
 struct dnsd_repo {
 	struct gf_follow f;
+	struct gf_remote rm;     /* --remote */
 	struct dnsd *d;
+	/* the origins serving, for NOTIFY (workers read them) */
+	pthread_mutex_t omu;
+	uint8_t (*origins)[DNS_NAME_MAX];
+	size_t norigins;
 	bool have_zones_tree;
 	struct gitstore_oid zones_tree; /* of the zones serving */
 };
@@ -132,9 +139,20 @@ static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit
 	struct zoneset *zs = NULL;
 	if (rc == 0)
 		zs = zoneset_load_texts(c.zt, c.n, err, errcap);
+	uint8_t (*origins)[DNS_NAME_MAX] = zs ? malloc((c.n ? c.n : 1) * sizeof *origins) : NULL;
+	for (size_t i = 0; origins && i < c.n; i++)
+		memcpy(origins[i], c.zt[i].src.origin, DNS_NAME_MAX);
+	size_t norigins = c.n;
 	collected_free(&c);
 	if (!zs)
 		return -1;
+	if (origins) {
+		pthread_mutex_lock(&dr->omu);
+		free(dr->origins);
+		dr->origins = origins;
+		dr->norigins = norigins;
+		pthread_mutex_unlock(&dr->omu);
+	}
 	char desc[CL_LOG_LINE];
 	zoneset_describe(zs, desc, sizeof desc);
 	if (!d->zones_ready) {
@@ -156,7 +174,15 @@ int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap)
 		snprintf(err, errcap, "out of memory");
 		return 1;
 	}
+	pthread_mutex_init(&dr->omu, NULL);
 	dr->f.repo = d->cfg.repo;
+	if (d->cfg.remote) {
+		if (gf_remote_init(&dr->rm, "dnsd", d->cfg.remote, d->cfg.mirror, err, errcap) < 0) {
+			free(dr);
+			return 1;
+		}
+		gf_remote_attach(&dr->rm, &dr->f);
+	}
 	if (gf_branch_name(d->cfg.branch, dr->f.branch, sizeof dr->f.branch) < 0) {
 		snprintf(err, errcap, "--branch %s: not a branch name", d->cfg.branch);
 		free(dr);
@@ -168,6 +194,7 @@ int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap)
 	dr->f.ctx = dr;
 	dr->d = d;
 	if (gf_follow_start(&dr->f, err, errcap) < 0) {
+		free(dr->origins);
 		free(dr);
 		return 1;
 	}
@@ -186,6 +213,69 @@ void dnsd_repo_stop(struct dnsd *d)
 	if (!d->repo)
 		return;
 	gf_follow_stop(&d->repo->f);
+	free(d->repo->origins);
 	free(d->repo);
 	d->repo = NULL;
+}
+
+bool dnsd_repo_notify_zone(struct dnsd *d, const uint8_t *zone)
+{
+	struct dnsd_repo *dr = d->repo;
+	if (!dr || !d->cfg.remote)
+		return false;
+	bool served = false;
+	pthread_mutex_lock(&dr->omu);
+	for (size_t i = 0; i < dr->norigins && !served; i++)
+		served = dns_name_equal(dr->origins[i], zone);
+	pthread_mutex_unlock(&dr->omu);
+	if (served) {
+		char name[1100];
+		dns_name_to_text(zone, name, sizeof name);
+		cl_log(CL_LOG_INFO, "NOTIFY for %s: fetching now", name);
+		gf_follow_trigger(&dr->f);
+	}
+	return served;
+}
+
+/* RFC 1996 3.7: a NOTIFY is answered with its question, QR and AA set,
+ * NOERROR; 3.10: the secondary then checks the primary (here: fetches the
+ * branch). With --notify-key, only a NOTIFY signed with that key counts
+ * (RFC 8945): a TSIG error is answered as 5.3.2 says (NOTAUTH, signed where
+ * it can be), an unsigned NOTIFY is REFUSED, and the answer is signed. */
+int dnsd_repo_notify(struct dnsd *d, const uint8_t *q, size_t len, uint8_t *out, size_t cap)
+{
+	if (!d->repo || !d->cfg.remote || len < 12 || (q[2] & 0x80) || ((q[2] >> 3) & 0xF) != 4)
+		return 0;
+	struct dns_msg *m = malloc(sizeof *m);
+	if (!m)
+		return 0;
+	int n = 0;
+	if (dns_msg_parse(m, q, len) < 0 || m->hdr.count[0] != 1)
+		goto out;   /* the engine answers FORMERR */
+	uint64_t now_s = (uint64_t)time(NULL);
+	char zone[1100];
+	dns_name_to_text(m->q.name, zone, sizeof zone);
+	if (d->cfg.have_notify_key) {
+		struct dns_tsig t;
+		int v = dns_tsig_server_verify(&t, &d->cfg.notify_key, 1, m, now_s);
+		if (v == DNS_ETSIG_NONE) {
+			cl_log(CL_LOG_WARN, "NOTIFY for %s refused: not signed with the --notify-key", zone);
+			n = dns_tsig_answer(m, DNS_RC_REFUSED, NULL, out, cap, now_s);
+		} else if (v < 0) {
+			int rc = dns_tsig_error_rcode(v);
+			cl_log(CL_LOG_WARN, "NOTIFY for %s refused: %s", zone, dns_strerror(v));
+			n = dns_tsig_answer(m, (uint16_t)rc, rc == DNS_RC_FORMERR ? NULL : &t, out, cap, now_s);
+		} else {
+			bool served = dnsd_repo_notify_zone(d, m->q.name);
+			n = dns_tsig_answer(m, served ? DNS_RC_NOERROR : DNS_RC_REFUSED, &t, out, cap, now_s);
+		}
+	} else {
+		bool served = dnsd_repo_notify_zone(d, m->q.name);
+		n = dns_notify_answer(m, out, cap, served ? DNS_RC_NOERROR : DNS_RC_REFUSED);
+	}
+	if (n < 0)
+		n = 0;
+out:
+	free(m);
+	return n;
 }

@@ -111,7 +111,10 @@ static void on_udp(void *arg, unsigned events)
 			struct dns_addr peer;
 			to_dns_addr(&peer, &q->peer);
 			struct cl_udp_msg *r = &w->sb.msg[k];
-			int len = dns_udp_answer(&w->srv, q->buf, q->len, &peer, r->buf, r->cap, now);
+			/* --remote: a NOTIFY fetches at once (repo.c) */
+			int len = dnsd_repo_notify(w->d, q->buf, q->len, r->buf, r->cap);
+			if (len == 0)
+				len = dns_udp_answer(&w->srv, q->buf, q->len, &peer, r->buf, r->cap, now);
 			if (len <= 0)
 				continue;
 			r->len = (size_t)len;

@@ -25,6 +25,10 @@ struct config {
 	uint64_t cache_valid_ms;
 	/* --repo: serve the tree at a branch's head (source_git.h) */
 	const char *repo;
+	/* --remote URL, --mirror DIR: the branch fetched into a mirror, which
+	 * is then served as --repo (gitfollow/remote.h) */
+	const char *remote;
+	const char *mirror;
 	const char *branch;
 	const char *subdir;
 	uint64_t poll_ms;

@@ -2,6 +2,7 @@
 #include "httpd.h"
 #include "source_git.h"
 #include "gitfollow.h"
+#include "remote.h"
 
 #include <cl_posix.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 static const char usage_text[] =
 	"usage: httpd --listen ADDR:PORT --root DIR [options]\n"
 	"       httpd --listen ADDR:PORT --repo PATH [--branch B] [--subdir DIR] [options]\n"
+	"       httpd --listen ADDR:PORT --remote URL [--branch B] [--mirror DIR] [options]\n"
 	"\n"
 	"Serves the files under DIR, or the tree at the head of a branch of a Git\n"
 	"repository, over HTTP/1.1.\n"
@@ -28,6 +30,13 @@ static const char usage_text[] =
 	"                          PATH (a work tree or a git directory) instead of --root;\n"
 	"                          ETag is the blob id; when the branch moves the new tree is\n"
 	"                          taken atomically (requests in flight finish on the old one)\n"
+	"  --remote URL            the same for a branch of a remote repository\n"
+	"                          (http://HOST[:PORT]/PATH, smart HTTP, or git://HOST[:PORT]/PATH),\n"
+	"                          fetched every --poll, on SIGHUP and on a refresh trigger;\n"
+	"                          when the remote is unreachable the last good commit serves\n"
+	"  --mirror DIR            where --remote keeps its fetched copy (a bare repository,\n"
+	"                          created if missing); default $XDG_RUNTIME_DIR (or /var/tmp)\n"
+	"                          /cloudlet-httpd-URL.git\n"
 	"  --branch B              the branch (\"main\" or \"refs/heads/main\"; default main)\n"
 	"  --subdir DIR            serve this directory of the tree (default: the whole tree)\n"
 	"  --poll SECS             look at the branch this often (default 5; SIGHUP: at once)\n"
@@ -217,7 +226,7 @@ int main(int argc, char **argv)
 		static const char *const with_value[] = { "--listen", "--root", "--workers",
 			"--access-log", "--max-conns", "--header-timeout", "--idle-timeout",
 			"--max-requests", "--cache-size", "--cache-max-file", "--cache-valid",
-			"--gzip-min", "--repo", "--branch", "--subdir", "--poll" };
+			"--gzip-min", "--repo", "--branch", "--subdir", "--poll", "--remote", "--mirror" };
 		bool known = false;
 		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
 			known |= strcmp(name, with_value[k]) == 0;
@@ -262,6 +271,14 @@ int main(int argc, char **argv)
 			if (!v[0])
 				die_usage("--repo: empty path%s%s", "", "");
 			cfg.repo = v;
+		} else if (!strcmp(name, "--remote")) {
+			if (strncmp(v, "http://", 7) && strncmp(v, "git://", 6))
+				die_usage("--remote: '%s' is not an http:// or git:// URL%s", v, "");
+			cfg.remote = v;
+		} else if (!strcmp(name, "--mirror")) {
+			if (!v[0])
+				die_usage("--mirror: empty path%s%s", "", "");
+			cfg.mirror = v;
 		} else if (!strcmp(name, "--branch")) {
 			char full[GITSTORE_REFNAME_MAX];
 			if (gf_branch_name(v, full, sizeof full) < 0)
@@ -293,8 +310,14 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.listen)
 		die_usage("--listen ADDR:PORT is required%s%s", "", "");
-	if (!cfg.root && !cfg.repo)
-		die_usage("--root DIR is required (or --repo PATH)%s%s", "", "");
+	if (cfg.remote && cfg.repo)
+		die_usage("--remote and --repo exclude each other%s%s", "", "");
+	if (cfg.remote && cfg.root)
+		die_usage("--remote and --root exclude each other%s%s", "", "");
+	if (cfg.mirror && !cfg.remote)
+		die_usage("--mirror goes with --remote%s%s", "", "");
+	if (!cfg.root && !cfg.repo && !cfg.remote)
+		die_usage("--root DIR is required (or --repo PATH, --remote URL)%s%s", "", "");
 	if (cfg.root && cfg.repo)
 		die_usage("--root and --repo exclude each other%s%s", "", "");
 	if (quiet)
@@ -330,7 +353,16 @@ int main(int argc, char **argv)
 	if (cfg.max_conns < cfg.workers)
 		cfg.max_conns = cfg.workers;
 
-	if (cfg.repo) {
+	static struct gf_remote remote;
+	if (cfg.remote) {
+		char err[1500];
+		if (gf_remote_init(&remote, "httpd", cfg.remote, cfg.mirror, err, sizeof err) < 0 ||
+		    gitsrc_start_remote(&cfg.git, &remote, cfg.branch, cfg.subdir, cfg.poll_ms, err, sizeof err) < 0) {
+			cl_log(CL_LOG_ERROR, "httpd not started: %s", err);
+			return 1;
+		}
+		cfg.repo = remote.mirror;
+	} else if (cfg.repo) {
 		char err[1500];
 		if (gitsrc_start(&cfg.git, cfg.repo, cfg.branch, cfg.subdir, cfg.poll_ms, err, sizeof err) < 0) {
 			cl_log(CL_LOG_ERROR, "httpd not started: %s", err);

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "gitfollow.h"
+#include "remote.h"
 
 struct gitsrc_shared {
 	struct gf_follow f;
@@ -40,8 +41,8 @@ static int apply(void *ctx, struct gf_repo *r, const struct gitstore_oid *commit
 	return 0;
 }
 
-int gitsrc_start(struct gitsrc_shared **out, const char *repo, const char *branch, const char *subdir,
-	uint64_t poll_ms, char *err, size_t errcap)
+static int start(struct gitsrc_shared **out, const char *repo, struct gf_remote *remote, const char *branch,
+	const char *subdir, uint64_t poll_ms, char *err, size_t errcap)
 {
 	struct gitsrc_shared *g = calloc(1, sizeof *g);
 	if (!g) {
@@ -52,6 +53,8 @@ int gitsrc_start(struct gitsrc_shared **out, const char *repo, const char *branc
 	g->subdir = subdir ? subdir : "";
 	gf_pub_init(&g->pub);
 	g->f.repo = repo;
+	if (remote)
+		gf_remote_attach(remote, &g->f);
 	if (gf_branch_name(branch, g->f.branch, sizeof g->f.branch) < 0) {
 		snprintf(err, errcap, "--branch %s: not a branch name", branch);
 		free(g);
@@ -67,6 +70,18 @@ int gitsrc_start(struct gitsrc_shared **out, const char *repo, const char *branc
 	}
 	*out = g;
 	return 0;
+}
+
+int gitsrc_start(struct gitsrc_shared **out, const char *repo, const char *branch, const char *subdir,
+	uint64_t poll_ms, char *err, size_t errcap)
+{
+	return start(out, repo, NULL, branch, subdir, poll_ms, err, errcap);
+}
+
+int gitsrc_start_remote(struct gitsrc_shared **out, struct gf_remote *remote, const char *branch,
+	const char *subdir, uint64_t poll_ms, char *err, size_t errcap)
+{
+	return start(out, remote->mirror, remote, branch, subdir, poll_ms, err, errcap);
 }
 
 void gitsrc_trigger(struct gitsrc_shared *g)

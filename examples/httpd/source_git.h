@@ -22,6 +22,11 @@ struct gitsrc_shared;
  * starts following it every poll_ms (0: only on SIGHUP). */
 int gitsrc_start(struct gitsrc_shared **out, const char *repo, const char *branch, const char *subdir,
 	uint64_t poll_ms, char *err, size_t errcap);
+/* The same for a branch of a remote (--remote, gitfollow/remote.h): each
+ * check fetches into remote's mirror first; the trigger fetches at once. */
+struct gf_remote;
+int gitsrc_start_remote(struct gitsrc_shared **out, struct gf_remote *remote, const char *branch,
+	const char *subdir, uint64_t poll_ms, char *err, size_t errcap);
 /* Look at the branch now (SIGHUP). Any thread. */
 void gitsrc_trigger(struct gitsrc_shared *g);
 /* After the workers are gone. */
