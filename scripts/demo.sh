@@ -89,8 +89,9 @@ fi
 dnsd=${dnsd:-$builddir/examples/dnsd/dnsd}
 httpd=${httpd:-$builddir/examples/httpd/httpd}
 for b in "$dnsd" "$httpd"; do
-  [ -x "$b" ] || die "$b is not built (run without --no-build, or point --build-dir at a build)"
+  [ -x "$b" ] && [ -f "$b" ] || die "$b is not built (run without --no-build, or point --build-dir at a build)"
 done
+dnsd=$(realpath "$dnsd"); httpd=$(realpath "$httpd")
 
 # What the built daemons can do: each feature is used only when its flag is
 # in the daemon's --help, so the demo runs on every stage of the tree.
@@ -286,6 +287,14 @@ if [ $check -eq 1 ]; then
           bad "git push with a wrong token was accepted"
         else ok "git push with a wrong token: refused"; fi
       demo_git -C "$work" reset -q --hard HEAD~1
+      printf 'broken\tIN A 300.1.2.3\n' >>"$work/zones/example.test.zone"
+      demo_git -C "$work" commit -q -am "must be refused: a zone that does not load" &&
+        if demo_git -C "$work" push -q "http://demo:$token@127.0.0.1:$http_port/$name.git" main >>"$state/check-git.log" 2>&1; then
+          bad "git push of a zone that does not load was accepted"
+        elif [ "$(demo_git --git-dir="$repo" rev-parse main)" != "$(demo_git -C "$work" rev-parse HEAD~1)" ]; then
+          bad "git push of a zone that does not load was refused, but the branch moved"
+        else ok "git push of a zone that does not load: refused ($(sed -n 's/.*\[remote rejected\] [^(]*(\(.*\))$/\1/p' "$state/check-git.log" | tail -n 1)), the branch did not move"; fi
+      demo_git -C "$work" reset -q --hard HEAD~1
     fi
 
     mark="Hello from the demo check, $(date -u +%H:%M:%S).$RANDOM"
@@ -324,37 +333,11 @@ if [ $check -eq 1 ]; then
 fi
 
 # ---------------------------------------------------------------- the walk-through
-b=$(tput bold 2>/dev/null || true); r=$(tput sgr0 2>/dev/null || true)
-[ -t 1 ] || { b=; r=; }
-dns_from=$([ $remote -eq 1 ] && echo "following $git_url" || echo "following $repo")
-cat <<EOF
+b=; r=
+if [ -t 1 ]; then b=$(tput bold 2>/dev/null || true); r=$(tput sgr0 2>/dev/null || true); fi
+step() { printf '\n%s%s%s\n' "$b" "$*" "$r"; }
+cmd() { printf '    %s\n' "$*"; }
 
-${b}cloudlet is running${r}
-  httpd  $http_url           site/ of the repository's main branch$([ $git_serve -eq 1 ] && echo ", and the repository at /$name.git")
-  dnsd   127.0.0.1:$dns_port (UDP, TCP)  example.test from zones/, $dns_from
-  repository $repo, logs in $state/
-
-${b}Ask the DNS server${r}
-  dig @127.0.0.1 -p $dns_port www.example.test
-  dig @127.0.0.1 -p $dns_port example.test TXT +short
-
-${b}Fetch the site${r}
-  curl $http_url/
-  (or open $http_url/ in a browser)
-
-EOF
-if [ $git_serve -eq 1 ]; then
-  cat <<EOF
-${b}Clone the repository, change the page and the zone${r}
-  git clone $git_url && cd $name
-EOF
-else
-  cat <<EOF
-${b}Clone the repository, change the page and the zone${r}
-  (this httpd does not serve Git over HTTP yet: clone the repository's directory)
-  git clone $repo && cd $name
-EOF
-fi
 # The edit commands, for what the branch holds now (a reused state may have
 # moved on from the embedded default).
 head_zone=$(demo_git --git-dir="$repo" show main:zones/example.test.zone 2>/dev/null)
@@ -363,48 +346,55 @@ serial=$(awk '/; serial/ {print $1; exit}' <<<"$head_zone")
 greeting=$(sed -n 's/.*<h1 id="greeting">\([^<]*\)<.*/\1/p' <<<"$head_page" | head -n 1)
 new_greeting="Hello from my laptop"
 [ "$greeting" != "$new_greeting." ] || new_greeting="Hello again"
-if [[ $greeting =~ ^[A-Za-z0-9\ ,!.]+$ ]]; then
-  echo "  sed -i 's/${greeting%.}/$new_greeting/' site/index.html"
+
+if [ $git_serve -eq 1 ]; then clone_url=$git_url; else clone_url=$repo; fi
+if [ $push -eq 1 ]; then push_cmd="git push http://demo:$token@127.0.0.1:$http_port/$name.git main"
+elif [ $git_serve -eq 1 ]; then push_cmd="git push $repo main"
+else push_cmd="git push origin main"; fi
+
+echo
+printf '%scloudlet is running%s\n' "$b" "$r"
+printf '  web  %-28s httpd: site/ of branch main%s\n' "$http_url/" \
+  "$([ $git_serve -eq 1 ] && echo ", and the repository at /$name.git")"
+printf '  dns  %-28s dnsd: example.test from zones/ of the same branch\n' "127.0.0.1:$dns_port UDP+TCP"
+printf '  repository %s, logs in %s/\n' "$repo" "$state"
+
+step "1. Ask the DNS server"
+cmd "dig @127.0.0.1 -p $dns_port www.example.test"
+cmd "dig @127.0.0.1 -p $dns_port example.test TXT +short"
+step "2. Fetch the site (or open $http_url/ in a browser)"
+cmd "curl $http_url/"
+step "3. Clone the repository, change the page and the zone"
+cmd "git clone $clone_url && cd $name"
+if [[ $greeting =~ ^[A-Za-z0-9\ ,!.:]+$ ]]; then
+  cmd "sed -i 's/${greeting%.}/$new_greeting/' site/index.html"
 else
-  echo "  \$EDITOR site/index.html          # change the <h1 id=\"greeting\">"
+  cmd "\$EDITOR site/index.html            # change the <h1 id=\"greeting\">"
 fi
 if [[ $serial =~ ^[0-9]+$ ]]; then
-  echo "  sed -i -e 's/$serial/$((serial + 1))/' -e 's/TXT   \"[^\"]*\"/TXT   \"hello again\"/' zones/example.test.zone"
+  cmd "sed -i -e 's/$serial/$((serial + 1))/' -e 's/TXT   \"[^\"]*\"/TXT   \"hello again\"/' zones/example.test.zone"
 else
-  echo "  \$EDITOR zones/example.test.zone  # raise the serial, change the TXT"
+  cmd "\$EDITOR zones/example.test.zone    # raise the serial, change the TXT"
 fi
-cat <<EOF
-  git commit -am "A new greeting, serial + 1, a new TXT"
+cmd "git commit -am 'A new greeting, a new TXT'"
+step "4. Push: that is the deploy"
+cmd "$push_cmd"
+[ $push -eq 1 ] && printf '    (the token is in %s; a push whose zone does not load is refused)\n' "$token_file"
+step "5. See both change within two seconds"
+cmd "curl -s $http_url/ | grep greeting"
+cmd "dig @127.0.0.1 -p $dns_port example.test TXT +short"
 
-EOF
-if [ $push -eq 1 ]; then
-  cat <<EOF
-${b}Push it: that is the deploy${r}
-  git push http://demo:$token@127.0.0.1:$http_port/$name.git main
-  (the token is in $token_file; a push whose zone does not load is refused)
-
-EOF
-else
-  cat <<EOF
-${b}Push it: that is the deploy${r}
-  git push origin main
-  (this httpd does not accept git push over HTTP yet, so you push to the
-  repository's directory; httpd and dnsd look at the branch every second)
-
-EOF
+missing=()
+[ $git_serve -eq 1 ] || missing+=("httpd does not serve the repository over HTTP yet: you clone its directory")
+[ $push -eq 1 ] || missing+=("httpd does not take git push yet: you push to the repository's directory, and httpd sees the new commit within a second")
+if [ $remote -eq 1 ]; then :
+elif [ $notify -eq 1 ]; then missing+=("dnsd does not follow httpd over HTTP yet: it reads the same repository's directory (every 0.5 s)")
+else missing+=("dnsd does not follow httpd over HTTP yet, and httpd sends no DNS NOTIFY: dnsd reads the repository's directory every 0.5 s"); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  step "Not there yet in this build"
+  for m in "${missing[@]}"; do printf '  - %s\n' "$m"; done
 fi
-cat <<EOF
-${b}See it live within two seconds${r}
-  curl -s $http_url/ | grep greeting
-  dig @127.0.0.1 -p $dns_port example.test TXT +short
-
-EOF
-[ $notify -eq 1 ] || [ $remote -eq 1 ] ||
-  echo "  (dnsd reads the repository's directory every 0.5 s: it does not follow httpd over HTTP yet)"
-cat <<EOF
-Ctrl-C stops both servers. Their messages follow.
-
-EOF
+printf '\nCtrl-C stops both servers. Their messages follow.\n\n'
 
 for n in httpd dnsd; do
   tail -n 0 -F --pid=$$ "$state/$n.log" 2>/dev/null | sed -u "s/^/  $n | /" &
