@@ -120,6 +120,7 @@ if [ $fresh -eq 1 ]; then
   rm -rf "$repo" "$state/dns-mirror" "$state/check"
 fi
 if [ ! -d "$repo" ]; then
+  rm -rf "$state/dns-mirror"   # dnsd's copy of an older repository
   seed=$(mktemp -d) || die "mktemp failed"
   cp -R "$root/examples/demo/site" "$root/examples/demo/zones" "$seed/" &&
     demo_git -C "$seed" init -q -b main &&
@@ -401,16 +402,24 @@ for n in httpd dnsd; do
   follow_pids+=($!)
 done
 
-# Until Ctrl-C (on_signal), or until a daemon stops on its own.
+# Until Ctrl-C (on_signal), or until a daemon stops by itself. Exit status
+# 0 there means it was signalled (SIGINT reaches the whole process group), so
+# that is a clean stop too.
 wait -n "$httpd_pid" "$dnsd_pid"
-st=$?
-for n in httpd dnsd; do
-  if [ $n = httpd ]; then p=$httpd_pid; else p=$dnsd_pid; fi
-  if ! kill -0 "$p" 2>/dev/null; then
-    say "$n stopped on its own (exit status $st); the end of $state/$n.log:"
-    tail -n 15 "$state/$n.log" | sed 's/^/  | /'
-    if [ $n = httpd ]; then httpd_pid=; else dnsd_pid=; fi
-  fi
-done
+first=httpd
+kill -0 "$httpd_pid" 2>/dev/null && first=dnsd
+trap '' INT TERM
 stop_daemons
-exit 1
+set -- $stop_report
+clean=1
+while [ $# -ge 2 ]; do
+  say "$1 stopped (exit status $2)"
+  if [ "$2" != 0 ]; then
+    clean=0
+    printf 'demo: the end of %s:\n' "$state/$1.log"
+    tail -n 15 "$state/$1.log" | sed 's/^/  | /'
+  fi
+  shift 2
+done
+[ $clean -eq 1 ] || say "$first stopped first, by itself"
+[ $clean -eq 1 ]
