@@ -74,6 +74,12 @@ while [ $# -gt 0 ]; do
 done
 [ "$http_port" != "$dns_port" ] || { echo "demo: --http-port and --dns-port must differ" >&2; exit 2; }
 
+if [ $check -eq 1 ]; then
+  for t in dig curl git; do
+    command -v $t >/dev/null || { say "--check needs $t, which is missing (bash scripts/deps.sh installs it)"; exit 77; }
+  done
+fi
+
 mkdir -p "$state" || die "cannot create the state directory $state"
 state=$(cd "$state" && pwd)
 repo=$state/$name.git
@@ -179,12 +185,14 @@ stop_daemons() { # sets stop_report to "httpd N dnsd N" (exit statuses)
   follow_pids=()
 }
 
-http_ok() { curl -fsS -o /dev/null --max-time 1 "$http_url/" 2>/dev/null; }
+http_ok() {
+  if command -v curl >/dev/null; then curl -fsS -o /dev/null --max-time 1 "$http_url/" 2>/dev/null
+  else (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; fi
+}
 dns_ok() {
   if command -v dig >/dev/null; then
     # (dig +short prints its own errors on standard output, after ";;")
     dig +short +time=1 +tries=1 @127.0.0.1 -p "$dns_port" example.test SOA 2>/dev/null | grep -q '^ns1\.example\.test\. '
-
   else
     grep -q 'started' "$state/dnsd.log"
   fi
@@ -231,16 +239,13 @@ trap stop_daemons EXIT
 : >"$state/httpd.log"; : >"$state/dnsd.log"
 "$httpd" "${httpd_args[@]}" >>"$state/httpd.log" 2>&1 &
 httpd_pid=$!
-wait_up httpd "$httpd_pid" "$state/httpd.log" http_ok || { httpd_pid=; exit 1; }
+wait_up httpd "$httpd_pid" "$state/httpd.log" http_ok || exit 1
 "$dnsd" "${dnsd_args[@]}" >>"$state/dnsd.log" 2>&1 &
 dnsd_pid=$!
-wait_up dnsd "$dnsd_pid" "$state/dnsd.log" dns_ok || { dnsd_pid=; exit 1; }
+wait_up dnsd "$dnsd_pid" "$state/dnsd.log" dns_ok || exit 1
 
 # ---------------------------------------------------------------- --check
 if [ $check -eq 1 ]; then
-  for t in dig curl git; do
-    command -v $t >/dev/null || { say "--check needs $t, which is missing (bash scripts/deps.sh installs it)"; exit 77; }
-  done
   fails=0; steps=0
   ok() { steps=$((steps + 1)); printf '  ok    %s\n' "$*"; }
   bad() { steps=$((steps + 1)); fails=$((fails + 1)); printf '  FAIL  %s\n' "$*"; }
