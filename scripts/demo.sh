@@ -126,7 +126,7 @@ demo_git() {
 # ---------------------------------------------------------------- the repository
 command -v git >/dev/null || die "git is missing (apt-get install git)"
 if [ $fresh -eq 1 ]; then
-  rm -rf "$repo" "$state/dns-mirror" "$state/check"
+  rm -rf "$repo" "$state/dns-mirror" "$state/check" "$state/check-again"
 fi
 if [ ! -d "$repo" ]; then
   rm -rf "$state/dns-mirror"   # dnsd's copy of an older repository
@@ -328,6 +328,15 @@ if [ $check -eq 1 ]; then
           bad "zone change: dig shows the TXT but serial '$soa', not $((serial + 1))"
       else bad "zone change: $how, dig does not show it after $(secs "$took_ms") (TXT is $(q example.test TXT))"; fi
     else bad "zone change: $how failed: $(tail -n 2 "$state/check-git.log" | tr '\n' ' ')"; fi
+
+    if [ $push -eq 1 ]; then
+      rm -rf "$state/check-again"
+      if demo_git clone -q "$git_url" "$state/check-again" >>"$state/check-git.log" 2>&1 &&
+        demo_git -C "$state/check-again" fsck --full --strict >>"$state/check-git.log" 2>&1 &&
+        [ "$(demo_git -C "$state/check-again" rev-parse HEAD)" = "$(demo_git -C "$work" rev-parse HEAD)" ]; then
+        ok "git clone after the pushes: at the pushed commit, git fsck --full --strict clean"
+      else bad "git clone after the pushes: not at the pushed commit, or git fsck failed (see $state/check-git.log)"; fi
+    fi
   fi
 
   stop_daemons
