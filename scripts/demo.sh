@@ -161,6 +161,9 @@ died() { # NAME LOG
   tail -n 15 "$2" | sed 's/^/  | /' >&2
   if grep -qi 'in use' "$2"; then
     printf 'demo: another program (an earlier demo?) holds that port; stop it or choose --http-port / --dns-port\n' >&2
+    if [ "$1" = dnsd ] && [ "$dns_port" = 5353 ]; then
+      printf 'demo: (UDP 5353 is also mDNS: avahi-daemon, on a desktop, holds it; --dns-port 5354 avoids it)\n' >&2
+    fi
   fi
 }
 
