@@ -63,7 +63,7 @@ struct srv {
 struct world {
 	struct cl_sim sim;
 	struct cl_sim_event ev[256];
-	struct srv s[2];
+	struct srv s[3];
 };
 
 /* The close op, counted: the connection must call it exactly once. */
@@ -211,10 +211,14 @@ struct raw {
 	size_t req_len, sent, stop_at; /* sends nothing past stop_at */
 	uint8_t got[65536];
 	size_t got_len;
+	uint64_t dribble_ms;    /* > 0: raw_tick allows one more byte this often */
+	struct cl_sim_timer timer;
 	int end_code;           /* 0 while open, then -1 (EOF) or -2 */
 	uint64_t end_at;
 	int bad;
 };
+
+static void raw_tick(struct cl_sim *sim, void *arg, uint64_t tag);
 
 static void raw_io(struct raw *k)
 {
@@ -240,6 +244,17 @@ static void raw_io(struct raw *k)
 		if (s <= 0 && r == 0)
 			return;
 	}
+}
+
+static void raw_tick(struct cl_sim *sim, void *arg, uint64_t tag)
+{
+	(void)tag;
+	struct raw *k = arg;
+	if (k->end_code == 0 && k->stop_at < k->req_len) {
+		k->stop_at++;
+		cl_sim_timer_set(sim, &k->timer, cl_sim_now(sim) + k->dribble_ms, raw_tick, k);
+	}
+	raw_io(k);
 }
 
 static void raw_wake(void *ctx, struct cl_sim_stream *end)
@@ -296,7 +311,7 @@ static const struct expect pipelined_want[] = {
 };
 
 static struct world W;
-static struct raw K[2];
+static struct raw K[3];
 static uint8_t reference[65536];
 static size_t reference_len;
 
@@ -598,6 +613,15 @@ static int scenario_slowloris(uint64_t seed, void *ctx)
 	srv_start(w, &w->s[1], &faulty, &cc);
 	/* Connection 0 sends part of a head and stalls. */
 	raw_start(&K[0], &w->sim, cl_sim_stream_a(&w->s[0].pair), slow_head, SIZE_MAX);
+	/* Connection 2 sends a head that never ends, one byte every 50 ms:
+	 * steady, but the header timeout counts from the head's first byte. */
+	static char endless[2048];
+	memset(endless, 'x', sizeof endless - 1);
+	memcpy(endless, slow_head, sizeof slow_head - 1);
+	srv_start(w, &w->s[2], &faulty, &cc);
+	raw_start(&K[2], &w->sim, cl_sim_stream_a(&w->s[2].pair), endless, 1);
+	K[2].dribble_ms = 50;
+	cl_sim_timer_set(&w->sim, &K[2].timer, 50, raw_tick, &K[2]);
 	/* Connection 1 keeps asking, with pauses, the whole time. */
 	struct cli *k = &C[1];
 	cli_start(k, &w->sim, cl_sim_stream_a(&w->s[1].pair), client_steps, NSTEPS);
@@ -629,6 +653,11 @@ static int scenario_slowloris(uint64_t seed, void *ctx)
 			full_408++;
 		}
 	}
+	struct srv *d = &w->s[2];
+	CL_SIM_CHECK(d->closed && d->result == HTTP_ETIMEDOUT && d->errors == 1 && d->closes == 1);
+	CL_SIM_CHECK(d->closed_at >= 1000 && d->closed_at <= 1000 + 20);
+	CL_SIM_CHECK(K[2].sent >= 15 && K[2].sent <= 25);
+	CL_SIM_CHECK(K[2].end_code == -1 || K[2].end_code == -2);
 	/* The other connection was served throughout, promptly. */
 	CL_SIM_CHECK(k->bad == 0 && k->result == 0 && !w->s[1].closed);
 	CL_SIM_CHECK(k->served >= 50);
