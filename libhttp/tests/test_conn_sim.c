@@ -682,7 +682,8 @@ static void test_slowloris(void **state)
 	full_408 = runs_408 = 0;
 	assert_int_equal(cl_sim_seeds("conn_sim_slowloris", 1, SEEDS, scenario_slowloris, NULL), 0);
 	fprintf(stderr, "slowloris: %d of %d runs got the whole 408 in one try\n", full_408, runs_408);
-	assert_true(full_408 > 0);
+	if (runs_408 >= 50) /* not when one seed is replayed */
+		assert_true(full_408 > 0);
 }
 
 /* ---- scenario 4: an idle keep-alive connection is closed ---- */
