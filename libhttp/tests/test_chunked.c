@@ -1,4 +1,6 @@
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 /* The chunked decoder (RFC 9112 7.1): vectors, every split of the input and
  * every output size, in place, and each error. */
 #include <stdarg.h>

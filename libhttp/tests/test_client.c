@@ -1,7 +1,9 @@
 /* The client connection over the fault-injecting fake stream: framing by
  * Content-Length, chunked and close, interim responses skipped, HEAD, reuse
  * of a persistent connection, request bodies, and errors. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

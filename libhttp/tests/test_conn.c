@@ -2,7 +2,9 @@
  * writes and would-block at every point, from a seeded PRNG (the seed is
  * printed on failure). The bytes a client receives must be the same for
  * every seed and must parse back as the expected responses. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

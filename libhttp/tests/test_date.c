@@ -1,4 +1,6 @@
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 /* HTTP dates (RFC 9110 5.6.7): the three formats read, IMF-fixdate written,
  * calendar edge cases, and rejections. */
 #include <stdarg.h>

@@ -1,4 +1,6 @@
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 /* Request and response head parsing: vectors from RFC 9112 and RFC 9110,
  * each valid one also fed at every split point and pipelined in threes,
  * every rejection rule with its specific error; inputs end at a guard page. */
