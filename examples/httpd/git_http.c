@@ -126,6 +126,7 @@ struct job {
 	unsigned nzones;
 	char origins[64][256];
 	bool failed; /* the connection broke: just close */
+	struct gitstore_oid new_id; /* the branch's new head after a push */
 };
 
 static uint64_t now_ms(void)
@@ -548,12 +549,20 @@ static int receive(struct job *j, struct gf_repo *r, bool post)
 		for (size_t i = 0; i < nu; i++) {
 			cl_log(ups[i].ok ? CL_LOG_INFO : CL_LOG_WARN, "push: %s %s%s%s", ups[i].ok ? "ok" : "ng",
 				ups[i].name, ups[i].ok ? "" : " ", ups[i].ok ? "" : ups[i].reason);
-			if (ups[i].ok && strcmp(ups[i].name, branch) == 0)
+			if (ups[i].ok && strcmp(ups[i].name, branch) == 0) {
 				moved = true;
+				j->new_id = ups[i].new_id;
+			}
 		}
 		if (moved) {
-			if (j->g->src)
+			/* Live before the client hears "ok": wait (a little) for the
+			 * follower to publish the new commit, so a request made right
+			 * after the push sees it. */
+			if (j->g->src) {
 				gitsrc_trigger(j->g->src);
+				for (int i = 0; i < 400 && !gitsrc_serving(j->g->src, &j->new_id); i++)
+					usleep(5000);
+			}
 			notify_all(j);
 		}
 	}

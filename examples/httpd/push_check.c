@@ -80,7 +80,7 @@ int push_check(int algo, push_read_fn read, void *ctx, const void *commit_id, co
 	}
 	n = subtree(algo, read, ctx, tree, subdir, &buf, &bcap);
 	if (n < 0) {
-		snprintf(reason, cap, "site %s/: %s", subdir, why(n));
+		snprintf(reason, cap, "%s/: %s (the site httpd serves)", subdir, why(n));
 		goto out;
 	}
 	n = subtree(algo, read, ctx, tree, zones_dir, &zbuf, &zcap);
@@ -142,8 +142,15 @@ int push_check(int algo, push_read_fn read, void *ctx, const void *commit_id, co
 	}
 	if (nz) {
 		struct zoneset *zs = zoneset_load_texts(zt, nz, reason, cap);
-		if (!zs)
+		if (!zs) {
+			/* libdns's message starts with FILE:LINE:COL already, and
+			 * the loader puts the same place before it: keep one */
+			char *sep = strstr(reason, ": ");
+			size_t k = sep ? (size_t)(sep - reason) : 0;
+			if (k && strlen(sep + 2) >= k && strncmp(reason, sep + 2, k) == 0)
+				memmove(reason, sep + 2, strlen(sep + 2) + 1);
 			goto out;
+		}
 		zoneset_release(zs);
 	}
 	ret = 0;
