@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,10 @@
 #define MAX_OBJECTS (1u << 20)
 #define MAX_OBJ (64u << 20)
 #define IO_TIMEOUT_S 60
+#define MAX_JOBS 16    /* Git requests at once; more wait for a 503 */
+
+/* The Git requests running, over every worker. */
+static atomic_uint jobs_running;
 
 void git_http_cfg_finish(struct git_http_cfg *g)
 {
@@ -710,7 +715,11 @@ static void *run(void *arg)
 	setsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (j->req) {
 		snprintf(j->target, sizeof j->target, "%.*s", (int)j->req->target.len, (const char *)j->req->target.p);
-		answer(j);
+		if (atomic_fetch_add(&jobs_running, 1) >= MAX_JOBS)
+			simple(j, 503, "Retry-After: 1\r\n", "too many Git requests at once\n");
+		else
+			answer(j);
+		atomic_fetch_sub(&jobs_running, 1);
 		*j->finished = true;
 		if (!j->failed)
 			flush(j);

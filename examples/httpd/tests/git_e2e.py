@@ -330,6 +330,11 @@ for p in procs:
             p.wait(5)
         except subprocess.TimeoutExpired:
             p.kill()
+for f in os.listdir(tmp):
+    if f.startswith('httpd-'):
+        text = open(os.path.join(tmp, f)).read()
+        if 'Sanitizer' in text or 'runtime error' in text:
+            failed.append('sanitizer report in ' + f)
 if failed:
     for f in os.listdir(tmp):
         if f.startswith('httpd-'):
