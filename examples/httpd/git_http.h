@@ -63,7 +63,7 @@ int git_http_op_sendv(int fd, const struct http_iov *iov, int n);
  * that subdir names a tree and that every regular file zones_dir/NAME.zone
  * loads as the zone NAME. 0, or -1 with "FILE:LINE:COL: message" (or
  * "DIR/: reason") in reason. */
-typedef int (*push_read_fn)(void *ctx, const void *id, int *type, uint8_t **buf, size_t *cap);
+typedef int (*push_read_fn)(void *ctx, const void *id, int *type, uint8_t **buf, size_t *cap); /* zonetree_read_fn */
 int push_check(int algo, push_read_fn read, void *ctx, const void *commit, const char *subdir,
 	const char *zones_dir, char *reason, size_t cap, unsigned *nzones, char (*origins)[256], size_t max_origins);
 

@@ -1,14 +1,13 @@
 /* The checks a pushed commit passes before any ref moves: the site tree
- * (--subdir) is a tree, and every zone file loads, with dnsd's own loader
- * (examples/dnsd/zones.c, linked in), origin from the file name as
- * dnsd --repo takes it. Objects are read through the caller's reader: the
+ * (--subdir) is a tree, and every zone file loads, found and loaded as
+ * dnsd --repo does (examples/dnsd/zonetree.c and zones.c, linked in). Objects are read through the caller's reader: the
  * pushed pack is not stored yet while the veto runs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cloudlet/gitstore.h>
-#include "dnsd.h"
+#include "zonetree.h"
 #include "git_http.h"
 
 /* The entry name (len bytes) of tree data: 1 and *e, 0 when absent, or an error. */
@@ -92,54 +91,10 @@ int push_check(int algo, push_read_fn read, void *ctx, const void *commit_id, co
 		snprintf(reason, cap, "%s/: %s", zones_dir, why(n));
 		goto out;
 	}
-	struct gitstore_tree_iter it;
-	struct gitstore_tree_entry e;
-	gitstore_tree_iter_init(&it, algo, zbuf, (size_t)n);
-	int rc;
-	while ((rc = gitstore_tree_next(&it, &e)) == 1) {
-		const char *name = (const char *)e.name.p;
-		size_t len = e.name.len;
-		if (len <= 5 || memcmp(name + len - 5, ".zone", 5) != 0 || name[0] == '.' ||
-		    (e.mode != GITSTORE_MODE_FILE && e.mode != GITSTORE_MODE_EXEC))
-			continue;
-		struct zone_text *nzt = realloc(zt, (nz + 1) * sizeof *zt);
-		if (!nzt) {
-			snprintf(reason, cap, "out of memory");
-			goto out;
-		}
-		zt = nzt;
-		struct zone_text *z = &zt[nz++];
-		memset(z, 0, sizeof *z);
-		char *path = malloc(strlen(zones_dir) + len + 2);
-		if (!path) {
-			snprintf(reason, cap, "out of memory");
-			goto out;
-		}
-		sprintf(path, "%s/%.*s", zones_dir, (int)len, name);
-		z->src.path = path;
-		static const uint8_t root[1] = { 0 };
-		if (len - 5 >= sizeof z->src.origin_text || dns_name_from_text(z->src.origin, name, len - 5, root) < 0) {
-			snprintf(reason, cap, "%s: the file name is no domain name (ORIGIN.zone)", path);
-			goto out;
-		}
-		dns_name_to_text(z->src.origin, z->src.origin_text, sizeof z->src.origin_text);
-		uint8_t *text = NULL;
-		size_t tcap = 0;
-		int k = read(ctx, &e.id, &type, &text, &tcap);
-		if (k < 0 || type != GITSTORE_BLOB) {
-			free(text);
-			snprintf(reason, cap, "%s: %s", path, k < 0 ? gitstore_strerror(k) : "not a file");
-			goto out;
-		}
-		z->text = text;
-		z->len = (size_t)k;
-		if (*nzones < max_origins)
-			snprintf(origins[(*nzones)++], 256, "%.255s", z->src.origin_text);
-	}
-	if (rc < 0) {
-		snprintf(reason, cap, "%s/: %s", zones_dir, gitstore_strerror(rc));
+	if (zonetree_collect(algo, zbuf, (size_t)n, zones_dir, read, ctx, &zt, &nz, reason, cap) < 0)
 		goto out;
-	}
+	for (size_t i = 0; i < nz && *nzones < max_origins; i++)
+		snprintf(origins[(*nzones)++], 256, "%.255s", zt[i].src.origin_text);
 	if (nz) {
 		struct zoneset *zs = zoneset_load_texts(zt, nz, reason, cap);
 		if (!zs) {
@@ -155,11 +110,7 @@ int push_check(int algo, push_read_fn read, void *ctx, const void *commit_id, co
 	}
 	ret = 0;
 out:
-	for (size_t i = 0; i < nz; i++) {
-		free((void *)(uintptr_t)zt[i].src.path);
-		free((void *)(uintptr_t)zt[i].text);
-	}
-	free(zt);
+	zonetree_free(zt, nz);
 	free(buf);
 	free(zbuf);
 	if (ret < 0)
