@@ -147,6 +147,32 @@ def t_clone():
     git('clone', '-q', url, work)
 
 
+def pkt(line):
+    return b'%04x' % (len(line) + 4) + line
+
+
+def t_gzip_chunked():
+    """What git sends for a large upload-pack request: the body gzipped, and
+    chunked; here a v2 ls-refs by hand."""
+    import gzip
+    body = gzip.compress(pkt(b'command=ls-refs\n') + pkt(b'object-format=sha1\n') + b'0001' +
+                         pkt(b'ref-prefix refs/heads/\n') + b'0000')
+    chunks = b''.join(b'%x\r\n' % len(body[i:i + 7]) + body[i:i + 7] + b'\r\n' for i in range(0, len(body), 7))
+    s = socket.create_connection(('127.0.0.1', port), timeout=10)
+    s.sendall(b'POST /site.git/git-upload-pack HTTP/1.1\r\nHost: x\r\nGit-Protocol: version=2\r\n'
+              b'Content-Type: application/x-git-upload-pack-request\r\nContent-Encoding: gzip\r\n'
+              b'Transfer-Encoding: chunked\r\n\r\n' + chunks + b'0\r\n\r\n')
+    data = b''
+    while True:
+        k = s.recv(65536)
+        if not k:
+            break
+        data += k
+    s.close()
+    assert data.startswith(b'HTTP/1.1 200'), data[:200]
+    assert (head_of() + ' refs/heads/main').encode() in data, data
+
+
 def t_push():
     old = head_of()
     new = commit(work, 'two', {'site/index.html': 'two\n',
@@ -312,6 +338,7 @@ def t_server_killed():
 
 
 check('clone v2 and v0, fsck clean', t_clone)
+check('upload-pack request gzipped and chunked', t_gzip_chunked)
 check('push with the token: served at once, NOTIFY sent', t_push)
 check('fetch v2 and v0', t_fetch)
 check('wrong or missing token: 401, nothing changes', t_wrong_token)
