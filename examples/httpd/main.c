@@ -330,6 +330,8 @@ int main(int argc, char **argv)
 		die_usage("--root DIR is required (or --repo PATH)%s%s", "", "");
 	if (cfg.root && cfg.repo)
 		die_usage("--root and --repo exclude each other%s%s", "", "");
+	if (!cfg.repo && (ghc.token_file || ghc.nnotify || ghc.name[0] || ghc.no_serve))
+		die_usage("--git-name, --no-git-serve, --push-token-file and --notify-dns need --repo%s%s", "", "");
 	if (quiet)
 		cl_log_set_level(CL_LOG_ERROR);
 
