@@ -509,7 +509,14 @@ static int veto(void *ctx, struct gitstore_receive *rcv, const struct gitstore_r
 		return 1;
 	}
 	j->nzones = nz;
-	j->zones_changed = true;
+	/* NOTIFY only when the zones changed: their tree differs from the
+	 * old commit's (or one of the two has none) */
+	struct gitstore_oid a, b;
+	static const struct gitstore_oid none;
+	bool had = memcmp(&up->old_id, &none, sizeof none) != 0 &&
+		push_zones_tree(j->algo, rcv_read, rcv, &up->old_id, j->g->zones_dir, &a) == 0;
+	bool has = push_zones_tree(j->algo, rcv_read, rcv, &up->new_id, j->g->zones_dir, &b) == 0;
+	j->zones_changed = had != has || (has && gitstore_oid_cmp(&a, &b) != 0);
 	return 0;
 }
 
@@ -600,7 +607,7 @@ out:
 
 static void notify_all(struct job *j)
 {
-	if (!j->g->nnotify || !j->nzones)
+	if (!j->g->nnotify || !j->nzones || !j->zones_changed)
 		return;
 	int fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -67,4 +67,8 @@ typedef int (*push_read_fn)(void *ctx, const void *id, int *type, uint8_t **buf,
 int push_check(int algo, push_read_fn read, void *ctx, const void *commit, const char *subdir,
 	const char *zones_dir, char *reason, size_t cap, unsigned *nzones, char (*origins)[256], size_t max_origins);
 
+/* The id of the tree zones_dir of commit into out (a struct gitstore_oid):
+ * 0, or -1 when there is none. */
+int push_zones_tree(int algo, push_read_fn read, void *ctx, const void *commit, const char *zones_dir, void *out);
+
 #endif

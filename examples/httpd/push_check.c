@@ -25,9 +25,11 @@ static int find(int algo, const uint8_t *t, size_t tlen, const char *name, size_
 /* The tree at dir below the tree id: its data in *buf (size returned), or
  * GITSTORE_ENOENT / GITSTORE_EKV_NOTDIR / another error. */
 static int subtree(int algo, push_read_fn read, void *ctx, struct gitstore_oid id, const char *dir, uint8_t **buf,
-	size_t *cap)
+	size_t *cap, struct gitstore_oid *found)
 {
 	for (;;) {
+		if (found)
+			*found = id;
 		int type;
 		int n = read(ctx, &id, &type, buf, cap);
 		if (n < 0)
@@ -59,6 +61,31 @@ static const char *why(int rc)
 		rc == GITSTORE_EKV_NOTDIR || rc == GITSTORE_EOBJ_TYPE ? "not a directory" : gitstore_strerror(rc);
 }
 
+/* The tree id of a commit: 0, or -1. */
+static int commit_tree(int algo, push_read_fn read, void *ctx, const void *commit_id, uint8_t **buf, size_t *cap,
+	struct gitstore_oid *tree)
+{
+	int type;
+	int n = read(ctx, commit_id, &type, buf, cap);
+	size_t hl = gitstore_hash_len(algo) * 2;
+	if (n < 0 || type != GITSTORE_COMMIT || (size_t)n < 5 + hl || memcmp(*buf, "tree ", 5) != 0 ||
+	    gitstore_oid_from_hex(algo, (const char *)*buf + 5, hl, tree) < 0)
+		return -1;
+	return 0;
+}
+
+int push_zones_tree(int algo, push_read_fn read, void *ctx, const void *commit_id, const char *zones_dir, void *out)
+{
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	struct gitstore_oid tree;
+	int rc = commit_tree(algo, read, ctx, commit_id, &buf, &cap, &tree);
+	if (rc == 0)
+		rc = subtree(algo, read, ctx, tree, zones_dir, &buf, &cap, out) < 0 ? -1 : 0;
+	free(buf);
+	return rc;
+}
+
 int push_check(int algo, push_read_fn read, void *ctx, const void *commit_id, const char *subdir,
 	const char *zones_dir, char *reason, size_t cap, unsigned *nzones, char (*origins)[256], size_t max_origins)
 {
@@ -68,21 +95,17 @@ int push_check(int algo, push_read_fn read, void *ctx, const void *commit_id, co
 	size_t nz = 0;
 	int ret = -1;
 	*nzones = 0;
-	int type;
-	int n = read(ctx, commit_id, &type, &buf, &bcap);
 	struct gitstore_oid tree;
-	size_t hl = gitstore_hash_len(algo) * 2;
-	if (n < 0 || type != GITSTORE_COMMIT || (size_t)n < 5 + hl || memcmp(buf, "tree ", 5) != 0 ||
-	    gitstore_oid_from_hex(algo, (const char *)buf + 5, hl, &tree) < 0) {
+	if (commit_tree(algo, read, ctx, commit_id, &buf, &bcap, &tree) < 0) {
 		snprintf(reason, cap, "the pushed commit is unreadable");
 		goto out;
 	}
-	n = subtree(algo, read, ctx, tree, subdir, &buf, &bcap);
+	int n = subtree(algo, read, ctx, tree, subdir, &buf, &bcap, NULL);
 	if (n < 0) {
 		snprintf(reason, cap, "%s/: %s (the site httpd serves)", subdir, why(n));
 		goto out;
 	}
-	n = subtree(algo, read, ctx, tree, zones_dir, &zbuf, &zcap);
+	n = subtree(algo, read, ctx, tree, zones_dir, &zbuf, &zcap, NULL);
 	if (n == GITSTORE_ENOENT) { /* a site without zones */
 		ret = 0;
 		goto out;

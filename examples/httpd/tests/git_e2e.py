@@ -185,6 +185,21 @@ def t_push():
     msg, _ = notify.recvfrom(512)
     assert (msg[2] >> 3) & 15 == 4, 'not a NOTIFY'
     assert b'\x07example\x04test\x00' in msg, 'NOTIFY for another zone'
+    # a push that leaves zones/ as it was sends none
+    notify.settimeout(0.05)
+    try:
+        while True:
+            notify.recvfrom(512)  # the retry of the first one
+    except socket.timeout:
+        pass
+    commit(work, 'site only', {'site/index.html': 'two\n', 'site/more.html': 'more\n'})
+    git('push', '-q', push_url, 'main', cwd=work)
+    try:
+        notify.recvfrom(512)
+        raise AssertionError('NOTIFY after a push that left zones/ alone')
+    except socket.timeout:
+        pass
+    notify.settimeout(3)
 
 
 def t_fetch():
