@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define MAX_BODY (256u << 20)        /* a push's pack, whole */
+#define MAX_BODY GIT_HTTP_MAX_BODY
 #define MAX_OBJECTS (1u << 20)
 #define MAX_OBJ (64u << 20)
 #define IO_TIMEOUT_S 60

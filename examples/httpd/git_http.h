@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #define GIT_HTTP_MAX_NOTIFY 8
+#define GIT_HTTP_MAX_BODY (256u << 20) /* a push's pack, whole */
 
 struct gitsrc_shared;
 

@@ -794,7 +794,10 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 	w->hcfg.linger_ms = 0;
 	w->hcfg.limits.max_head = IN_CAP; /* request line: libhttp's 8 KiB (414 above) */
 	w->hcfg.limits.max_headers = NHDR;
-	w->hcfg.limits.max_body = 1u << 20;
+	/* Request bodies are only ever read by git push (git_http.c, which
+	 * holds a pack of up to GIT_HTTP_MAX_BODY); elsewhere they are
+	 * dropped. */
+	w->hcfg.limits.max_body = cfg->githttp && !cfg->githttp->no_serve ? GIT_HTTP_MAX_BODY : 1u << 20;
 	/* A multipart boundary per worker from the kernel's random source. */
 	uint8_t rnd[16];
 	cl_random(NULL, rnd, sizeof rnd);

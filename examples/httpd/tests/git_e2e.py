@@ -331,25 +331,40 @@ def t_server_killed():
     s.close()
     fsck(bare)
     assert head_of() == before
-    # a real push, httpd killed while it checks or stores the pack
+    # real pushes, httpd killed at different moments: while the pack
+    # arrives, while it is checked, while it is stored, after
+    # how long such a push takes, whole
     port = free_port()
     push_url = 'http://anyone:s3cret-token@127.0.0.1:%d/site.git' % port
     httpd = start(port, '--push-token-file', token)
-    commit(work, 'big2', {'site/big2.bin': base64.b64encode(os.urandom(6 << 20)).decode()})
-    p = subprocess.Popen(['git', 'push', '-q', push_url, 'main'], cwd=work, env=env(),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.25)
-    httpd.send_signal(signal.SIGKILL)
+    git('reset', '-q', '--hard', head_of(), cwd=work)
+    commit(work, 'big', {'site/big.bin': base64.b64encode(os.urandom(4 << 20)).decode()})
+    t0 = time.monotonic()
+    git('push', '-q', push_url, 'main', cwd=work)
+    whole = time.monotonic() - t0
+    httpd.terminate()
     httpd.wait()
-    p.wait()
-    fsck(bare)
-    h = head_of()
-    print('     (the push httpd died in %s)' % ('changed nothing' if h == before else 'had landed whole'))
-    httpd = start(port, '--push-token-file', token)
-    st, body = get(port, '/index.html')
-    assert st == 200, st
-    if h == before:
-        assert body == served
+    for i, delay in enumerate(whole * f for f in (0.3, 0.6, 0.8, 0.9, 0.97)):
+        port = free_port()
+        push_url = 'http://anyone:s3cret-token@127.0.0.1:%d/site.git' % port
+        httpd = start(port, '--push-token-file', token)
+        before, served = head_of(), get(port, '/index.html')[1]
+        git('reset', '-q', '--hard', before, cwd=work)
+        commit(work, 'big%d' % i, {'site/big%d.bin' % i: base64.b64encode(os.urandom(4 << 20)).decode(),
+                                   'site/index.html': 'big %d\n' % i})
+        p = subprocess.Popen(['git', 'push', '-q', push_url, 'main'], cwd=work, env=env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        httpd.send_signal(signal.SIGKILL)
+        httpd.wait()
+        p.wait()
+        fsck(bare)
+        h = head_of()
+        print('     (killed after %.2f s: the push %s)' % (delay, 'changed nothing' if h == before else 'had landed whole'))
+        httpd = start(port, '--push-token-file', token)
+        st, body = get(port, '/index.html')
+        assert st == 200, st
+        assert body == (served if h == before else b'big %d\n' % i), body
 
 
 check('clone v2 and v0, fsck clean', t_clone)
