@@ -113,6 +113,12 @@ int git_http_op_sendv(int fd, const struct http_iov *iov, int n)
 
 /* ---- one request */
 
+/* The connection ends with the response (the thread answers one request):
+ * say so, or a client reuses it for its next request, say the pack of a
+ * push after the probe, and finds it closed (RFC 9112 9.6). libhttp adds
+ * no Connection field of its own to a keep-alive HTTP/1.1 response. */
+#define CLOSE "Connection: close\r\n"
+
 struct job {
 	const struct git_http_cfg *g;
 	struct http_conn *h;
@@ -175,7 +181,8 @@ static int write_out(struct job *j, const uint8_t *p, size_t len)
 static void simple(struct job *j, int status, const char *fields, const char *msg)
 {
 	char f[512];
-	snprintf(f, sizeof f, "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-cache\r\n%s", fields);
+	snprintf(f, sizeof f, "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-cache\r\n%s%s", fields,
+		CLOSE);
 	if (http_conn_respond(j->h, status, (struct http_str){ (const uint8_t *)f, strlen(f) },
 			(const uint8_t *)msg, strlen(msg)) < 0)
 		j->failed = true;
@@ -297,12 +304,17 @@ static int read_body(struct job *j)
 			break;
 		if (r == HTTP_EAGAIN) {
 			int pr = http_conn_poll(j->h, now_ms());
-			if (pr < 0 || pr == HTTP_CONN_CLOSED)
+			if (pr < 0 || pr == HTTP_CONN_CLOSED) {
+				cl_log(CL_LOG_WARN, "git: %s: reading the body: %s", j->target,
+					pr < 0 ? http_strerror(pr) : "closed");
 				return -1;
+			}
 			continue;
 		}
-		if (r < 0)
+		if (r < 0) {
+			cl_log(CL_LOG_WARN, "git: %s: reading the body: %s", j->target, http_strerror(r));
 			return -1;
+		}
 		j->body_len += (size_t)r;
 	}
 	const struct http_header *ce = hdr(j, "content-encoding");
@@ -348,7 +360,7 @@ static int read_body(struct job *j)
 static int start_200(struct job *j, const char *type)
 {
 	char f[256];
-	snprintf(f, sizeof f, "Content-Type: %s\r\nCache-Control: no-cache\r\n", type);
+	snprintf(f, sizeof f, "Content-Type: %s\r\nCache-Control: no-cache\r\n%s", type, CLOSE);
 	if (http_conn_respond_start(j->h, 200, (struct http_str){ (const uint8_t *)f, strlen(f) }) < 0)
 		return -1;
 	return 0;
@@ -566,6 +578,11 @@ static int receive(struct job *j, struct gf_repo *r, bool post)
 				j->new_id = ups[i].new_id;
 			}
 		}
+		for (size_t i = 0; i < nu; i++)
+			if (ups[i].ok) {
+				gf_repo_packs_added();
+				break;
+			}
 		if (moved) {
 			/* Live before the client hears "ok": wait (a little) for the
 			 * follower to publish the new commit, so a request made right
@@ -654,7 +671,7 @@ static void answer(struct job *j)
 		if (j->g->src)
 			gitsrc_trigger(j->g->src);
 		cl_log(CL_LOG_INFO, "refresh: follower triggered");
-		if (http_conn_respond(j->h, 204, (struct http_str){ (const uint8_t *)"", 0 }, NULL, 0) < 0)
+		if (http_conn_respond(j->h, 204, (struct http_str){ (const uint8_t *)CLOSE, strlen(CLOSE) }, NULL, 0) < 0)
 			j->failed = true;
 		return;
 	}
@@ -701,6 +718,16 @@ static void answer(struct job *j)
 		return;
 	}
 	j->algo = r->algo;
+	/* The machines read objects straight through the repository, whose
+	 * scratch must hold the longest delta chain of the largest object
+	 * (gf_obj_read would grow it on demand; the machines cannot). */
+	size_t sc = 2 * (size_t)MAX_OBJ + (1u << 20);
+	uint8_t *ns = sc > r->scratch_cap ? realloc(r->scratch, sc) : NULL;
+	if (ns) {
+		r->scratch = ns;
+		r->scratch_cap = sc;
+		gitstore_repo_set_packs(&r->r, r->packs, r->npacks, r->scratch, r->scratch_cap);
+	}
 	if (rcv) {
 		/* a writer: the pack, its index and the ref reach the disk
 		 * before the ref names them (a SIGKILL or a crash leaves the old

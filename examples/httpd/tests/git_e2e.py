@@ -121,8 +121,14 @@ bare = os.path.join(tmp, 'site.git')
 seed = os.path.join(tmp, 'seed')
 git('init', '-q', '--bare', '-b', 'main', bare)
 git('init', '-q', '-b', 'main', seed)
+for k in range(20):  # history with deltas, packed by gc, refs in packed-refs
+    commit(seed, 'c%d' % k, {'site/page.html': ''.join('line %d of %d\n' % (i, k) for i in range(400))})
 commit(seed, 'first', {'site/index.html': 'one\n', 'zones/example.test.zone': ZONE})
 git('push', '-q', bare, 'main', cwd=seed)
+git('tag', '-a', '-m', 'a tag', 'v1', cwd=seed)
+git('push', '-q', bare, 'v1', cwd=seed)
+git('gc', '-q', '--aggressive', cwd=bare)
+assert os.path.exists(os.path.join(bare, 'packed-refs'))
 token = os.path.join(tmp, 'token')
 with open(token, 'w') as f:
     f.write('s3cret-token\n')
@@ -194,6 +200,8 @@ def t_push():
         pass
     commit(work, 'site only', {'site/index.html': 'two\n', 'site/more.html': 'more\n'})
     git('push', '-q', push_url, 'main', cwd=work)
+    st, body = get(port, '/more.html')
+    assert st == 200 and body == b'more\n', 'a second push within a second: %d %r' % (st, body)
     try:
         notify.recvfrom(512)
         raise AssertionError('NOTIFY after a push that left zones/ alone')
@@ -306,10 +314,11 @@ def t_client_gone():
     s.close()
     # and a real git push whose client is killed while it sends a large pack
     commit(work, 'big', {'site/big.bin': base64.b64encode(os.urandom(6 << 20)).decode()})
+    # git push runs git-remote-http as a child: kill them all
     p = subprocess.Popen(['git', 'push', '-q', push_url, 'main'], cwd=work, env=env(),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(0.15)
-    p.kill()
+    os.killpg(p.pid, signal.SIGKILL)
     p.wait()
     time.sleep(0.3)
     fsck(bare)
@@ -330,7 +339,7 @@ def t_server_killed():
     httpd.wait()
     s.close()
     fsck(bare)
-    assert head_of() == before
+    assert head_of() == before, 'the branch moved'
     # real pushes, httpd killed at different moments: while the pack
     # arrives, while it is checked, while it is stored, after
     # how long such a push takes, whole
