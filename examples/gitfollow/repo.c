@@ -193,6 +193,13 @@ static int rescan(struct gf_repo *g)
 
 static int read_grow(struct gf_repo *g, const struct gitstore_oid *id, int *type, uint8_t **buf, size_t *cap)
 {
+	if (!*buf) {
+		/* never a NULL buffer: an empty object is copied with memcpy(out, ..., 0) */
+		*buf = malloc(4096);
+		if (!*buf)
+			return GITSTORE_ENOMEM;
+		*cap = 4096;
+	}
 	for (;;) {
 		size_t need = 0;
 		int rc = gitstore_obj_read(&g->r, id, type, *buf, *cap, &need);
