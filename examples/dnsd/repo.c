@@ -10,6 +10,7 @@
 #include "dnsd.h"
 #include "gitfollow.h"
 #include "remote.h"
+#include "zonetree.h"
 
 struct dnsd_repo {
 	struct gf_follow f;
@@ -30,75 +31,22 @@ struct collected {
 
 static void collected_free(struct collected *c)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		free((void *)(uintptr_t)c->zt[i].src.path);
-		free((void *)(uintptr_t)c->zt[i].text);
-	}
-	free(c->zt);
+	zonetree_free(c->zt, c->n);
 }
 
-/* Every regular file NAME.zone of the zones tree (tb, tlen) as a zone
- * text; dotfiles, directories, symbolic links and other names are not
- * zones. 0, or -1 with err. */
+static int read_blob(void *ctx, const void *id, int *type, uint8_t **buf, size_t *cap)
+{
+	*type = GITSTORE_BLOB;
+	return gf_obj_read(ctx, id, GITSTORE_BLOB, buf, cap);
+}
+
+/* Every zone file of the zones tree (tb, tlen) as a zone text
+ * (zonetree.h); at least one. 0, or -1 with err. */
 static int collect(struct dnsd *d, struct gf_repo *r, const uint8_t *tb, size_t tlen, struct collected *c,
 	char *err, size_t errcap)
 {
-	struct gitstore_tree_iter it;
-	struct gitstore_tree_entry e;
-	gitstore_tree_iter_init(&it, r->algo, tb, tlen);
-	int rc;
-	while ((rc = gitstore_tree_next(&it, &e)) == 1) {
-		const char *name = (const char *)e.name.p;
-		size_t len = e.name.len;
-		if (len <= 5 || memcmp(name + len - 5, ".zone", 5) != 0 || name[0] == '.' ||
-		    (e.mode != GITSTORE_MODE_FILE && e.mode != GITSTORE_MODE_EXEC))
-			continue;
-		struct zone_text *nz = realloc(c->zt, (c->n + 1) * sizeof *c->zt);
-		if (!nz) {
-			snprintf(err, errcap, "out of memory");
-			return -1;
-		}
-		c->zt = nz;
-		struct zone_text *z = &c->zt[c->n];
-		memset(z, 0, sizeof *z);
-		char *path = malloc(strlen(d->cfg.zones_dir) + len + 2);
-		if (!path) {
-			snprintf(err, errcap, "out of memory");
-			return -1;
-		}
-		sprintf(path, "%s%s%.*s", d->cfg.zones_dir, d->cfg.zones_dir[0] ? "/" : "", (int)len, name);
-		z->src.path = path;
-		c->n++;
-		static const uint8_t root[1] = { 0 };
-		size_t olen = len - 5;
-		if (olen >= sizeof z->src.origin_text ||
-		    dns_name_from_text(z->src.origin, name, olen, root) < 0) {
-			snprintf(err, errcap, "%s: the file name is no domain name (ORIGIN.zone)", path);
-			return -1;
-		}
-		dns_name_to_text(z->src.origin, z->src.origin_text, sizeof z->src.origin_text);
-		for (size_t i = 0; i + 1 < c->n; i++) {
-			if (dns_name_equal(c->zt[i].src.origin, z->src.origin)) {
-				snprintf(err, errcap, "%s: zone %s also in %s", path, z->src.origin_text,
-					c->zt[i].src.path);
-				return -1;
-			}
-		}
-		uint8_t *text = NULL;
-		size_t cap = 0;
-		int n = gf_obj_read(r, &e.id, GITSTORE_BLOB, &text, &cap);
-		if (n < 0) {
-			free(text);
-			snprintf(err, errcap, "%s: %s", path, gitstore_strerror(n));
-			return -1;
-		}
-		z->text = text;
-		z->len = (size_t)n;
-	}
-	if (rc < 0) {
-		snprintf(err, errcap, "%s/: %s", d->cfg.zones_dir, gitstore_strerror(rc));
+	if (zonetree_collect(r->algo, tb, tlen, d->cfg.zones_dir, read_blob, r, &c->zt, &c->n, err, errcap) < 0)
 		return -1;
-	}
 	if (c->n == 0) {
 		snprintf(err, errcap, "%s/: no ORIGIN.zone file", d->cfg.zones_dir);
 		return -1;

@@ -102,7 +102,7 @@ static int read_head(struct gf_follow *f, struct gitstore_oid *out)
 		return rc == CL_FILES_ENOENT ? GITSTORE_ENOENT : GITSTORE_EIO;
 	}
 	struct gitstore_repo r;
-	uint8_t arena[64];
+	uint8_t arena[8192]; /* packed-refs is read through it (4 KiB lines buffer) */
 	gitstore_repo_init(&r, gf_files_ops, files, f->priv.r->algo, NULL, arena, sizeof arena);
 	rc = gitstore_ref_resolve(&r, f->branch, out, NULL);
 	cl_files_close(files);

@@ -53,6 +53,7 @@ struct gf_repo {
 	const uint8_t *pack_map[GF_MAX_PACKS], *idx_map[GF_MAX_PACKS];
 	size_t pack_len[GF_MAX_PACKS], idx_len[GF_MAX_PACKS];
 	uint64_t last_rescan_ms;
+	uint64_t packs_gen;    /* gf_repo_packs_added's count at the last rescan */
 };
 /* libgitstore's storage ops over cl_files. */
 extern const struct gitstore_storage_ops *const gf_files_ops;
@@ -60,6 +61,10 @@ extern const struct gitstore_storage_ops *const gf_files_ops;
  * is no repository (or out of memory). */
 struct gf_repo *gf_repo_open(const char *path);
 void gf_repo_close(struct gf_repo *g);
+/* This process added packs (httpd received a push): every handle looks for
+ * new packs on its next miss, without waiting out the once-a-second limit
+ * of gf_obj_read. Any thread. */
+void gf_repo_packs_added(void);
 
 /* Builds and publishes what commit serves: 0, or -1 with a message in err
  * ("zones/example.test.zone:7:1: ...") and nothing changed. */

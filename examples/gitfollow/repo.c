@@ -166,10 +166,20 @@ void gf_repo_close(struct gf_repo *g)
 	free(g);
 }
 
+/* Counts gf_repo_packs_added: the one mutable global of the follower, an
+ * atomic counter. */
+static atomic_uint_fast64_t packs_added;
+
+void gf_repo_packs_added(void)
+{
+	atomic_fetch_add(&packs_added, 1);
+}
+
 /* Packs as they are now: after git gc, repack or a fetch. */
 static int rescan(struct gf_repo *g)
 {
 	g->last_rescan_ms = cl_now_ms();
+	g->packs_gen = atomic_load(&packs_added);
 	close_packs(g);
 	/* descriptors of deleted loose objects go too */
 	cl_files_close(&g->files);
@@ -183,6 +193,13 @@ static int rescan(struct gf_repo *g)
 
 static int read_grow(struct gf_repo *g, const struct gitstore_oid *id, int *type, uint8_t **buf, size_t *cap)
 {
+	if (!*buf) {
+		/* never a NULL buffer: an empty object is copied with memcpy(out, ..., 0) */
+		*buf = malloc(4096);
+		if (!*buf)
+			return GITSTORE_ENOMEM;
+		*cap = 4096;
+	}
 	for (;;) {
 		size_t need = 0;
 		int rc = gitstore_obj_read(&g->r, id, type, *buf, *cap, &need);
@@ -215,7 +232,8 @@ int gf_obj_read(struct gf_repo *g, const struct gitstore_oid *id, int type, uint
 	int t = 0, rc = read_grow(g, id, &t, buf, cap);
 	/* At most once a second: a repository that lacks an object for good
 	 * must not make every request map all packs again. */
-	if (rc == GITSTORE_ENOENT && cl_now_ms() - g->last_rescan_ms >= 1000) {
+	if (rc == GITSTORE_ENOENT &&
+	    (cl_now_ms() - g->last_rescan_ms >= 1000 || atomic_load(&packs_added) != g->packs_gen)) {
 		if (rescan(g) < 0)
 			return GITSTORE_EIO;
 		rc = read_grow(g, id, &t, buf, cap);

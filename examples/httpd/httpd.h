@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct git_http_cfg;
+
 struct config {
 	const char *listen;
 	const char *root;
@@ -33,6 +35,7 @@ struct config {
 	const char *subdir;
 	uint64_t poll_ms;
 	struct gitsrc_shared *git;
+	struct git_http_cfg *githttp; /* smart HTTP of --repo (git_http.h); NULL without --repo */
 };
 
 /* Access log (combined log format), shared by the workers: each worker

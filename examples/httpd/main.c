@@ -3,6 +3,7 @@
 #include "source_git.h"
 #include "gitfollow.h"
 #include "remote.h"
+#include "git_http.h"
 
 #include <cl_posix.h>
 #include <errno.h>
@@ -40,6 +41,17 @@ static const char usage_text[] =
 	"  --branch B              the branch (\"main\" or \"refs/heads/main\"; default main)\n"
 	"  --subdir DIR            serve this directory of the tree (default: the whole tree)\n"
 	"  --poll SECS             look at the branch this often (default 5; SIGHUP: at once)\n"
+	"  --git-name NAME         with --repo: the repository is served over smart HTTP at\n"
+	"                          /NAME.git/ for git clone and fetch (default: the base name\n"
+	"                          of --repo without .git)\n"
+	"  --no-git-serve          do not serve the repository (404 under /NAME.git/)\n"
+	"  --push-token-file FILE  accept git push (and POST /_cloudlet/refresh) with HTTP\n"
+	"                          Basic credentials whose password is the token in FILE;\n"
+	"                          without it pushes are refused (403). A pushed commit must\n"
+	"                          have the --subdir tree and loadable zones/ORIGIN.zone files,\n"
+	"                          and serves at once when accepted\n"
+	"  --notify-dns ADDR:PORT  after a push, send a DNS NOTIFY for each zone of zones/\n"
+	"                          there (repeatable)\n"
 	"  --workers N             threads, one event loop each (default 1, at most 256)\n"
 	"  --access-log FILE       combined log format to FILE, or - for stderr (default -)\n"
 	"  --no-access-log         no access log\n"
@@ -193,6 +205,7 @@ int main(int argc, char **argv)
 		.poll_ms = 5000,
 	};
 	bool quiet = false;
+	static struct git_http_cfg ghc = { .zones_dir = "zones" };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -201,6 +214,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--no-access-log")) {
 			cfg.access_log = NULL;
+			continue;
+		}
+		if (!strcmp(a, "--no-git-serve")) {
+			ghc.no_serve = true;
 			continue;
 		}
 		if (!strcmp(a, "--quiet")) {
@@ -226,7 +243,8 @@ int main(int argc, char **argv)
 		static const char *const with_value[] = { "--listen", "--root", "--workers",
 			"--access-log", "--max-conns", "--header-timeout", "--idle-timeout",
 			"--max-requests", "--cache-size", "--cache-max-file", "--cache-valid",
-			"--gzip-min", "--repo", "--branch", "--subdir", "--poll", "--remote", "--mirror" };
+			"--gzip-min", "--repo", "--branch", "--subdir", "--poll", "--remote", "--mirror",
+			"--git-name", "--push-token-file", "--notify-dns" };
 		bool known = false;
 		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
 			known |= strcmp(name, with_value[k]) == 0;
@@ -302,6 +320,21 @@ int main(int argc, char **argv)
 			    (l >= 3 && !strcmp(sd + l - 3, "/..")))
 				die_usage("--subdir: '%s' is not a directory path in the tree%s", v, "");
 			cfg.subdir = sd;
+		} else if (!strcmp(name, "--git-name")) {
+			if (!v[0] || strlen(v) >= sizeof ghc.name || strchr(v, '/') || strchr(v, '?') || v[0] == '.')
+				die_usage("--git-name: '%s' is no repository name%s", v, "");
+			snprintf(ghc.name, sizeof ghc.name, "%s", v);
+		} else if (!strcmp(name, "--push-token-file")) {
+			if (!v[0])
+				die_usage("--push-token-file: empty file name%s%s", "", "");
+			ghc.token_file = v;
+		} else if (!strcmp(name, "--notify-dns")) {
+			struct cl_addr ad;
+			if (cl_addr_parse(&ad, v) < 0)
+				die_usage("--notify-dns: expected ADDR:PORT, got '%s'%s", v, "");
+			if (ghc.nnotify >= GIT_HTTP_MAX_NOTIFY)
+				die_usage("--notify-dns: at most 8 of them%s%s", "", "");
+			ghc.notify[ghc.nnotify++] = v;
 		} else if (!strcmp(name, "--poll")) {
 			cfg.poll_ms = parse_secs(name, v, 86400);
 		} else if (!strcmp(name, "--gzip-min")) {
@@ -320,6 +353,8 @@ int main(int argc, char **argv)
 		die_usage("--root DIR is required (or --repo PATH, --remote URL)%s%s", "", "");
 	if (cfg.root && cfg.repo)
 		die_usage("--root and --repo exclude each other%s%s", "", "");
+	if (!cfg.repo && (ghc.token_file || ghc.nnotify || ghc.name[0] || ghc.no_serve))
+		die_usage("--git-name, --no-git-serve, --push-token-file and --notify-dns need --repo%s%s", "", "");
 	if (quiet)
 		cl_log_set_level(CL_LOG_ERROR);
 
@@ -368,6 +403,15 @@ int main(int argc, char **argv)
 			cl_log(CL_LOG_ERROR, "httpd not started: %s", err);
 			return 1;
 		}
+		ghc.repo = cfg.repo;
+		ghc.branch = cfg.branch;
+		ghc.subdir = cfg.subdir;
+		ghc.src = cfg.git;
+		git_http_cfg_finish(&ghc);
+		cfg.githttp = &ghc;
+		if (ghc.token_file && access(ghc.token_file, R_OK) != 0)
+			cl_log(CL_LOG_WARN, "--push-token-file %s: %s (pushes are refused until it is readable)",
+				ghc.token_file, strerror(errno));
 	}
 	int rc = cl_workers_run(cfg.workers, server_worker, &cfg);
 	gitsrc_stop(cfg.git);

@@ -4,9 +4,11 @@
 #include "source.h"
 #include "source_git.h"
 #include "urlpath.h"
+#include "git_http.h"
 
 #include <cl_posix.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,10 @@ struct conn {
 	size_t drained;
 	bool last;     /* max_requests reached: close after this response */
 	bool broken;   /* a request could not be answered at all: drop */
+	bool to_git;   /* a smart HTTP request: handed to git_http's thread */
+	bool detached; /* owned by that thread now: blocking ops on gitfd */
+	bool git_finished;
+	int gitfd;
 	uint64_t nreq;
 	struct src_entry *ent; /* the content of the response being sent */
 	struct cl_addr peer;
@@ -76,6 +82,8 @@ struct worker {
 static int op_recv(void *ctx, uint8_t *buf, size_t cap)
 {
 	struct conn *c = ctx;
+	if (c->detached)
+		return git_http_op_recv(c->gitfd, c->git_finished, buf, cap);
 	/* Level-triggered epoll says when bytes arrive; after a recv that did
 	 * not fill the buffer the socket is drained, so another would only
 	 * return EAGAIN. */
@@ -154,6 +162,8 @@ static int send_with_file(struct conn *c, const struct http_iov *iov, int k,
 static int op_sendv(void *ctx, const struct http_iov *iov, int n)
 {
 	struct conn *c = ctx;
+	if (c->detached)
+		return git_http_op_sendv(c->gitfd, iov, n);
 	if (c->wblocked)
 		return 0; /* short last time: the socket buffer is full */
 	size_t total = 0;
@@ -182,6 +192,10 @@ static void op_close(void *ctx)
 	 * client has not read yet (RFC 9112 9.6). Shut down the sending side
 	 * and drain; conn_run finishes it. */
 	struct conn *c = ctx;
+	if (c->detached) {
+		shutdown(c->gitfd, SHUT_WR);
+		return;
+	}
 	c->lingering = true;
 	cl_stream_shutdown(&c->s);
 }
@@ -447,6 +461,16 @@ static void handle(struct conn *c, uint64_t now)
 	}
 	struct http_str xs = { (const uint8_t *)extra, strlen(extra) };
 
+	int gr = git_http_route(cfg->githttp, req);
+	if (gr == GIT_HTTP_MINE) {
+		c->to_git = true; /* conn_run hands it over */
+		return;
+	}
+	if (gr == GIT_HTTP_NOT_FOUND) {
+		simple(c, req, 404, extra);
+		return;
+	}
+
 	if (req->target.len == 1 && req->target.p[0] == '*') {
 		/* RFC 9110 9.3.7: "OPTIONS *" asks about the server itself. */
 		if (req->meth == HTTP_M_OPTIONS) {
@@ -551,6 +575,46 @@ static void linger_step(struct conn *c)
 	}
 }
 
+static void git_done(void *arg)
+{
+	struct conn *c = arg;
+	close(c->gitfd);
+	free(c);
+}
+
+/* A smart HTTP request leaves the loop: the connection is taken out of the
+ * worker as conn_free does, but its memory (the request and the buffered
+ * body bytes in c->h) goes to git_http's thread with a blocking duplicate
+ * of the socket. */
+static void to_git(struct conn *c)
+{
+	struct worker *w = c->w;
+	int fd = fcntl(cl_stream_fd(&c->s), F_DUPFD_CLOEXEC, 0);
+	cl_stream_close(&c->s);
+	cl_timer_cancel(&c->t);
+	release(c);
+	wait_remove(w, c);
+	if (c->aprev)
+		c->aprev->anext = c->anext;
+	else
+		w->all = c->anext;
+	if (c->anext)
+		c->anext->aprev = c->aprev;
+	w->nconns--;
+	if (fd < 0) {
+		free(c);
+		return;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	c->detached = true;
+	c->git_finished = false;
+	c->gitfd = fd;
+	if (git_http_serve(w->cfg->githttp, &c->h, fd, &c->git_finished, git_done, c) < 0)
+		git_done(c);
+}
+
 static void conn_run(struct conn *c)
 {
 	struct worker *w = c->w;
@@ -571,6 +635,10 @@ static void conn_run(struct conn *c)
 		}
 		wait_remove(w, c);
 		handle(c, now);
+		if (c->to_git) {
+			to_git(c);
+			return;
+		}
 		if (c->broken) {
 			conn_free(c);
 			return;
@@ -663,6 +731,10 @@ static void on_accept(void *arg, int fd, const struct cl_addr *peer)
 	c->drained = 0;
 	c->last = false;
 	c->broken = false;
+	c->to_git = false;
+	c->detached = false;
+	c->git_finished = false;
+	c->gitfd = -1;
 	c->nreq = 0;
 	c->ent = NULL;
 	c->peer = *peer;
@@ -722,7 +794,10 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 	w->hcfg.linger_ms = 0;
 	w->hcfg.limits.max_head = IN_CAP; /* request line: libhttp's 8 KiB (414 above) */
 	w->hcfg.limits.max_headers = NHDR;
-	w->hcfg.limits.max_body = 1u << 20;
+	/* Request bodies are only ever read by git push (git_http.c, which
+	 * holds a pack of up to GIT_HTTP_MAX_BODY); elsewhere they are
+	 * dropped. */
+	w->hcfg.limits.max_body = cfg->githttp && !cfg->githttp->no_serve ? GIT_HTTP_MAX_BODY : 1u << 20;
 	/* A multipart boundary per worker from the kernel's random source. */
 	uint8_t rnd[16];
 	cl_random(NULL, rnd, sizeof rnd);

@@ -89,6 +89,14 @@ void gitsrc_trigger(struct gitsrc_shared *g)
 	gf_follow_trigger(&g->f);
 }
 
+bool gitsrc_serving(struct gitsrc_shared *g, const void *commit)
+{
+	uint64_t gen = 0;
+	struct gitstore_oid c, t;
+	gf_pub_get(&g->pub, &gen, &c, &t);
+	return memcmp(&c, commit, sizeof c) == 0;
+}
+
 void gitsrc_stop(struct gitsrc_shared *g)
 {
 	if (!g)

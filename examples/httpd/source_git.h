@@ -29,6 +29,8 @@ int gitsrc_start_remote(struct gitsrc_shared **out, struct gf_remote *remote, co
 	const char *subdir, uint64_t poll_ms, char *err, size_t errcap);
 /* Look at the branch now (SIGHUP). Any thread. */
 void gitsrc_trigger(struct gitsrc_shared *g);
+/* Whether commit (a struct gitstore_oid) is the one serving now. Any thread. */
+bool gitsrc_serving(struct gitsrc_shared *g, const void *commit);
 /* After the workers are gone. */
 void gitsrc_stop(struct gitsrc_shared *g);
 
