@@ -215,7 +215,7 @@ enum dns_fk {
 
 struct dns_rdesc {
 	uint16_t type;
-	const char *name;
+	char name[12]; /* held in place: the table needs no relocation */
 	uint8_t f[DNS_FIELDS_MAX]; /* enum dns_fk, DNS_FK_END-terminated */
 };
 

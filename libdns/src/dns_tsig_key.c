@@ -18,7 +18,7 @@ static bool word_eq(const char *s, size_t len, const char *w)
 /* Known algorithm names: 0 unknown, -1 known but unsupported, else the alg. */
 static int alg_lookup(const char *s, size_t len)
 {
-	static const char *const unsupported[] = { "hmac-md5", "hmac-md5.sig-alg.reg.int", "hmac-sha1",
+	static const char unsupported[][32] = { "hmac-md5", "hmac-md5.sig-alg.reg.int", "hmac-sha1",
 		"hmac-sha224", "hmac-sha384", "gss-tsig" };
 	if (word_eq(s, len, "hmac-sha256"))
 		return DNS_TSIG_HMAC_SHA256;

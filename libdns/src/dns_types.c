@@ -40,7 +40,7 @@ static const struct dns_rdesc descs[] = {
 };
 
 /* Types with a mnemonic but opaque RDATA (RFC 3597 presentation only). */
-static const struct { uint16_t type; const char *name; } opaque_names[] = {
+static const struct { uint16_t type; char name[12]; } opaque_names[] = {
 	{ 3, "MD" }, { 4, "MF" }, { 7, "MB" }, { 8, "MG" }, { 9, "MR" }, { 10, "NULL" },
 	{ 11, "WKS" }, { 14, "MINFO" }, { 17, "RP" }, { 18, "AFSDB" }, { 24, "SIG" },
 	{ 25, "KEY" }, { 29, "LOC" }, { 30, "NXT" }, { 36, "KX" }, { 37, "CERT" },
@@ -118,7 +118,7 @@ int dns_type_from_text(const char *text, size_t len, uint16_t *type)
 	return prefixed_number(text, len, "TYPE", type) == 0 ? 0 : DNS_EZ_TYPE;
 }
 
-static const struct { uint16_t c; const char *name; } classes[] = {
+static const struct { uint16_t c; char name[8]; } classes[] = {
 	{ DNS_C_IN, "IN" }, { DNS_C_CH, "CH" }, { DNS_C_HS, "HS" },
 	{ DNS_C_NONE, "NONE" }, { DNS_C_ANY, "ANY" },
 };
@@ -141,7 +141,7 @@ int dns_class_from_text(const char *text, size_t len, uint16_t *rclass)
 	return prefixed_number(text, len, "CLASS", rclass) == 0 ? 0 : DNS_EZ_CLASS;
 }
 
-static const char *const svc_keys[] = {
+static const char svc_keys[][16] = {
 	"mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint",
 };
 

@@ -294,7 +294,7 @@ int gitstore_int_inpack_store(struct gitstore_inpack *ip, struct gitstore_repo *
 	struct gitstore_oid sum;
 	gitstore_idx_pack_checksum(&ip->priv.idx, &sum);
 	gitstore_oid_to_hex(r->algo, &sum, hex);
-	static const char *const ext[2] = { ".pack", ".idx" };
+	static const char ext[2][8] = { ".pack", ".idx" };
 	for (int i = 0; i < 2; i++) {
 		const uint8_t *data = i == 0 ? ip->m.pack : ip->m.idx;
 		size_t len = i == 0 ? ip->priv.pack_len : idx_len;

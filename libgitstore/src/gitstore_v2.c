@@ -139,8 +139,9 @@ int gitstore_v2_arg_parse(int algo, struct gitstore_slice command, struct gitsto
 	}
 	if (!equals(command, "fetch"))
 		return GITSTORE_EV2_COMMAND;
+	/* Names held in place (no pointers): the table needs no relocation. */
 	static const struct {
-		const char *name;
+		char name[16];
 		int kind;
 	} flags[] = {
 		{ "done", GITSTORE_ARG_DONE }, { "thin-pack", GITSTORE_ARG_THIN_PACK },
@@ -162,7 +163,7 @@ int gitstore_v2_arg_parse(int algo, struct gitstore_slice command, struct gitsto
 		out->kind = GITSTORE_ARG_HAVE;
 		return parse_id(algo, v, &out->id) < 0 ? GITSTORE_EV2_ARG : 0;
 	}
-	static const char *const unsupported[] = {
+	static const char unsupported[][16] = {
 		"shallow ", "deepen ", "deepen-relative", "deepen-since ", "deepen-not ", "filter ",
 		"want-ref ", "packfile-uris ",
 	};
@@ -209,7 +210,7 @@ int gitstore_receive_cmd_parse(int algo, const uint8_t *line, size_t len, struct
 unsigned gitstore_receive_caps_parse(struct gitstore_slice caps)
 {
 	static const struct {
-		const char *name;
+		char name[16];
 		unsigned bit;
 	} known[] = {
 		{ "report-status", GITSTORE_RCAP_REPORT_STATUS }, { "side-band-64k", GITSTORE_RCAP_SIDEBAND },

@@ -2,9 +2,10 @@
  * Accept-Encoding q-values (RFC 9110 12.4.2, 12.5.3). */
 #include "http_int.h"
 
+/* Strings held in place (no pointers): the table needs no relocation. */
 struct ext_type {
-	const char *ext;
-	const char *type;
+	char ext[16];
+	char type[48];
 };
 
 /* Text types carry charset=utf-8: the content is served as it is stored. */
