@@ -463,7 +463,7 @@ static int field(struct dns_zctx *z, struct dns_wr *w, enum dns_fk k)
 	}
 	case DNS_FK_U8: case DNS_FK_U16: case DNS_FK_U32: case DNS_FK_U48: {
 		static const uint64_t max[] = { 255, 65535, 4294967295u, 281474976710655u };
-		static const char *const what[] = { "expected a number (0-255)", "expected a number (0-65535)",
+		static const char what[][40] = { "expected a number (0-255)", "expected a number (0-65535)",
 			"expected a number (0-4294967295)", "expected a number (0-281474976710655)" };
 		int i = k == DNS_FK_U8 ? 0 : k == DNS_FK_U16 ? 1 : k == DNS_FK_U32 ? 2 : 3;
 		if ((r = need(z, &t, what[i])))
