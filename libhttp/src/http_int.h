@@ -16,10 +16,18 @@
 #define HTTP_CT_DIGIT  0x10u
 #define HTTP_CT_HOST   0x20u /* reg-name: unreserved, sub-delims, '%' */
 
-extern const uint8_t http_ctype[256];
+/* Tables shared between this library's files but not part of its API:
+ * hidden, so the shared library does not export them. */
+#if defined(__GNUC__)
+#define HTTP_INTERNAL __attribute__((visibility("hidden")))
+#else
+#define HTTP_INTERNAL
+#endif
+
+HTTP_INTERNAL extern const uint8_t http_ctype[256];
 
 /* The defaults of http_limits_default(). */
-extern const struct http_limits http_limits_def;
+HTTP_INTERNAL extern const struct http_limits http_limits_def;
 
 static inline bool http_is(uint8_t c, unsigned cls)
 {
