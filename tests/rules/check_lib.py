@@ -62,7 +62,10 @@ def members_symbols(archive):
         # 0000000000000000 l     O .bss	0000000000000004 counter
         m = re.match(r'^[0-9a-f]+ (.{7}) (\S+)\s+[0-9a-f]+\s+(.*)$', line)
         if m:
-            yield member, m.group(3).strip(), m.group(2), m.group(1)
+            # objdump writes a non-default visibility before the name; a
+            # hidden global still lands in a static link, so it is checked.
+            name = re.sub(r'^\.(hidden|protected|internal) ', '', m.group(3).strip())
+            yield member, name, m.group(2), m.group(1)
 
 
 def section_sizes(archive):
