@@ -52,8 +52,10 @@ struct gf_repo {
 	struct gitstore_idx idx[GF_MAX_PACKS];
 	const uint8_t *pack_map[GF_MAX_PACKS], *idx_map[GF_MAX_PACKS];
 	size_t pack_len[GF_MAX_PACKS], idx_len[GF_MAX_PACKS];
+	uint64_t *ends[GF_MAX_PACKS];   /* gitstore_pack_set_ends, or NULL */
 	uint64_t last_rescan_ms;
 	uint64_t packs_gen;    /* gf_repo_packs_added's count at the last rescan */
+	uint64_t pack_stamp;   /* objects/pack's modification time at the last scan (ns) */
 };
 /* libgitstore's storage ops over cl_files. */
 extern const struct gitstore_storage_ops *const gf_files_ops;
@@ -61,6 +63,10 @@ extern const struct gitstore_storage_ops *const gf_files_ops;
  * is no repository (or out of memory). */
 struct gf_repo *gf_repo_open(const char *path);
 void gf_repo_close(struct gf_repo *g);
+/* For a handle kept between requests: take the packs again when objects/pack
+ * changed since they were taken (git gc, a push, a fetch by another process)
+ * or gf_repo_packs_added was called. 0, or GITSTORE_EIO. */
+int gf_repo_refresh(struct gf_repo *g);
 /* This process added packs (httpd received a push): every handle looks for
  * new packs on its next miss, without waiting out the once-a-second limit
  * of gf_obj_read. Any thread. */

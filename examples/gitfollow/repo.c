@@ -5,6 +5,7 @@
  * process with one handle per thread, and closing it frees everything. */
 #include <ctype.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,10 @@
 CL_STORAGE_OPS(gf_ops_, struct gitstore_storage_ops, GITSTORE_ENOENT, GITSTORE_EEXIST, GITSTORE_EIO,
 	       GITSTORE_RENAME_NOREPLACE);
 const struct gitstore_storage_ops *const gf_files_ops = &gf_ops_;
+
+/* Counts gf_repo_packs_added: the one mutable global of the follower, an
+ * atomic counter. */
+static atomic_uint_fast64_t packs_added;
 
 #define CACHE_RING (4u << 20)
 #define CACHE_SLOTS 1024u
@@ -69,6 +74,8 @@ static void close_packs(struct gf_repo *g)
 	for (size_t k = 0; k < g->npacks; k++) {
 		cl_files_unmap(g->pack_map[k], g->pack_len[k]);
 		cl_files_unmap(g->idx_map[k], g->idx_len[k]);
+		free(g->ends[k]);
+		g->ends[k] = NULL;
 	}
 	g->npacks = 0;
 }
@@ -76,10 +83,22 @@ static void close_packs(struct gf_repo *g)
 /* Maps every pack with its .idx (an .idx without its pack is skipped, as
  * git does); the cache's keys come from the packs' trailers, so it
  * survives a rescan. */
+/* When objects/pack last changed (a pack added or removed): 0 when it cannot be read. */
+static uint64_t pack_dir_stamp(const struct gf_repo *g)
+{
+	char path[sizeof g->files.gitdir + 16];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/objects/pack", g->files.gitdir);
+	if (stat(path, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
+}
+
 static int open_packs(struct gf_repo *g)
 {
 	struct names s = { 0 };
 	int stop = 0;
+	g->pack_stamp = pack_dir_stamp(g);
 	int rc = cl_files_list(&g->files, "objects/pack", collect, &s, &stop);
 	if (rc == CL_FILES_ENOENT)
 		return 0;
@@ -111,6 +130,13 @@ static int open_packs(struct gf_repo *g)
 			continue;
 		}
 		gitstore_pack_set_cache(&g->packs[k], &g->cache);
+		/* where entries end, for fetches that copy them as they are; without it
+		 * (no memory, a bad idx) they are inflated to find their end */
+		g->ends[k] = malloc(((size_t)g->packs[k].count + 1) * sizeof *g->ends[k]);
+		if (g->ends[k] && gitstore_pack_set_ends(&g->packs[k], g->ends[k], g->packs[k].count) < 0) {
+			free(g->ends[k]);
+			g->ends[k] = NULL;
+		}
 		g->npacks++;
 	}
 	free(s.v);
@@ -145,6 +171,7 @@ struct gf_repo *gf_repo_open(const char *path)
 	g->r.random = cl_random;
 	gitstore_arena_init(&g->pack_arena, g->pack_arena_mem, GITSTORE_INFLATE_ARENA);
 	gitstore_pack_cache_init(&g->cache, g->ring, CACHE_RING, g->slots, CACHE_SLOTS);
+	g->packs_gen = atomic_load(&packs_added);
 	if (open_packs(g) < 0) {
 		gf_repo_close(g);
 		return NULL;
@@ -165,10 +192,6 @@ void gf_repo_close(struct gf_repo *g)
 	free(g->scratch);
 	free(g);
 }
-
-/* Counts gf_repo_packs_added: the one mutable global of the follower, an
- * atomic counter. */
-static atomic_uint_fast64_t packs_added;
 
 void gf_repo_packs_added(void)
 {
@@ -225,6 +248,13 @@ static int read_grow(struct gf_repo *g, const struct gitstore_oid *id, int *type
 			return GITSTORE_ENOMEM;
 		}
 	}
+}
+
+int gf_repo_refresh(struct gf_repo *g)
+{
+	if (atomic_load(&packs_added) == g->packs_gen && pack_dir_stamp(g) == g->pack_stamp && g->pack_stamp)
+		return 0;
+	return rescan(g) < 0 ? GITSTORE_EIO : 0;
 }
 
 int gf_obj_read(struct gf_repo *g, const struct gitstore_oid *id, int type, uint8_t **buf, size_t *cap)

@@ -370,7 +370,7 @@ static int start_200(struct job *j, const char *type)
 struct mem {
 	struct gitstore_walk_obj *objs;
 	uint32_t *windex, *wstack;
-	uint8_t *in, *obj, *stage, *deflate;
+	uint8_t *in, *obj, *stage, *deflate, *out;
 	struct gitstore_receive_update *cmds;
 	uint8_t *pack, *idx, *scratch, *arena;
 	struct gitstore_index_slot *slots;
@@ -385,6 +385,7 @@ static void mem_free(struct mem *m)
 	free(m->obj);
 	free(m->stage);
 	free(m->deflate);
+	free(m->out);
 	free(m->cmds);
 	free(m->pack);
 	free(m->idx);
@@ -396,6 +397,7 @@ static void mem_free(struct mem *m)
 #define IN_CAP (1u << 20)
 #define STAGE_CAP (MAX_OBJ + (1u << 20))
 #define NCMDS 256
+#define OUT (256u << 10)   /* the machines' output, per write to the socket */
 
 static bool mem_alloc(struct mem *m, bool receive)
 {
@@ -407,7 +409,8 @@ static bool mem_alloc(struct mem *m, bool receive)
 	m->obj = malloc(MAX_OBJ);
 	m->stage = malloc(STAGE_CAP);
 	m->deflate = malloc(GITSTORE_DEFLATE_ARENA);
-	bool ok = m->objs && m->windex && m->wstack && m->in && m->obj && m->stage && m->deflate;
+	m->out = malloc(OUT);
+	bool ok = m->objs && m->windex && m->wstack && m->in && m->obj && m->stage && m->deflate && m->out;
 	if (receive) {
 		m->cmds = malloc(NCMDS * sizeof *m->cmds);
 		m->pack = malloc(MAX_BODY);
@@ -420,14 +423,87 @@ static bool mem_alloc(struct mem *m, bool receive)
 	return ok;
 }
 
-static int upload(struct job *j, struct gf_repo *r, bool post, int version)
-{
+/*
+ * An upload-pack engine: a read handle of the repository with the
+ * machine's memory. Kept between requests (a few, for the requests that
+ * come together, as a clone's two or three), so a request neither maps the
+ * packs again nor faults in fresh pages for its tables, and the delta base
+ * cache stays warm; the handle takes the packs again when they changed.
+ */
+struct engine {
+	struct gf_repo *r;
 	struct mem m;
-	int rc = -1;
-	if (!mem_alloc(&m, false)) {
-		simple(j, 503, "", "out of memory\n");
-		goto out;
+};
+#define POOL_MAX 4
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct engine *pool[POOL_MAX];
+static size_t pool_n;
+
+/* The machines read objects straight through the repository, whose scratch
+ * must hold the longest delta chain of the largest object (gf_obj_read would
+ * grow it on demand; the machines cannot). */
+static void scratch_for_machines(struct gf_repo *r)
+{
+	size_t sc = 2 * (size_t)MAX_OBJ + (1u << 20);
+	uint8_t *ns = sc > r->scratch_cap ? realloc(r->scratch, sc) : NULL;
+	if (ns) {
+		r->scratch = ns;
+		r->scratch_cap = sc;
+		gitstore_repo_set_packs(&r->r, r->packs, r->npacks, r->scratch, r->scratch_cap);
 	}
+}
+
+static void engine_free(struct engine *e)
+{
+	gf_repo_close(e->r);
+	mem_free(&e->m);
+	free(e);
+}
+
+static struct engine *engine_get(const char *repo)
+{
+	struct engine *e = NULL;
+	pthread_mutex_lock(&pool_mu);
+	if (pool_n)
+		e = pool[--pool_n];
+	pthread_mutex_unlock(&pool_mu);
+	if (e) {
+		if (gf_repo_refresh(e->r) == 0) {
+			scratch_for_machines(e->r);
+			return e;
+		}
+		engine_free(e);
+	}
+	e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	if (!(e->r = gf_repo_open(repo)) || !mem_alloc(&e->m, false)) {
+		gf_repo_close(e->r);
+		mem_free(&e->m);
+		free(e);
+		return NULL;
+	}
+	scratch_for_machines(e->r);
+	return e;
+}
+
+static void engine_put(struct engine *e)
+{
+	pthread_mutex_lock(&pool_mu);
+	if (pool_n < POOL_MAX) {
+		pool[pool_n++] = e;
+		e = NULL;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	if (e)
+		engine_free(e);
+}
+
+static int upload(struct job *j, struct engine *e, bool post, int version)
+{
+	struct gf_repo *r = e->r;
+	struct mem m = e->m;
+	int rc = -1;
 	struct gitstore_upload_mem um = { m.objs, MAX_OBJECTS, m.windex, 2 * MAX_OBJECTS, m.wstack, m.in, IN_CAP,
 		m.obj, MAX_OBJ, m.stage, STAGE_CAP, m.deflate, GITSTORE_DEFLATE_ARENA };
 	struct gitstore_upload *u = malloc(sizeof *u);
@@ -435,14 +511,11 @@ static int upload(struct job *j, struct gf_repo *r, bool post, int version)
 			&um) < 0) {
 		free(u);
 		simple(j, 500, "", "upload-pack could not start\n");
-		goto out;
+		return -1;
 	}
 	if (start_200(j, post ? "application/x-git-upload-pack-result" : "application/x-git-upload-pack-advertisement") < 0)
 		goto out_u;
-	static const size_t OUT = 1u << 16;
-	uint8_t *out = malloc(OUT);
-	if (!out)
-		goto out_u;
+	uint8_t *out = m.out;
 	int n;
 	size_t off = 0;
 	bool broken = false;
@@ -464,15 +537,12 @@ static int upload(struct job *j, struct gf_repo *r, bool post, int version)
 	while (!broken && (n = gitstore_upload_output(u, out, OUT)) > 0)
 		if (write_out(j, out, (size_t)n) < 0)
 			broken = true;
-	free(out);
 	if (!broken && http_conn_respond_end(j->h) == 0)
 		rc = 0;
 	else
 		j->failed = true;
 out_u:
 	free(u);
-out:
-	mem_free(&m);
 	return rc;
 }
 
@@ -712,31 +782,32 @@ static void answer(struct job *j)
 	const struct http_header *gp = hdr(j, "git-protocol");
 	if (gp && memmem(gp->value.p, gp->value.len, "version=2", 9))
 		version = 2;
+	if (!rcv) {
+		struct engine *e = engine_get(j->g->repo);
+		if (!e) {
+			simple(j, 503, "", "the repository cannot be opened\n");
+			return;
+		}
+		j->algo = e->r->algo;
+		/* an engine whose request failed half way is not trusted again */
+		if (upload(j, e, post, version) == 0)
+			engine_put(e);
+		else
+			engine_free(e);
+		return;
+	}
 	struct gf_repo *r = gf_repo_open(j->g->repo);
 	if (!r) {
 		simple(j, 503, "", "the repository cannot be opened\n");
 		return;
 	}
 	j->algo = r->algo;
-	/* The machines read objects straight through the repository, whose
-	 * scratch must hold the longest delta chain of the largest object
-	 * (gf_obj_read would grow it on demand; the machines cannot). */
-	size_t sc = 2 * (size_t)MAX_OBJ + (1u << 20);
-	uint8_t *ns = sc > r->scratch_cap ? realloc(r->scratch, sc) : NULL;
-	if (ns) {
-		r->scratch = ns;
-		r->scratch_cap = sc;
-		gitstore_repo_set_packs(&r->r, r->packs, r->npacks, r->scratch, r->scratch_cap);
-	}
-	if (rcv) {
-		/* a writer: the pack, its index and the ref reach the disk
-		 * before the ref names them (a SIGKILL or a crash leaves the old
-		 * ref, or a new one whose objects are all there) */
-		r->files.sync = true;
-		receive(j, r, post);
-	} else {
-		upload(j, r, post, version);
-	}
+	scratch_for_machines(r);
+	/* a writer: the pack, its index and the ref reach the disk before the
+	 * ref names them (a SIGKILL or a crash leaves the old ref, or a new one
+	 * whose objects are all there) */
+	r->files.sync = true;
+	receive(j, r, post);
 	gf_repo_close(r);
 }
 

@@ -9,15 +9,19 @@
 #include <cloudlet/gitstore.h>
 #include "gitstore_int.h"
 
-#if defined(__SHA__) && defined(__SSSE3__) && defined(__SSE4_1__)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SHA1_NI 1
 /*
  * The x86 SHA extensions (Intel SHA-NI: sha1rnds4, sha1nexte, sha1msg1,
- * sha1msg2), chosen at compile time (-msha, or -march=native on a CPU that
- * has them): the library may not keep a CPU-feature flag at run time, and
- * asking CPUID for every hash costs microseconds under a hypervisor.
- * Compiler builtins, so no intrinsics header is needed. About five times the
- * speed of the portable rounds.
+ * sha1msg2), about five times the speed of the portable rounds. Compiled
+ * for every x86-64 build through a function target attribute and compiler
+ * builtins (no intrinsics header), used only where CPUID says the CPU has
+ * them. The library may keep no CPU-feature flag of its own, and CPUID
+ * costs a microsecond or more under a hypervisor, so each context asks once,
+ * and only after its first 16 KiB: hashing small objects never asks, a pack
+ * or a large blob asks once (sha1_accel below).
  */
+#define NI_TARGET __attribute__((target("sha,ssse3,sse4.1")))
 typedef int gs_v4si __attribute__((vector_size(16)));
 typedef char gs_v16qi __attribute__((vector_size(16)));
 #define RNDS4(a, b, f) __builtin_ia32_sha1rnds4((a), (b), (f))
@@ -25,7 +29,7 @@ typedef char gs_v16qi __attribute__((vector_size(16)));
 #define MSG1(a, b) __builtin_ia32_sha1msg1((a), (b))
 #define MSG2(a, b) __builtin_ia32_sha1msg2((a), (b))
 
-static gs_v4si load_rev(const uint8_t *p)
+NI_TARGET static gs_v4si load_rev(const uint8_t *p)
 {
 	/* the block's bytes reversed: big-endian words, last word first */
 	static const gs_v16qi rev = { 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 };
@@ -34,7 +38,7 @@ static gs_v4si load_rev(const uint8_t *p)
 	return (gs_v4si)__builtin_ia32_pshufb128(v, rev);
 }
 
-static void sha1_blocks(uint32_t h[5], const uint8_t *p, size_t n)
+NI_TARGET static void sha1_blocks_ni(uint32_t h[5], const uint8_t *p, size_t n)
 {
 	gs_v4si abcd, e0 = { 0, 0, 0, (int)h[4] }, e1, m0, m1, m2, m3;
 	memcpy(&abcd, h, 16);
@@ -73,7 +77,27 @@ static void sha1_blocks(uint32_t h[5], const uint8_t *p, size_t n)
 	memcpy(h, &abcd, 16);
 	h[4] = (uint32_t)e0[3];
 }
-#else
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+/* SHA (CPUID.7.0:EBX[29]) with SSSE3 and SSE4.1 (CPUID.1:ECX[9], [19]). */
+static bool cpu_has_sha_ni(void)
+{
+	uint32_t r[4];
+	cpuid(0, 0, r);
+	if (r[0] < 7)
+		return false;
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 9)) || !(r[2] & (1u << 19)))
+		return false;
+	cpuid(7, 0, r);
+	return (r[1] >> 29) & 1;
+}
+#endif
+
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 
 static uint32_t load_be32(const uint8_t *p)
@@ -110,7 +134,22 @@ static void sha1_blocks(uint32_t h[5], const uint8_t *p, size_t n)
 		p += 64;
 	}
 }
+
+enum { ACCEL_UNKNOWN, ACCEL_NONE, ACCEL_NI };
+
+/* Blocks through SHA-NI when this context has learnt the CPU has it. */
+static void blocks(struct gitstore_sha1 *s, const uint8_t *p, size_t n)
+{
+#ifdef SHA1_NI
+	if (s->accel == ACCEL_UNKNOWN && s->len >= 16384)
+		s->accel = cpu_has_sha_ni() ? ACCEL_NI : ACCEL_NONE;
+	if (s->accel == ACCEL_NI) {
+		sha1_blocks_ni(s->h, p, n);
+		return;
+	}
 #endif
+	sha1_blocks(s->h, p, n);
+}
 
 void gitstore_sha1_init(struct gitstore_sha1 *s)
 {
@@ -120,6 +159,7 @@ void gitstore_sha1_init(struct gitstore_sha1 *s)
 	s->h[3] = 0x10325476u;
 	s->h[4] = 0xc3d2e1f0u;
 	s->len = 0;
+	s->accel = ACCEL_UNKNOWN;
 	memset(s->buf, 0, sizeof s->buf);
 }
 
@@ -135,10 +175,10 @@ void gitstore_sha1_update(struct gitstore_sha1 *s, const void *data, size_t len)
 		len -= take;
 		if (fill + take < 64)
 			return;
-		sha1_blocks(s->h, s->buf, 1);
+		blocks(s, s->buf, 1);
 	}
 	if (len >= 64) {
-		sha1_blocks(s->h, p, len / 64);
+		blocks(s, p, len / 64);
 		p += len & ~(size_t)63;
 		len &= 63;
 	}
@@ -153,13 +193,13 @@ void gitstore_sha1_final(struct gitstore_sha1 *s, uint8_t out[20])
 	s->buf[fill++] = 0x80;
 	if (fill > 56) {
 		memset(s->buf + fill, 0, 64 - fill);
-		sha1_blocks(s->h, s->buf, 1);
+		blocks(s, s->buf, 1);
 		fill = 0;
 	}
 	memset(s->buf + fill, 0, 56 - fill);
 	for (int i = 0; i < 8; i++)
 		s->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha1_blocks(s->h, s->buf, 1);
+	blocks(s, s->buf, 1);
 	for (int i = 0; i < 5; i++) {
 		out[4 * i] = (uint8_t)(s->h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);

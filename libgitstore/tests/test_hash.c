@@ -56,6 +56,34 @@ static void test_million_a(void **state)
 	assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
 }
 
+/*
+ * A context switches to the CPU's SHA instructions, where it has them,
+ * after its first 16 KiB: the digest must not change, whether the switch
+ * falls inside a block or between updates, in one update or in pieces.
+ */
+static void test_large(void **state)
+{
+	(void)state;
+	static uint8_t msg[100003];
+	for (size_t i = 0; i < sizeof msg; i++)
+		msg[i] = (uint8_t)(i * 7 + 3);
+	static const size_t steps[] = { sizeof msg, 1, 63, 64, 65, 4093, 16384, 16385, 30000 };
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		struct gitstore_sha1 s;
+		uint8_t out[20];
+		gitstore_sha1_init(&s);
+		for (size_t at = 0; at < sizeof msg; at += steps[k])
+			gitstore_sha1_update(&s, msg + at, sizeof msg - at < steps[k] ? sizeof msg - at : steps[k]);
+		gitstore_sha1_final(&s, out);
+		struct gitstore_oid id = {{0}};
+		memcpy(id.b, out, 20);
+		char hex[GITSTORE_HEX_MAX];
+		gitstore_oid_to_hex(GITSTORE_SHA1, &id, hex);
+		if (strcmp(hex, "529915eedeec54d44b84269deff6be2bf0c17649") != 0)
+			fail_msg("updates of %zu bytes: %s", steps[k], hex);
+	}
+}
+
 /* Every way of cutting a 200-byte message into two updates and a tail. */
 static void test_splits(void **state)
 {
@@ -106,6 +134,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_million_a),
+		cmocka_unit_test(test_large),
 		cmocka_unit_test(test_splits),
 		cmocka_unit_test(test_hex),
 	};

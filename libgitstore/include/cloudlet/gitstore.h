@@ -220,6 +220,7 @@ struct gitstore_sha1 {
 	uint32_t h[5];
 	uint64_t len;
 	uint8_t buf[64];
+	uint8_t accel;   /* internal: whether the CPU's SHA instructions are used */
 };
 void gitstore_sha1_init(struct gitstore_sha1 *s);
 void gitstore_sha1_update(struct gitstore_sha1 *s, const void *data, size_t len);
@@ -712,6 +713,8 @@ struct gitstore_pack {
 		size_t win_cap;
 		uint64_t win_off;
 		size_t win_len;
+		const uint64_t *ends;   /* gitstore_pack_set_ends: the entry offsets, sorted */
+		uint32_t nends;
 	} priv;
 };
 /*
@@ -735,6 +738,17 @@ int gitstore_pack_open_ops(struct gitstore_pack *p, int algo, const struct gitst
 	struct gitstore_arena *arena, uint8_t *window, size_t window_cap);
 /* Use a cache of resolved objects (NULL: none) for this pack's reads. */
 void gitstore_pack_set_cache(struct gitstore_pack *p, struct gitstore_pack_cache *c);
+/*
+ * Where each entry ends without inflating it (git's reverse index, the
+ * .rev file): the offsets of the pack's idx, sorted into ends (lent by the
+ * caller, p->count entries, kept until the pack is closed). An entry then
+ * ends where the next one begins, and copying entries as they are (a
+ * fetch reusing them) costs a CRC32 instead of an inflate. Needs the idx:
+ * GITSTORE_EINVAL without one, GITSTORE_ENOMEM when cap < p->count, and
+ * GITSTORE_EPACK_OFFSET when two entries share an offset or one lies
+ * outside the pack's entries (a corrupt idx: nothing is set).
+ */
+int gitstore_pack_set_ends(struct gitstore_pack *p, uint64_t *ends, size_t cap);
 /* Parse the entry header at off: GITSTORE_EPACK_ENTRY, GITSTORE_EPACK_OFFSET, GITSTORE_ETRUNCATED. */
 int gitstore_pack_entry(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e);
 /*
