@@ -15,6 +15,7 @@
 #include "gt_util.h"
 #include "gt_pack.h"
 #include "gt_mem.h"
+#include "gitstore_int.h"
 
 static uint8_t arena_buf[GITSTORE_DEFLATE_ARENA];
 static struct gitstore_arena arena;
@@ -237,6 +238,72 @@ static void test_deltas(void **state)
 	assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, gp.d, gp.len, NULL, NULL, &arena), 0);
 	assert_int_equal(gitstore_pack_read(&p, gp.off[3], &b, &type), GITSTORE_EPACK_BASE);
 	assert_int_equal(gitstore_pack_read(&p, gp.off[2], &b, &type), 44);
+	free(gp.d);
+}
+
+/*
+ * The sorted offsets (git's reverse index) give every entry the end that
+ * inflating it gives, so entries can be copied as they are; a bad idx or a
+ * short table is refused and leaves the pack as it was.
+ */
+static void test_ends(void **state)
+{
+	(void)state;
+	gitstore_arena_init(&arena, arena_buf, sizeof arena_buf);
+	struct gt_pack gp;
+	struct gitstore_oid ids[4];
+	delta_pack(&gp, ids);
+	static uint8_t idx[4096];
+	int il = index_it(&gp, NULL, idx, sizeof idx);
+	assert_true(il > 0);
+	struct gitstore_idx x;
+	struct gitstore_pack p;
+	assert_int_equal(gitstore_idx_parse(&x, GITSTORE_SHA1, idx, (size_t)il, gp.len, GITSTORE_IDX_VERIFY), 0);
+	assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, gp.d, gp.len, &x, NULL, &arena), 0);
+	uint64_t inflated[4], ends[5];
+	for (uint32_t i = 0; i < gp.n; i++) {
+		struct gitstore_pack_entry e;
+		assert_int_equal(gitstore_pack_entry(&p, gp.off[i], &e), 0);
+		assert_int_equal(gitstore_int_entry_extent(&p, &e, NULL, NULL, &inflated[i]), 0);
+	}
+	assert_int_equal(gitstore_pack_set_ends(&p, ends, 3), GITSTORE_ENOMEM);
+	assert_int_equal(gitstore_pack_set_ends(&p, ends, 4), 0);
+	for (uint32_t i = 0; i < gp.n; i++) {
+		struct gitstore_pack_entry e;
+		uint64_t end = 0;
+		assert_int_equal(gitstore_pack_entry(&p, gp.off[i], &e), 0);
+		assert_int_equal(gitstore_int_entry_extent(&p, &e, NULL, NULL, &end), 0);
+		if (end != inflated[i])
+			fail_msg("entry %u at %llu: ends at %llu, inflating says %llu", i, (unsigned long long)gp.off[i],
+				(unsigned long long)end, (unsigned long long)inflated[i]);
+	}
+	/* the last entry ends at the trailer */
+	assert_true(inflated[gp.n - 1] == gp.len - 20);
+	/* an offset that is no entry's start is refused, not guessed */
+	struct gitstore_pack_entry e;
+	assert_int_equal(gitstore_pack_entry(&p, gp.off[1], &e), 0);
+	e.offset += 1;
+	uint64_t end;
+	assert_int_equal(gitstore_int_entry_extent(&p, &e, NULL, NULL, &end), GITSTORE_EPACK_OFFSET);
+	/* verify-pack's checks pass through the table too */
+	struct gitstore_pack_buf b = pbuf();
+	assert_int_equal(gitstore_pack_verify(&p, &b, NULL), 0);
+	/* no idx: nothing to sort */
+	struct gitstore_pack q;
+	assert_int_equal(gitstore_pack_open(&q, GITSTORE_SHA1, gp.d, gp.len, NULL, NULL, &arena), 0);
+	assert_int_equal(gitstore_pack_set_ends(&q, ends, 4), GITSTORE_EINVAL);
+	/* two entries at one offset (an idx that lies): refused, nothing set */
+	static uint8_t bad[4096];
+	memcpy(bad, idx, (size_t)il);
+	struct gitstore_idx bx;
+	assert_int_equal(gitstore_idx_parse(&bx, GITSTORE_SHA1, bad, (size_t)il, gp.len, 0), 0);
+	size_t offs = 8 + 1024 + 4 * 24;   /* the 4-byte offsets, after the ids and the CRCs */
+	memcpy(bad + offs + 4, bad + offs, 4);
+	assert_int_equal(gitstore_pack_open(&q, GITSTORE_SHA1, gp.d, gp.len, &bx, NULL, &arena), 0);
+	assert_int_equal(gitstore_pack_set_ends(&q, ends, 4), GITSTORE_EPACK_OFFSET);
+	assert_int_equal(gitstore_pack_entry(&q, gp.off[1], &e), 0);
+	assert_int_equal(gitstore_int_entry_extent(&q, &e, NULL, NULL, &end), 0);
+	assert_true(end == inflated[1]);
 	free(gp.d);
 }
 
@@ -640,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_write_index_read),
 		cmocka_unit_test(test_deltas),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_ends),
 		cmocka_unit_test(test_write_deltas),
 		cmocka_unit_test(test_through_ops),
 		cmocka_unit_test(test_cycle_and_missing_base),

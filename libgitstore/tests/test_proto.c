@@ -548,12 +548,13 @@ static void test_receive(void **state)
 
 /* ---- upload-pack's stateless shapes (smart HTTP POST bodies), byte for byte */
 
-static size_t upload_once(int version, const char *req, size_t len, uint8_t *out, size_t cap)
+static size_t upload_from(struct gitstore_repo *repo, int version, const char *req, size_t len, uint8_t *out,
+	size_t cap)
 {
 	struct gitstore_upload_mem um = { u_objs, 4096, u_index, 8192, u_stack, u_in, sizeof u_in, u_obj, sizeof u_obj,
 		u_stage, sizeof u_stage, u_deflate, sizeof u_deflate };
 	static struct gitstore_upload up;
-	assert_int_equal(gitstore_upload_init(&up, &src, version, GITSTORE_UPLOAD_STATELESS, &um), 0);
+	assert_int_equal(gitstore_upload_init(&up, repo, version, GITSTORE_UPLOAD_STATELESS, &um), 0);
 	/* Fed a byte at a time: a request split anywhere reads the same. */
 	for (size_t i = 0; i < len; i++) {
 		int k = gitstore_upload_input(&up, (const uint8_t *)req + i, 1);
@@ -567,6 +568,45 @@ static size_t upload_once(int version, const char *req, size_t len, uint8_t *out
 		n += (size_t)k;
 	assert_true(gitstore_upload_done(&up));
 	return n;
+}
+
+static size_t upload_once(int version, const char *req, size_t len, uint8_t *out, size_t cap)
+{
+	return upload_from(&src, version, req, len, out, cap);
+}
+
+/*
+ * Serving from a packed repository copies the stored entries as they are;
+ * where each ends comes from inflating it or from the sorted offsets
+ * (gitstore_pack_set_ends): the pack sent is the same byte for byte.
+ */
+static void test_upload_from_packs(void **state)
+{
+	(void)state;
+	static struct world w;
+	int res;
+	make_source();
+	fresh_dest();
+	assert_int_equal(run_fetch(&w, 7, 2, "refs/heads/main", false, &res), 0);
+	assert_int_equal(res, 0);
+	assert_int_equal(attach_dest_packs(), 1);
+	static uint8_t a[1 << 20], b[1 << 20];
+	static uint64_t ends[4096];
+	char h2[GITSTORE_HEX_MAX], req[256], want[128];
+	gitstore_oid_to_hex(GITSTORE_SHA1, &head2, h2);
+	for (int ofs = 0; ofs < 2; ofs++) {
+		attach_dest_packs();
+		snprintf(want, sizeof want, "want %s%s\n", h2, ofs ? " ofs-delta" : "");
+		int n = snprintf(req, sizeof req, "%04zx%s00000009done\n", strlen(want) + 4, want);
+		size_t al = upload_from(&dst, 0, req, (size_t)n, a, sizeof a);
+		assert_int_equal(gitstore_pack_set_ends(&d_packs[0], ends, sizeof ends / sizeof ends[0]), 0);
+		size_t bl = upload_from(&dst, 0, req, (size_t)n, b, sizeof b);
+		assert_memory_equal(a, "0008NAK\nPACK", 12);
+		assert_int_equal(al, bl);
+		assert_memory_equal(a, b, al);
+		/* everything the source has for head2 */
+		assert_int_equal(gitstore_upload_sent(&w.up), (a[16] << 24 | a[17] << 16 | a[18] << 8 | a[19]));
+	}
 }
 
 static void test_upload_stateless(void **state)
@@ -628,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_over_faults),
 		cmocka_unit_test(test_receive),
 		cmocka_unit_test(test_upload_stateless),
+		cmocka_unit_test(test_upload_from_packs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
