@@ -114,6 +114,12 @@ int gitstore_idx_entry(const struct gitstore_idx *idx, uint32_t i, struct gitsto
 	return 0;
 }
 
+static uint64_t be64(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+		(uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
+}
+
 int gitstore_idx_find(const struct gitstore_idx *idx, const struct gitstore_oid *id, uint32_t *pos, uint64_t *offset)
 {
 	size_t h = gitstore_hash_len(idx->algo);
@@ -123,9 +129,14 @@ int gitstore_idx_find(const struct gitstore_idx *idx, const struct gitstore_oid 
 	if (hi > idx->count)
 		hi = idx->count;
 	const uint8_t *ids = idx->data + idx->priv.ids;
+	/* The fan-out fixed the first byte: bytes 1-8 as one big-endian word
+	 * order most probes without a memcmp call. */
+	uint64_t key = be64(id->b + 1);
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(ids + (size_t)mid * h, id->b, h);
+		const uint8_t *at = ids + (size_t)mid * h;
+		uint64_t k = be64(at + 1);
+		int c = k < key ? -1 : k > key ? 1 : memcmp(at, id->b, h);
 		if (c == 0) {
 			if (pos)
 				*pos = mid;

@@ -32,6 +32,18 @@ int gitstore_int_pack_copy(struct gitstore_pack *p, uint64_t off, uint8_t *out, 
 int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
 	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
 
+/*
+ * What the CPU offers (gitstore_crc32.c): CPUID, which costs a microsecond
+ * or more under a hypervisor, so callers ask once and keep the answer
+ * (0: not asked yet).
+ */
+#define GITSTORE_INT_CPU_ASKED 1u
+#define GITSTORE_INT_CPU_CLMUL 2u   /* PCLMULQDQ */
+#define GITSTORE_INT_CPU_SHA 4u     /* SHA-NI with SSSE3 and SSE4.1 */
+unsigned gitstore_int_cpu(void);
+/* zlib's crc32(crc, p, n), folded with PCLMULQDQ where *cpu (kept by the caller) says it can be. */
+uint32_t gitstore_int_crc32(uint32_t crc, const uint8_t *p, size_t n, unsigned *cpu);
+
 /* The protocol (gitstore_pkt.c): four lowercase hex digits of a pkt-line length. */
 void gitstore_int_pkt_hdr(uint8_t *out, size_t n);
 
@@ -42,7 +54,8 @@ struct gitstore_int_walk {
 	struct gitstore_walk_obj *o;
 	size_t cap, n;
 	uint32_t *index;
-	size_t mask;
+	size_t mask;          /* the table in use: the first mask + 1 slots of index */
+	size_t max_mask;      /* index's own length - 1: the table doubles up to it */
 	uint32_t *stack;
 	size_t sp;
 	uint8_t *buf;
@@ -50,6 +63,8 @@ struct gitstore_int_walk {
 };
 void gitstore_int_walk_init(struct gitstore_int_walk *w, struct gitstore_repo *r, struct gitstore_walk_obj *o,
 	size_t cap, uint32_t *index, size_t index_len, uint32_t *stack, uint8_t *buf, size_t buf_cap);
+/* The table's size to start with (or all of index, when smaller). */
+#define GITSTORE_INT_WALK_TABLE_MIN 64u
 long gitstore_int_walk_find(struct gitstore_int_walk *w, const struct gitstore_oid *id);
 /* 1 added, 0 present (*at either way), GITSTORE_ENOMEM. */
 int gitstore_int_walk_add(struct gitstore_int_walk *w, const struct gitstore_oid *id, int type, size_t *at);

@@ -19,7 +19,7 @@
  * them. The library may keep no CPU-feature flag of its own, and CPUID
  * costs a microsecond or more under a hypervisor, so each context asks once,
  * and only after its first 16 KiB: hashing small objects never asks, a pack
- * or a large blob asks once (sha1_accel below).
+ * or a large blob asks once (blocks() below).
  */
 #define NI_TARGET __attribute__((target("sha,ssse3,sse4.1")))
 typedef int gs_v4si __attribute__((vector_size(16)));
@@ -78,24 +78,6 @@ NI_TARGET static void sha1_blocks_ni(uint32_t h[5], const uint8_t *p, size_t n)
 	h[4] = (uint32_t)e0[3];
 }
 
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
-}
-
-/* SHA (CPUID.7.0:EBX[29]) with SSSE3 and SSE4.1 (CPUID.1:ECX[9], [19]). */
-static bool cpu_has_sha_ni(void)
-{
-	uint32_t r[4];
-	cpuid(0, 0, r);
-	if (r[0] < 7)
-		return false;
-	cpuid(1, 0, r);
-	if (!(r[2] & (1u << 9)) || !(r[2] & (1u << 19)))
-		return false;
-	cpuid(7, 0, r);
-	return (r[1] >> 29) & 1;
-}
 #endif
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
@@ -142,7 +124,7 @@ static void blocks(struct gitstore_sha1 *s, const uint8_t *p, size_t n)
 {
 #ifdef SHA1_NI
 	if (s->accel == ACCEL_UNKNOWN && s->len >= 16384)
-		s->accel = cpu_has_sha_ni() ? ACCEL_NI : ACCEL_NONE;
+		s->accel = (gitstore_int_cpu() & GITSTORE_INT_CPU_SHA) ? ACCEL_NI : ACCEL_NONE;
 	if (s->accel == ACCEL_NI) {
 		sha1_blocks_ni(s->h, p, n);
 		return;

@@ -77,6 +77,22 @@ static void put_flush(struct gitstore_upload *u)
 	put(u, "0000", 4);
 }
 
+/* What the walk keeps between calls: its objects and its table's size. */
+static void walk_save(struct gitstore_upload *u, const struct gitstore_int_walk *w)
+{
+	u->priv.n = w->n;
+	u->priv.wmask = w->mask;
+}
+
+/* An empty walk (a new fetch command). */
+static void walk_reset(struct gitstore_upload *u)
+{
+	struct gitstore_upload_mem *m = &u->priv.m;
+	struct gitstore_int_walk w;
+	gitstore_int_walk_init(&w, u->repo, m->objs, m->nobjs, m->index, m->index_len, m->stack, m->obj, m->obj_cap);
+	walk_save(u, &w);
+}
+
 static void walk_of(struct gitstore_upload *u, struct gitstore_int_walk *w)
 {
 	struct gitstore_upload_mem *m = &u->priv.m;
@@ -85,7 +101,8 @@ static void walk_of(struct gitstore_upload *u, struct gitstore_int_walk *w)
 	w->cap = m->nobjs;
 	w->n = u->priv.n;
 	w->index = m->index;
-	w->mask = m->index_len - 1;
+	w->mask = u->priv.wmask;
+	w->max_mask = m->index_len - 1;
 	w->stack = m->stack;
 	w->sp = 0;
 	w->buf = m->obj;
@@ -134,9 +151,7 @@ int gitstore_upload_init(struct gitstore_upload *u, struct gitstore_repo *repo, 
 	gitstore_pktbuf_init(&u->priv.in, mem->in, mem->in_cap);
 	gitstore_arena_init(&u->priv.deflate, mem->deflate, mem->deflate_cap);
 	u->priv.state = S_READ;
-	struct gitstore_int_walk w;
-	gitstore_int_walk_init(&w, repo, mem->objs, mem->nobjs, mem->index, mem->index_len, mem->stack, mem->obj,
-		mem->obj_cap);
+	walk_reset(u);
 	if (flags & GITSTORE_UPLOAD_STATELESS)
 		return 0;
 	int rc = 0;
@@ -349,7 +364,7 @@ static int want(struct gitstore_upload *u, const struct gitstore_oid *id)
 	if (rc < 0)
 		return rc;
 	rc = gitstore_int_walk_add(&w, id, type, &at);
-	u->priv.n = w.n;
+	walk_save(u, &w);
 	u->priv.got_wants = true;
 	return rc < 0 ? rc : 0;
 }
@@ -367,7 +382,7 @@ static int have(struct gitstore_upload *u, const struct gitstore_oid *id)
 	if (rc < 0)
 		return rc;
 	rc = gitstore_int_walk_mark_have(&w, id, type);
-	u->priv.n = w.n;
+	walk_save(u, &w);
 	if (rc < 0)
 		return rc;
 	u->priv.nhaves++;
@@ -395,7 +410,7 @@ static int tag_each(void *arg, const char *name, const struct gitstore_ref *ref)
 	if (i < 0 || !gitstore_int_walk_sends(&w, (size_t)i))
 		return 0;
 	rc = gitstore_int_walk_add(&w, &ref->id, GITSTORE_TAG, &at);
-	u->priv.n = w.n;
+	walk_save(u, &w);
 	return rc < 0 ? rc : 0;
 }
 
@@ -405,7 +420,7 @@ static int start_pack(struct gitstore_upload *u)
 	struct gitstore_int_walk w;
 	walk_of(u, &w);
 	int rc = gitstore_int_walk_run(&w);
-	u->priv.n = w.n;
+	walk_save(u, &w);
 	if (rc < 0)
 		return rc;
 	if (u->priv.caps & C_INCTAG) {
@@ -588,10 +603,9 @@ static int v2_ls_refs(struct gitstore_upload *u, const struct gitstore_v2_reques
 static int v2_fetch(struct gitstore_upload *u, const struct gitstore_v2_request *r)
 {
 	bool done = false;
-	u->priv.n = 0;
+	walk_reset(u);
 	u->priv.nhaves = 0;
 	u->priv.got_wants = false;
-	memset(u->priv.m.index, 0, u->priv.m.index_len * sizeof *u->priv.m.index);
 	/* Wants first, so a have cannot hide what is wanted before it is read. */
 	for (int pass = 0; pass < 2; pass++) {
 		struct gitstore_slice sec = r->args, line;
@@ -755,7 +769,7 @@ static void sift(struct gitstore_walk_obj *o, size_t root, size_t n)
 
 static uint32_t *off_slot(struct gitstore_upload *u, uint16_t pack, uint64_t off)
 {
-	size_t mask = u->priv.m.index_len - 1;
+	size_t mask = u->priv.omask;
 	uint64_t h = (off * 0x9e3779b97f4a7c15ull) ^ pack;
 	for (size_t k = (size_t)(h >> 32) & mask;; k = (k + 1) & mask) {
 		uint32_t *s = &u->priv.m.index[k];
@@ -779,12 +793,15 @@ static void plan_reuse(struct gitstore_upload *u)
 	size_t n = u->priv.n;
 	for (size_t i = 0; i < n; i++) {
 		o[i].src_pack = 0;
+		o[i].src_pos = 0;
 		o[i].src_off = 0;
 		o[i].out_off = 0;
 		for (size_t k = 0; SENT(&o[i]) && k < r->priv.npacks && k < 65535; k++) {
 			uint64_t off;
-			if (r->priv.packs[k].idx && gitstore_idx_find(r->priv.packs[k].idx, &o[i].id, NULL, &off) == 0) {
+			uint32_t pos;
+			if (r->priv.packs[k].idx && gitstore_idx_find(r->priv.packs[k].idx, &o[i].id, &pos, &off) == 0) {
 				o[i].src_pack = (uint16_t)(k + 1);
+				o[i].src_pos = pos;
 				o[i].src_off = off;
 				break;
 			}
@@ -798,7 +815,12 @@ static void plan_reuse(struct gitstore_upload *u)
 		o[end] = t;
 		sift(o, 0, end);
 	}
-	memset(u->priv.m.index, 0, u->priv.m.index_len * sizeof *u->priv.m.index);
+	/* a table at most half full, in the memory the id index had */
+	size_t size = 16;
+	while (size < 2 * n && size < u->priv.m.index_len)
+		size *= 2;
+	u->priv.omask = size - 1;
+	memset(u->priv.m.index, 0, size * sizeof *u->priv.m.index);
 	for (size_t i = 0; i < n; i++)
 		if (o[i].src_pack)
 			*off_slot(u, o[i].src_pack, o[i].src_off) = (uint32_t)(i + 1);
@@ -826,12 +848,12 @@ static int reuse(struct gitstore_upload *u, struct gitstore_walk_obj *o)
 	struct gitstore_pack *p = &u->repo->priv.packs[o->src_pack - 1];
 	struct gitstore_pack_entry e;
 	uint64_t end;
-	uint32_t pos, crc;
+	uint32_t crc;
 	if (!p->data || gitstore_pack_entry(p, o->src_off, &e) < 0 || gitstore_int_entry_extent(p, &e, NULL, NULL, &end) < 0 ||
-		gitstore_idx_find(p->idx, &o->id, &pos, NULL) < 0 || gitstore_idx_entry(p->idx, pos, NULL, NULL, &crc) < 0)
+		gitstore_idx_entry(p->idx, o->src_pos, NULL, NULL, &crc) < 0)
 		return -1;
 	size_t len = (size_t)(end - o->src_off), hl = (size_t)e.header_len;
-	if (crc32(0, p->data + o->src_off, (uInt)len) != crc || len + 64 > u->priv.m.stage_cap)
+	if (gitstore_int_crc32(0, p->data + o->src_off, len, &u->priv.cpu) != crc || len + 64 > u->priv.m.stage_cap)
 		return -1;
 	uint8_t *out = u->priv.m.stage;
 	if (e.type >= GITSTORE_COMMIT && e.type <= GITSTORE_TAG) {
@@ -919,7 +941,7 @@ static int pack_more(struct gitstore_upload *u)
 		put_flush(u);
 	bool again = u->version == 2 && !(u->flags & GITSTORE_UPLOAD_STATELESS);
 	u->priv.state = again ? S_READ : S_DRAIN_DONE;
-	u->priv.n = 0;
+	walk_reset(u);
 	return u->priv.err;
 }
 

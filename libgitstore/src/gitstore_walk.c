@@ -22,12 +22,25 @@ void gitstore_int_walk_init(struct gitstore_int_walk *w, struct gitstore_repo *r
 	w->cap = cap;
 	w->n = 0;
 	w->index = index;
-	w->mask = index_len - 1;
+	/* The table starts small and doubles as it fills (to index_len): a
+	 * fetch of a few objects clears a few KiB, not the whole loan, and a
+	 * table sized to what it holds stays in the CPU's caches. */
+	w->mask = (index_len < GITSTORE_INT_WALK_TABLE_MIN ? index_len : GITSTORE_INT_WALK_TABLE_MIN) - 1;
+	w->max_mask = index_len - 1;
 	w->stack = stack;
 	w->sp = 0;
 	w->buf = buf;
 	w->buf_cap = buf_cap;
-	memset(index, 0, index_len * sizeof *index);
+	memset(index, 0, (w->mask + 1) * sizeof *index);
+}
+
+/* Equality of two ids, in words: the table's probes compare ids far more often than they order them. */
+static bool oid_eq(const struct gitstore_oid *a, const struct gitstore_oid *b)
+{
+	uint64_t x[4], y[4];
+	memcpy(x, a->b, sizeof x);
+	memcpy(y, b->b, sizeof y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
 }
 
 static uint32_t *slot_of(struct gitstore_int_walk *w, const struct gitstore_oid *id)
@@ -36,7 +49,7 @@ static uint32_t *slot_of(struct gitstore_int_walk *w, const struct gitstore_oid 
 	memcpy(&h, id->b, 4);
 	for (size_t k = h & w->mask;; k = (k + 1) & w->mask) {
 		uint32_t *s = &w->index[k];
-		if (*s == 0 || gitstore_oid_cmp(&w->o[*s - 1].id, id) == 0)
+		if (*s == 0 || oid_eq(&w->o[*s - 1].id, id))
 			return s;
 	}
 }
@@ -47,6 +60,16 @@ long gitstore_int_walk_find(struct gitstore_int_walk *w, const struct gitstore_o
 	return *s ? (long)*s - 1 : -1;
 }
 
+/* Double the table and put every object back in it. */
+static void grow(struct gitstore_int_walk *w)
+{
+	size_t size = 2 * (w->mask + 1);
+	memset(w->index, 0, size * sizeof *w->index);
+	w->mask = size - 1;
+	for (size_t i = 0; i < w->n; i++)
+		*slot_of(w, &w->o[i].id) = (uint32_t)(i + 1);
+}
+
 int gitstore_int_walk_add(struct gitstore_int_walk *w, const struct gitstore_oid *id, int type, size_t *at)
 {
 	uint32_t *s = slot_of(w, id);
@@ -54,9 +77,15 @@ int gitstore_int_walk_add(struct gitstore_int_walk *w, const struct gitstore_oid
 		*at = *s - 1;
 		return 0;
 	}
-	/* Keep the index at most half full, so probes stay short and always end. */
-	if (w->n == w->cap || w->n >= (w->mask + 1) / 2)
+	if (w->n == w->cap)
 		return GITSTORE_ENOMEM;
+	/* Keep the table at most half full, so probes stay short and always end. */
+	if (w->n >= (w->mask + 1) / 2) {
+		if (w->mask == w->max_mask)
+			return GITSTORE_ENOMEM;
+		grow(w);
+		s = slot_of(w, id);
+	}
 	w->o[w->n].id = *id;
 	w->o[w->n].type = (uint8_t)type;
 	w->o[w->n].flags = 0;

@@ -1325,6 +1325,7 @@ struct gitstore_walk_obj {
 	uint8_t type;
 	uint8_t flags;
 	uint16_t src_pack;   /* internal: 1 + the repository pack it is reused from, 0: none */
+	uint32_t src_pos;    /* internal: its position in that pack's idx */
 	uint64_t src_off;    /* internal: its entry there */
 	uint64_t out_off;    /* internal: its entry in the pack being sent, 0: not yet */
 };
@@ -1361,6 +1362,8 @@ struct gitstore_upload {
 		int multi_ack;          /* 0, 1 multi_ack, 2 multi_ack_detailed */
 		size_t sb_max;          /* side-band payload per packet, 0: none */
 		size_t n;               /* objects in the table */
+		size_t wmask;           /* the walk's id table in use: index[0..wmask] */
+		size_t omask;           /* then the table by pack offset: index[0..omask] */
 		size_t sp;
 		uint32_t next;          /* next table entry to write into the pack */
 		uint32_t nsend;
@@ -1371,6 +1374,7 @@ struct gitstore_upload {
 		size_t pack_at;         /* where pack bytes start in the stage */
 		bool stage_band;        /* stage holds pack bytes to frame on band 1 */
 		bool got_wants;
+		unsigned cpu;           /* what the CPU offers, once asked */
 	} priv;
 };
 /* 0, GITSTORE_EINVAL (version not 0, 1 or 2; memory missing or too small). v1 is served as v0. */
