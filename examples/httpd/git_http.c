@@ -124,9 +124,10 @@ struct job {
 	struct http_conn *h;
 	int fd;
 	bool *finished;
-	void (*done)(void *);
+	void (*done)(void *, const struct git_http_logrec *);
 	void *arg;
 	const struct http_request *req;
+	struct git_http_logrec log;
 	char target[512];
 	uint8_t *body;
 	size_t body_len;
@@ -174,6 +175,7 @@ static int write_out(struct job *j, const uint8_t *p, size_t len)
 			return -1;
 		p += r;
 		len -= (size_t)r;
+		j->log.bytes += (uint64_t)r;
 	}
 	return 0;
 }
@@ -183,6 +185,8 @@ static void simple(struct job *j, int status, const char *fields, const char *ms
 	char f[512];
 	snprintf(f, sizeof f, "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-cache\r\n%s%s", fields,
 		CLOSE);
+	j->log.status = status;
+	j->log.bytes = strlen(msg);
 	if (http_conn_respond(j->h, status, (struct http_str){ (const uint8_t *)f, strlen(f) },
 			(const uint8_t *)msg, strlen(msg)) < 0)
 		j->failed = true;
@@ -361,6 +365,7 @@ static int start_200(struct job *j, const char *type)
 {
 	char f[256];
 	snprintf(f, sizeof f, "Content-Type: %s\r\nCache-Control: no-cache\r\n%s", type, CLOSE);
+	j->log.status = 200;
 	if (http_conn_respond_start(j->h, 200, (struct http_str){ (const uint8_t *)f, strlen(f) }) < 0)
 		return -1;
 	return 0;
@@ -741,6 +746,7 @@ static void answer(struct job *j)
 		if (j->g->src)
 			gitsrc_trigger(j->g->src);
 		cl_log(CL_LOG_INFO, "refresh: follower triggered");
+		j->log.status = 204;
 		if (http_conn_respond(j->h, 204, (struct http_str){ (const uint8_t *)CLOSE, strlen(CLOSE) }, NULL, 0) < 0)
 			j->failed = true;
 		return;
@@ -811,6 +817,22 @@ static void answer(struct job *j)
 	gf_repo_close(r);
 }
 
+static void copy_str(char *out, size_t cap, const uint8_t *p, size_t len)
+{
+	snprintf(out, cap, "%.*s", (int)(len < cap ? len : cap - 1), p ? (const char *)p : "");
+}
+
+static void log_copy(struct job *j)
+{
+	const struct http_request *q = j->req;
+	const struct http_header *r = hdr(j, "referer"), *a = hdr(j, "user-agent");
+	j->log.minor_version = q->minor_version;
+	copy_str(j->log.method, sizeof j->log.method, q->method.p, q->method.len);
+	copy_str(j->log.target, sizeof j->log.target, q->target.p, q->target.len);
+	copy_str(j->log.referer, sizeof j->log.referer, r ? r->value.p : NULL, r ? r->value.len : 0);
+	copy_str(j->log.agent, sizeof j->log.agent, a ? a->value.p : NULL, a ? a->value.len : 0);
+}
+
 static void *run(void *arg)
 {
 	struct job *j = arg;
@@ -820,6 +842,7 @@ static void *run(void *arg)
 	setsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (j->req) {
 		snprintf(j->target, sizeof j->target, "%.*s", (int)j->req->target.len, (const char *)j->req->target.p);
+		log_copy(j);
 		if (atomic_fetch_add(&jobs_running, 1) >= MAX_JOBS)
 			simple(j, 503, "Retry-After: 1\r\n", "too many Git requests at once\n");
 		else
@@ -830,13 +853,13 @@ static void *run(void *arg)
 			flush(j);
 	}
 	free(j->body);
-	j->done(j->arg);
+	j->done(j->arg, &j->log);
 	free(j);
 	return NULL;
 }
 
-int git_http_serve(const struct git_http_cfg *g, struct http_conn *h, int fd, bool *finished, void (*done)(void *),
-	void *arg)
+int git_http_serve(const struct git_http_cfg *g, struct http_conn *h, int fd, bool *finished,
+	void (*done)(void *, const struct git_http_logrec *), void *arg)
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (!j)

@@ -45,13 +45,22 @@ enum { GIT_HTTP_NONE = 0, GIT_HTTP_MINE = 1, GIT_HTTP_NOT_FOUND = 2 };
  * to answer 404 (under /NAME.git/ with --no-git-serve), or neither. */
 int git_http_route(const struct git_http_cfg *g, const struct http_request *req);
 
+/* What the access log says of a Git request: copies taken when it
+ * arrived (the connection's buffer is not kept that long). */
+struct git_http_logrec {
+	int status;           /* of the response; 0: none was given */
+	uint64_t bytes;       /* body bytes written */
+	int minor_version;
+	char method[16], target[512], referer[256], agent[256];
+};
+
 /* Answers the current request of h on a thread of its own; fd is h's
- * socket, already blocking. done(arg) runs on that thread once the
- * connection is finished: it closes fd and frees h. *finished turns true
- * once the response is queued (git_http_op_recv then says EOF). 0, or -1 (no thread:
- * the caller still owns everything). */
-int git_http_serve(const struct git_http_cfg *g, struct http_conn *h, int fd, bool *finished, void (*done)(void *),
-	void *arg);
+ * socket, already blocking. done(arg, rec) runs on that thread once the
+ * connection is finished (rec for the access log): it closes fd and frees
+ * h. *finished turns true once the response is queued (git_http_op_recv
+ * then says EOF). 0, or -1 (no thread: the caller still owns everything). */
+int git_http_serve(const struct git_http_cfg *g, struct http_conn *h, int fd, bool *finished,
+	void (*done)(void *, const struct git_http_logrec *), void *arg);
 
 /* The stream ops of a handed-over connection: blocking recv and send on fd.
  * After the response is out, recv says EOF so the connection closes rather

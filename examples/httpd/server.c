@@ -244,37 +244,52 @@ static size_t put_str(char *o, size_t n, size_t cap, const char *s)
 	return n + l;
 }
 
-static size_t put_field(char *o, size_t n, size_t cap, const struct http_request *req,
-		const char *name)
+static size_t put_quoted(char *o, size_t n, size_t cap, struct http_str v)
 {
-	const struct http_header *h = req ? http_header_find(req->headers, req->num_headers, name) : NULL;
 	n = put_str(o, n, cap, "\"");
-	if (h && h->value.len)
-		n = put_esc(o, n, cap, h->value.p, h->value.len);
+	if (v.len)
+		n = put_esc(o, n, cap, v.p, v.len);
 	else
 		n = put_str(o, n, cap, "-");
 	return put_str(o, n, cap, "\"");
 }
 
+/* What a log line says of its request: all empty for none. */
+struct logreq {
+	struct http_str method, target, referer, agent;
+	int minor_version;
+};
+
+static struct logreq logreq_of(const struct http_request *req)
+{
+	struct logreq r = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 }, { NULL, 0 }, 1 };
+	if (!req)
+		return r;
+	const struct http_header *f = http_header_find(req->headers, req->num_headers, "referer");
+	const struct http_header *a = http_header_find(req->headers, req->num_headers, "user-agent");
+	r.method = req->method;
+	r.target = req->target;
+	r.minor_version = req->minor_version;
+	if (f)
+		r.referer = f->value;
+	if (a)
+		r.agent = a->value;
+	return r;
+}
+
+static struct http_str str_of(const char *s)
+{
+	return (struct http_str){ (const uint8_t *)s, strlen(s) };
+}
+
 /* One line in the combined log format (nginx's and Apache's "combined"):
  * addr - - [time] "request" status bytes "referer" "user-agent". */
-static void log_line(struct worker *w, struct conn *c, const struct http_request *req, int status,
-		uint64_t bytes)
+static size_t format_line(char *line, size_t size, const struct cl_addr *peer, const char *when,
+		const struct logreq *req, int status, uint64_t bytes)
 {
-	if (!alog_on())
-		return;
-	int64_t now = cl_wall_s();
-	if (now != w->log_sec) {
-		time_t t = (time_t)now;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(w->log_time, sizeof w->log_time, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-		w->log_sec = now;
-	}
-	char line[4096];
-	size_t cap = sizeof line - 1, n = 0;
+	size_t cap = size - 1, n = 0;
 	char addr[CL_ADDR_STRLEN];
-	struct cl_addr a = c->peer;
+	struct cl_addr a = *peer;
 	if (cl_addr_format(&a, addr, sizeof addr) < 0)
 		strcpy(addr, "-");
 	else if (a.family == 6 && addr[0] == '[')
@@ -283,9 +298,9 @@ static void log_line(struct worker *w, struct conn *c, const struct http_request
 		*strrchr(addr, ':') = '\0';
 	n = put_str(line, n, cap, addr[0] == '[' ? addr + 1 : addr);
 	n = put_str(line, n, cap, " - - [");
-	n = put_str(line, n, cap, w->log_time);
+	n = put_str(line, n, cap, when);
 	n = put_str(line, n, cap, "] \"");
-	if (req) {
+	if (req->method.len) {
 		n = put_esc(line, n, cap, req->method.p, req->method.len);
 		n = put_str(line, n, cap, " ");
 		n = put_esc(line, n, cap, req->target.p, req->target.len);
@@ -296,10 +311,34 @@ static void log_line(struct worker *w, struct conn *c, const struct http_request
 	char num[48];
 	snprintf(num, sizeof num, "\" %d %llu ", status, (unsigned long long)bytes);
 	n = put_str(line, n, cap, num);
-	n = put_field(line, n, cap, req, "referer");
+	n = put_quoted(line, n, cap, req->referer);
 	n = put_str(line, n, cap, " ");
-	n = put_field(line, n, cap, req, "user-agent");
+	n = put_quoted(line, n, cap, req->agent);
 	line[n++] = '\n';
+	return n;
+}
+
+static void log_time(int64_t now, char *out, size_t cap)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, cap, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+}
+
+static void log_line(struct worker *w, struct conn *c, const struct http_request *req, int status,
+		uint64_t bytes)
+{
+	if (!alog_on())
+		return;
+	int64_t now = cl_wall_s();
+	if (now != w->log_sec) {
+		log_time(now, w->log_time, sizeof w->log_time);
+		w->log_sec = now;
+	}
+	char line[4096];
+	struct logreq lr = logreq_of(req);
+	size_t n = format_line(line, sizeof line, &c->peer, w->log_time, &lr, status, bytes);
 	if (w->loglen + n > sizeof w->log)
 		log_flush(w);
 	memcpy(w->log + w->loglen, line, n);
@@ -575,9 +614,20 @@ static void linger_step(struct conn *c)
 	}
 }
 
-static void git_done(void *arg)
+/* On the Git request's thread, once it is answered: its log line goes
+ * straight to the log (whole lines are written atomically), then the
+ * connection is gone. */
+static void git_done(void *arg, const struct git_http_logrec *rec)
 {
 	struct conn *c = arg;
+	if (alog_on() && rec && rec->status) {
+		char when[64], line[4096];
+		log_time(cl_wall_s(), when, sizeof when);
+		struct logreq lr = { str_of(rec->method), str_of(rec->target), str_of(rec->referer), str_of(rec->agent),
+			rec->minor_version };
+		size_t n = format_line(line, sizeof line, &c->peer, when, &lr, rec->status, rec->bytes);
+		alog_write(line, n);
+	}
 	close(c->gitfd);
 	free(c);
 }
@@ -612,7 +662,7 @@ static void to_git(struct conn *c)
 	c->git_finished = false;
 	c->gitfd = fd;
 	if (git_http_serve(w->cfg->githttp, &c->h, fd, &c->git_finished, git_done, c) < 0)
-		git_done(c);
+		git_done(c, NULL);
 }
 
 static void conn_run(struct conn *c)

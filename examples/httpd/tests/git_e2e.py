@@ -54,10 +54,11 @@ def free_port(kind=socket.SOCK_STREAM):
     return p
 
 
-def start(port, *flags):
+def start(port, *flags, access_log=None):
     log = open(os.path.join(tmp, 'httpd-%d.log' % port), 'a')
+    alog = ['--access-log', access_log] if access_log else ['--no-access-log']
     p = subprocess.Popen([HTTPD, '--listen', '127.0.0.1:%d' % port, '--repo', bare, '--subdir', 'site',
-                          '--poll', '600', '--no-access-log'] + list(flags), stdout=log, stderr=log)
+                          '--poll', '600'] + alog + list(flags), stdout=log, stderr=log)
     procs.append(p)
     for _ in range(200):
         try:
@@ -136,7 +137,9 @@ notify = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 notify.bind(('127.0.0.1', 0))
 notify.settimeout(3)
 port = free_port()
-httpd = start(port, '--push-token-file', token, '--notify-dns', '127.0.0.1:%d' % notify.getsockname()[1])
+access_log = os.path.join(tmp, 'access.log')
+httpd = start(port, '--push-token-file', token, '--notify-dns', '127.0.0.1:%d' % notify.getsockname()[1],
+              access_log=access_log)
 url = 'http://127.0.0.1:%d/site.git' % port
 push_url = 'http://anyone:s3cret-token@127.0.0.1:%d/site.git' % port
 work = os.path.join(tmp, 'work')
@@ -293,6 +296,25 @@ def t_no_token_file():
     assert r.returncode != 0
 
 
+def t_access_log():
+    # the Git requests leave the event loop for a thread of their own; they
+    # are logged there, in the same combined format as the files
+    lines = open(access_log).read().splitlines()
+    def has(request, status):
+        want = '"%s" %d ' % (request, status)
+        return any(want in l and l.startswith('127.0.0.1 - - [') for l in lines)
+    for request, status in (('GET /site.git/info/refs?service=git-upload-pack HTTP/1.1', 200),
+                            ('POST /site.git/git-upload-pack HTTP/1.1', 200),
+                            ('GET /site.git/info/refs?service=git-receive-pack HTTP/1.1', 401),
+                            ('POST /site.git/git-receive-pack HTTP/1.1', 200),
+                            ('POST /_cloudlet/refresh HTTP/1.1', 204),
+                            ('GET /index.html HTTP/1.1', 200)):
+        assert has(request, status), 'no "%s" %d in the access log:\n%s' % (request, status, '\n'.join(lines[-20:]))
+    # a clone's pack is counted in the bytes
+    sizes = [int(l.split('" ')[1].split()[1]) for l in lines if '"POST /site.git/git-upload-pack' in l]
+    assert max(sizes) > 1000, sizes
+
+
 def raw_push_start(p, pack_len):
     """A push by hand: the command and the start of a pack of pack_len
     bytes that never completes."""
@@ -386,6 +408,7 @@ check('bad site tree refused', t_bad_tree)
 check('non-fast-forward refused', t_non_ff)
 check('POST /_cloudlet/refresh', t_refresh)
 check('no token file: 403; --no-git-serve: 404', t_no_token_file)
+check('Git requests in the access log', t_access_log)
 check('client gone mid-push: fsck clean, old commit serving', t_client_gone)
 check('httpd SIGKILLed mid-push: fsck clean, old commit serving', t_server_killed)
 
