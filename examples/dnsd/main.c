@@ -32,8 +32,9 @@ static const char usage[] =
 	"  --mirror DIR               where --remote keeps its fetched copy (a bare repository,\n"
 	"                             created if missing); default $XDG_RUNTIME_DIR (or /var/tmp)\n"
 	"                             /cloudlet-dnsd-URL.git\n"
-	"  --notify-key NAME:ALG:BASE64  with --remote: only a NOTIFY signed with this TSIG key\n"
-	"                             (RFC 8945; ALG hmac-sha256 or hmac-sha512) triggers a fetch\n"
+	"  --notify-key KEY           with --remote: only a NOTIFY signed with this TSIG key\n"
+	"                             (RFC 8945) triggers a fetch: the NAME of a --tsig or\n"
+	"                             --tsig-file key, or NAME:ALG:BASE64 (hmac-sha256 or -sha512)\n"
 	"  --branch B                 the branch (\"main\" or \"refs/heads/main\"); default main\n"
 	"  --zones-dir DIR            the directory of the zones in the tree; default zones\n"
 	"  --poll TIME                look at the branch this often: \"5s\", \"500ms\" (a bare\n"
@@ -121,6 +122,7 @@ static int parse_zone(struct config *cfg, const char *arg)
 
 static int parse_args(struct config *cfg, int argc, char **argv)
 {
+	const char *notify_key_name = NULL;
 	memset(cfg, 0, sizeof *cfg);
 	cfg->workers = 1;
 	cfg->tcp_max = 1000;
@@ -200,10 +202,17 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 				return bad("--remote: \"%s\" is not an http:// or git:// URL%s", v, "");
 			cfg->remote = v;
 		} else if (strcmp(name, "--notify-key") == 0) {
-			if (dns_tsig_key_from_text(&cfg->notify_key, v, strlen(v)) < 0)
-				return bad("--notify-key: \"%s\" is not NAME:ALG:BASE64 (ALG hmac-sha256 or hmac-sha512)%s",
-					v, "");
 			cfg->have_notify_key = true;
+			if (!strchr(v, ':')) {
+				/* the name of a --tsig or --tsig-file key, looked up after every option */
+				notify_key_name = v;
+			} else if (dns_tsig_key_from_text(&cfg->notify_key, v, strlen(v)) < 0) {
+				/* the secret is not repeated in the message */
+				char kname[256];
+				snprintf(kname, sizeof kname, "%.*s", (int)(strchr(v, ':') - v), v);
+				return bad("--notify-key: \"%s:...\" is not NAME:ALG:BASE64 (ALG hmac-sha256 or "
+					   "hmac-sha512) nor the NAME of a --tsig key%s", kname, "");
+			}
 		} else if (strcmp(name, "--mirror") == 0) {
 			if (!*v)
 				return bad("--mirror: empty path%s%s", "", "");
@@ -244,6 +253,17 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 	}
 	if (xfr_config_finish(cfg))
 		return 2;
+	if (notify_key_name) {
+		uint8_t kn[DNS_NAME_MAX];
+		const struct dns_tsig_key *k = NULL;
+		static const uint8_t root[1] = { 0 };   /* key names are absolute, with or without the dot */
+		if (dns_name_from_text(kn, notify_key_name, strlen(notify_key_name), root) > 0 && cfg->xfr)
+			k = dns_tsig_key_find(cfg->xfr->keys, cfg->xfr->nkeys, kn);
+		if (!k)
+			return bad("--notify-key: no key %s (give it with --tsig or --tsig-file, or as NAME:ALG:BASE64)%s",
+				notify_key_name, "");
+		cfg->notify_key = *k;
+	}
 	if (cfg->nlisten == 0)
 		return bad("no --listen address given%s%s", "", "");
 	if (cfg->repo && cfg->remote)

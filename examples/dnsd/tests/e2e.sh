@@ -205,6 +205,10 @@ flag "idle timeout" 2 "--tcp-idle-timeout: \"10x\"" --listen 127.0.0.1:1 --zone 
 flag "udp-max" 2 "--udp-max: \"100\"" --listen 127.0.0.1:1 --zone "$Z" --udp-max 100
 flag "log level" 2 "--log-level" --listen 127.0.0.1:1 --zone "$Z" --log-level loud
 flag "missing zone file" 1 "dnsd not started: $tmp/none.zone: No such file" --listen 127.0.0.1:1 --zone "x.test=$tmp/none.zone"
+R="--remote http://127.0.0.1:1/r.git --mirror $tmp/mirror.git"
+flag "notify key: unknown name" 2 "--notify-key: no key nk.test" --listen 127.0.0.1:1 $R --notify-key nk.test
+flag "notify key: secret not echoed" 2 '"nk.test:\.\.\." is not NAME:ALG:BASE64' --listen 127.0.0.1:1 $R --notify-key nk.test:hmac-md5:c2VjcmV0
+flag "notify key without --remote" 2 "--notify-key goes with --remote" --listen 127.0.0.1:1 --zone "$Z" --tsig nk.test:hmac-sha256:c2VjcmV0 --notify-key nk.test
 flag "address in use" 1 "cannot listen on 127.0.0.1:$P" --listen "127.0.0.1:$P" --listen "127.0.0.1:$P" --zone "$Z"
 
 echo "$fails failure(s)"

@@ -5,7 +5,7 @@
 #
 #   dnsd over smart HTTP, --poll 1: serves the zone, follows a push within
 #     the poll interval.
-#   dnsd over git://, --poll 60, --notify-key: an unsigned NOTIFY is
+#   dnsd over git://, --poll 60, --tsig KEY --notify-key NAME: an unsigned NOTIFY is
 #     REFUSED, one with a wrong key NOTAUTH, neither fetches; a signed one is
 #     answered (QR, AA, NOERROR, signed) and makes it fetch at once; a NOTIFY
 #     for another zone is REFUSED. Through the git:// cut proxy, unsigned.
@@ -94,7 +94,7 @@ P1=$(free_port); P2=$(free_port); P3=$(free_port)
 KEY="notify.key:hmac-sha256:$(head -c 32 /dev/urandom | base64)"
 BADKEY="notify.key:hmac-sha256:$(head -c 32 /dev/urandom | base64)"
 "$DNSD" --listen "127.0.0.1:$P2" --remote "$GIT_URL" --branch main --poll 60 --mirror "$T/m-dnsd-git" \
-  --notify-key "$KEY" \
+  --tsig "$KEY" --notify-key notify.key \
   >"$T/dnsd-git.log" 2>&1 & PIDS+=($!)
 "$HTTPD" --listen "127.0.0.1:$P3" --remote "$HTTP_URL" --branch main --subdir site --poll 1 \
   --mirror "$T/m-httpd" --no-access-log >"$T/httpd.log" 2>&1 & PIDS+=($!)
