@@ -63,6 +63,21 @@ extern const struct gitstore_storage_ops *const gf_files_ops;
  * is no repository (or out of memory). */
 struct gf_repo *gf_repo_open(const char *path);
 void gf_repo_close(struct gf_repo *g);
+/* The object format of the repository f opened: GITSTORE_SHA1 or GITSTORE_SHA256. */
+int gf_config_algo(struct cl_files *f);
+/*
+ * Merge the repository's small packs into one when it has more than
+ * max_packs (repack.c): entries copied as they are, nothing recompressed,
+ * nothing dropped, the largest pack and packs marked .keep/.promisor left
+ * alone. The number of packs merged (0: nothing to do, or another merge is
+ * running), or -1 with a message in err and nothing changed. Callers then
+ * call gf_repo_packs_added so handles look again.
+ */
+int gf_repack(const char *path, unsigned max_packs, char *err, size_t errcap);
+/* The limit the daemons merge at, after a push (httpd) or a fetch (--remote). */
+#define GF_PACKS_MERGE_AT 16
+/* gf_repack at that limit, logged: for after a push or a fetch. */
+void gf_repack_maybe(const char *path, const char *what);
 /* For a handle kept between requests: take the packs again when objects/pack
  * changed since they were taken (git gc, a push, a fetch by another process)
  * or gf_repo_packs_added was called. 0, or GITSTORE_EIO. */

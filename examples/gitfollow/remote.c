@@ -568,8 +568,9 @@ int gf_remote_fetch(struct gf_remote *rm, const char *branch, struct gitstore_oi
 	}
 	/* a writer: the pack and the ref reach the disk before the ref moves */
 	g->files.sync = true;
-	/* Each fetch that brings objects adds a pack, and nothing repacks the
-	 * mirror yet; a read handle maps GF_MAX_PACKS at most. */
+	/* Each fetch that brings objects adds a pack, merged past
+	 * GF_PACKS_MERGE_AT; packs kept with .keep are not, and a read handle
+	 * maps GF_MAX_PACKS at most. */
 	if (g->npacks >= GF_MAX_PACKS - 16 && !rm->priv.warned_packs) {
 		cl_log(CL_LOG_WARN, "%s: %zu packs (a handle maps %d at most): run git repack -a -d there", rm->mirror,
 			g->npacks, GF_MAX_PACKS);
@@ -605,6 +606,9 @@ int gf_remote_fetch(struct gf_remote *rm, const char *branch, struct gitstore_oi
 	mem_free(&m);
 	free(x);
 	gf_repo_close(g);
+	/* each fetch that brings objects adds a pack: keep their number down */
+	if (rc >= 0 && *updated)
+		gf_repack_maybe(rm->mirror, "mirror");
 	rm->priv.fetches++;
 	if (rc < 0)
 		rm->priv.failures++;

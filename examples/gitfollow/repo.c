@@ -24,7 +24,7 @@ static atomic_uint_fast64_t packs_added;
 #define SCRATCH_MIN (8 * 4096 + (2u << 20))
 
 /* extensions.objectFormat = sha256 in the config selects SHA-256 ids. */
-static int config_algo(struct cl_files *f)
+int gf_config_algo(struct cl_files *f)
 {
 	uint8_t buf[65536];
 	int n = cl_files_read(f, "config", 0, buf, sizeof buf - 1);
@@ -155,7 +155,7 @@ struct gf_repo *gf_repo_open(const char *path)
 		return NULL;
 	}
 	g->files.sync = false; /* a reader; writers (tests) set it as they need */
-	g->algo = config_algo(&g->files);
+	g->algo = gf_config_algo(&g->files);
 	g->limits = (struct gitstore_limits){ .max_depth = 4095, .max_object = 1u << 30 };
 	g->arena = malloc(GITSTORE_DEFLATE_ARENA);
 	g->pack_arena_mem = malloc(GITSTORE_INFLATE_ARENA);

@@ -138,6 +138,7 @@ struct job {
 	unsigned nzones;
 	char origins[64][256];
 	bool failed; /* the connection broke: just close */
+	bool pushed; /* a push added a pack: merge packs once the client is answered */
 	struct gitstore_oid new_id; /* the branch's new head after a push */
 };
 
@@ -656,6 +657,7 @@ static int receive(struct job *j, struct gf_repo *r, bool post)
 		for (size_t i = 0; i < nu; i++)
 			if (ups[i].ok) {
 				gf_repo_packs_added();
+				j->pushed = true;
 				break;
 			}
 		if (moved) {
@@ -854,6 +856,10 @@ static void *run(void *arg)
 	}
 	free(j->body);
 	j->done(j->arg, &j->log);
+	/* the client has its answer and the connection is closed: each push
+	 * adds a pack, merged here past a limit */
+	if (j->pushed)
+		gf_repack_maybe(j->g->repo, "push");
 	free(j);
 	return NULL;
 }

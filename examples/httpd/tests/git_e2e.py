@@ -296,6 +296,34 @@ def t_no_token_file():
     assert r.returncode != 0
 
 
+def packs_in(path):
+    return len([f for f in os.listdir(os.path.join(path, 'objects', 'pack')) if f.endswith('.pack')])
+
+
+def t_many_pushes():
+    # each accepted push stores a pack; past 16 the small ones are merged
+    # (examples/gitfollow/repack.c) once the client has its answer
+    first = packs_in(bare)
+    for i in range(15):
+        commit(work, 'push %d' % i, {'site/index.html': 'push %d\n' % i})
+        git('push', '-q', push_url, 'main', cwd=work)
+    st, body = get(port, '/index.html')
+    assert st == 200 and body == b'push 14\n', (st, body)
+    for _ in range(100):
+        if packs_in(bare) <= 17:
+            break
+        time.sleep(0.05)
+    n = packs_in(bare)
+    assert n <= 17, '%d packs after 15 pushes (%d before)' % (n, first)
+    assert 'packs merged into one' in open(os.path.join(tmp, 'httpd-%d.log' % port)).read(), 'no merge logged'
+    fsck(bare)
+    d = os.path.join(tmp, 'clone-after-merge')
+    git('clone', '-q', url, d)
+    fsck(d)
+    assert git('rev-parse', 'HEAD', cwd=d).stdout.strip() == head_of()
+    print('     (%d packs before, %d after 15 pushes)' % (first, n))
+
+
 def t_access_log():
     # the Git requests leave the event loop for a thread of their own; they
     # are logged there, in the same combined format as the files
@@ -408,6 +436,7 @@ check('bad site tree refused', t_bad_tree)
 check('non-fast-forward refused', t_non_ff)
 check('POST /_cloudlet/refresh', t_refresh)
 check('no token file: 403; --no-git-serve: 404', t_no_token_file)
+check('15 pushes: packs merged, fsck clean, clone of the result', t_many_pushes)
 check('Git requests in the access log', t_access_log)
 check('client gone mid-push: fsck clean, old commit serving', t_client_gone)
 check('httpd SIGKILLed mid-push: fsck clean, old commit serving', t_server_killed)
