@@ -736,35 +736,97 @@ int gitstore_upload_input_end(struct gitstore_upload *u)
 
 /* ---- reusing the repository's pack entries */
 
-static bool before(const struct gitstore_walk_obj *a, bool as, const struct gitstore_walk_obj *b, bool bs)
-{
-	/* Objects sent first, those from packs before loose ones, then in pack order. */
-	if (as != bs)
-		return as;
-	if ((a->src_pack == 0) != (b->src_pack == 0))
-		return a->src_pack != 0;
-	if (a->src_pack != b->src_pack)
-		return a->src_pack < b->src_pack;
-	return a->src_off < b->src_off;
-}
-
 #define SENT(o) (!((o)->flags & GITSTORE_INT_W_UNINT))
 
-static void sift(struct gitstore_walk_obj *o, size_t root, size_t n)
+/*
+ * The order objects go out in: those sent first, those from packs before
+ * loose ones, then by pack and offset (so a delta comes after its base, as
+ * in the repository's pack, and reads go forward through it). A key per
+ * object says all of it.
+ */
+static uint64_t order_key(const struct gitstore_walk_obj *o)
+{
+	return (uint64_t)!SENT(o) << 63 | (uint64_t)(o->src_pack == 0) << 62 | (uint64_t)o->src_pack << 46 |
+		(o->src_off & ((1ull << 46) - 1));
+}
+
+static void sift(uint32_t *ord, const struct gitstore_walk_obj *o, size_t root, size_t n)
 {
 	for (;;) {
 		size_t c = 2 * root + 1;
 		if (c >= n)
 			return;
-		if (c + 1 < n && before(&o[c], SENT(&o[c]), &o[c + 1], SENT(&o[c + 1])))
+		if (c + 1 < n && order_key(&o[ord[c + 1]]) > order_key(&o[ord[c]]))
 			c++;
-		if (!before(&o[root], SENT(&o[root]), &o[c], SENT(&o[c])))
+		if (order_key(&o[ord[root]]) >= order_key(&o[ord[c]]))
 			return;
-		struct gitstore_walk_obj t = o[root];
-		o[root] = o[c];
-		o[c] = t;
+		uint32_t t = ord[root];
+		ord[root] = ord[c];
+		ord[c] = t;
 		root = c;
 	}
+}
+
+struct okey {
+	uint64_t key;
+	uint64_t i;
+};
+
+/*
+ * ord[0..n) = the objects' indexes in that order. An LSD radix sort of
+ * (key, index) pairs, 11 bits a pass and only over the bits that differ
+ * (a clone of one pack: the offsets' 20-30 bits, three passes), in the
+ * object buffer, which is free between the walk and the pack; a heapsort
+ * of ord where that buffer is too small.
+ */
+static void order_objects(struct gitstore_upload *u, uint32_t *ord, size_t n)
+{
+	const struct gitstore_walk_obj *o = u->priv.m.objs;
+	uint8_t *mem = u->priv.m.obj;
+	if (u->priv.m.obj_cap / (2 * sizeof(struct okey)) < n || ((uintptr_t)mem & 7)) {
+		for (size_t i = 0; i < n; i++)
+			ord[i] = (uint32_t)i;
+		for (size_t i = n / 2; i-- > 0;)
+			sift(ord, o, i, n);
+		for (size_t end = n; end-- > 1;) {
+			uint32_t t = ord[0];
+			ord[0] = ord[end];
+			ord[end] = t;
+			sift(ord, o, 0, end);
+		}
+		return;
+	}
+	struct okey *a = (struct okey *)(void *)mem, *b = a + n;
+	uint64_t all_or = 0, all_and = ~0ull;
+	for (size_t i = 0; i < n; i++) {
+		a[i].key = order_key(&o[i]);
+		a[i].i = i;
+		all_or |= a[i].key;
+		all_and &= a[i].key;
+	}
+	uint64_t differ = all_or ^ all_and;
+	for (unsigned shift = 0; shift < 64; shift += 11) {
+		uint64_t mask = 2047;
+		if (!((differ >> shift) & mask))
+			continue;
+		uint32_t count[2048];
+		memset(count, 0, sizeof count);
+		for (size_t i = 0; i < n; i++)
+			count[(a[i].key >> shift) & mask]++;
+		uint32_t sum = 0;
+		for (size_t d = 0; d < 2048; d++) {
+			uint32_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[count[(a[i].key >> shift) & mask]++] = a[i];
+		struct okey *t = a;
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (uint32_t)a[i].i;
 }
 
 static uint32_t *off_slot(struct gitstore_upload *u, uint16_t pack, uint64_t off)
@@ -782,9 +844,10 @@ static uint32_t *off_slot(struct gitstore_upload *u, uint16_t pack, uint64_t off
 }
 
 /*
- * Find where each object to send lies in the repository's packs, sort the
- * table in pack order, and index it by (pack, offset). The id index is not
- * needed any more: the table is used only in order from here.
+ * Find where each object to send lies in the repository's packs, order the
+ * table (in the walk's stack, which is free now) and index it by (pack,
+ * offset). The id index is not needed any more: the table is used only in
+ * that order from here.
  */
 static void plan_reuse(struct gitstore_upload *u)
 {
@@ -807,14 +870,8 @@ static void plan_reuse(struct gitstore_upload *u)
 			}
 		}
 	}
-	for (size_t i = n / 2; i-- > 0;)
-		sift(o, i, n);
-	for (size_t end = n; end-- > 1;) {
-		struct gitstore_walk_obj t = o[0];
-		o[0] = o[end];
-		o[end] = t;
-		sift(o, 0, end);
-	}
+	/* the walk's stack is free now: it holds the order */
+	order_objects(u, u->priv.m.stack, n);
 	/* a table at most half full, in the memory the id index had */
 	size_t size = 16;
 	while (size < 2 * n && size < u->priv.m.index_len)
@@ -898,10 +955,11 @@ static int pack_more(struct gitstore_upload *u)
 	walk_of(u, &w);
 	u->priv.stage_len = 0;
 	u->priv.stage_off = 0;
-	while (u->priv.next < w.n && !gitstore_int_walk_sends(&w, u->priv.next))
+	const uint32_t *ord = u->priv.m.stack;
+	while (u->priv.next < w.n && !gitstore_int_walk_sends(&w, ord[u->priv.next]))
 		u->priv.next++;
 	if (u->priv.next < w.n) {
-		struct gitstore_walk_obj *o = &w.o[u->priv.next++];
+		struct gitstore_walk_obj *o = &w.o[ord[u->priv.next++]];
 		uint64_t at = u->priv.w.offset;
 		int rc = reuse(u, o);
 		if (rc > 0) {
