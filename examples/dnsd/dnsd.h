@@ -43,6 +43,7 @@ struct config {
 	 * (gitfollow/remote.h); a NOTIFY for a zone served fetches at once. */
 	const char *remote;
 	const char *mirror;
+	uint64_t fetch_timeout_ms;   /* --fetch-timeout; 0: GF_REMOTE_TIMEOUT_MS */
 	/* --notify-key: only NOTIFY signed with it triggers a fetch */
 	bool have_notify_key;
 	struct dns_tsig_key notify_key;

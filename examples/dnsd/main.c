@@ -32,6 +32,8 @@ static const char usage[] =
 	"  --mirror DIR               where --remote keeps its fetched copy (a bare repository,\n"
 	"                             created if missing); default $XDG_RUNTIME_DIR (or /var/tmp)\n"
 	"                             /cloudlet-dnsd-URL.git\n"
+	"  --fetch-timeout TIME       with --remote: give up a fetch that takes longer: \"20s\",\n"
+	"                             \"500ms\" (default 20s); the last good commit keeps serving\n"
 	"  --notify-key KEY           with --remote: only a NOTIFY signed with this TSIG key\n"
 	"                             (RFC 8945) triggers a fetch: the NAME of a --tsig or\n"
 	"                             --tsig-file key, or NAME:ALG:BASE64 (hmac-sha256 or -sha512)\n"
@@ -145,7 +147,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		}
 		static const char *const with_value[] = { "--listen", "--zone", "--workers", "--tcp-max",
 			"--tcp-idle-timeout", "--udp-max", "--log-level", "--repo", "--branch", "--zones-dir", "--poll",
-			"--remote", "--mirror", "--notify-key" };
+			"--remote", "--mirror", "--notify-key", "--fetch-timeout" };
 		const char *v = NULL;
 		char name[40];
 		const char *eq = strchr(a, '=');
@@ -213,6 +215,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 				return bad("--notify-key: \"%s:...\" is not NAME:ALG:BASE64 (ALG hmac-sha256 or "
 					   "hmac-sha512) nor the NAME of a --tsig key%s", kname, "");
 			}
+		} else if (strcmp(name, "--fetch-timeout") == 0) {
+			if ((n = duration_ms(v)) <= 0)
+				return bad("--fetch-timeout: \"%s\" is not a time like 20s or 500ms (above 0, at most a day)%s", v, "");
+			cfg->fetch_timeout_ms = (uint64_t)n;
 		} else if (strcmp(name, "--mirror") == 0) {
 			if (!*v)
 				return bad("--mirror: empty path%s%s", "", "");
@@ -270,6 +276,8 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		return bad("--repo and --remote exclude each other%s%s", "", "");
 	if (cfg->mirror && !cfg->remote)
 		return bad("--mirror goes with --remote%s%s", "", "");
+	if (cfg->fetch_timeout_ms && !cfg->remote)
+		return bad("--fetch-timeout goes with --remote%s%s", "", "");
 	if (cfg->have_notify_key && !cfg->remote)
 		return bad("--notify-key goes with --remote%s%s", "", "");
 	if (cfg->remote && cfg->nzones)

@@ -129,6 +129,8 @@ int dnsd_repo_start(struct dnsd *d, char *err, size_t errcap)
 			free(dr);
 			return 1;
 		}
+		if (d->cfg.fetch_timeout_ms)
+			dr->rm.timeout_ms = d->cfg.fetch_timeout_ms;
 		gf_remote_attach(&dr->rm, &dr->f);
 	}
 	if (gf_branch_name(d->cfg.branch, dr->f.branch, sizeof dr->f.branch) < 0) {

@@ -31,6 +31,7 @@ struct config {
 	 * is then served as --repo (gitfollow/remote.h) */
 	const char *remote;
 	const char *mirror;
+	uint64_t fetch_timeout_ms;   /* --fetch-timeout; 0: GF_REMOTE_TIMEOUT_MS */
 	const char *branch;
 	const char *subdir;
 	uint64_t poll_ms;

@@ -38,6 +38,8 @@ static const char usage_text[] =
 	"  --mirror DIR            where --remote keeps its fetched copy (a bare repository,\n"
 	"                          created if missing); default $XDG_RUNTIME_DIR (or /var/tmp)\n"
 	"                          /cloudlet-httpd-URL.git\n"
+	"  --fetch-timeout SECS    with --remote: give up a fetch that takes longer (default 20);\n"
+	"                          the last good commit keeps serving\n"
 	"  --branch B              the branch (\"main\" or \"refs/heads/main\"; default main)\n"
 	"  --subdir DIR            serve this directory of the tree (default: the whole tree)\n"
 	"  --poll SECS             look at the branch this often (default 5; SIGHUP: at once)\n"
@@ -243,7 +245,7 @@ int main(int argc, char **argv)
 		static const char *const with_value[] = { "--listen", "--root", "--workers",
 			"--access-log", "--max-conns", "--header-timeout", "--idle-timeout",
 			"--max-requests", "--cache-size", "--cache-max-file", "--cache-valid",
-			"--gzip-min", "--repo", "--branch", "--subdir", "--poll", "--remote", "--mirror",
+			"--gzip-min", "--repo", "--branch", "--subdir", "--poll", "--remote", "--mirror", "--fetch-timeout",
 			"--git-name", "--push-token-file", "--notify-dns" };
 		bool known = false;
 		for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
@@ -293,6 +295,8 @@ int main(int argc, char **argv)
 			if (strncmp(v, "http://", 7) && strncmp(v, "git://", 6))
 				die_usage("--remote: '%s' is not an http:// or git:// URL%s", v, "");
 			cfg.remote = v;
+		} else if (!strcmp(name, "--fetch-timeout")) {
+			cfg.fetch_timeout_ms = parse_secs(name, v, 86400);
 		} else if (!strcmp(name, "--mirror")) {
 			if (!v[0])
 				die_usage("--mirror: empty path%s%s", "", "");
@@ -349,6 +353,8 @@ int main(int argc, char **argv)
 		die_usage("--remote and --root exclude each other%s%s", "", "");
 	if (cfg.mirror && !cfg.remote)
 		die_usage("--mirror goes with --remote%s%s", "", "");
+	if (cfg.fetch_timeout_ms && !cfg.remote)
+		die_usage("--fetch-timeout goes with --remote%s%s", "", "");
 	if (!cfg.root && !cfg.repo && !cfg.remote)
 		die_usage("--root DIR is required (or --repo PATH, --remote URL)%s%s", "", "");
 	if (cfg.root && cfg.repo)
@@ -392,6 +398,7 @@ int main(int argc, char **argv)
 	if (cfg.remote) {
 		char err[1500];
 		if (gf_remote_init(&remote, "httpd", cfg.remote, cfg.mirror, err, sizeof err) < 0 ||
+		    (cfg.fetch_timeout_ms && (remote.timeout_ms = cfg.fetch_timeout_ms) == 0) ||
 		    gitsrc_start_remote(&cfg.git, &remote, cfg.branch, cfg.subdir, cfg.poll_ms, err, sizeof err) < 0) {
 			cl_log(CL_LOG_ERROR, "httpd not started: %s", err);
 			return 1;

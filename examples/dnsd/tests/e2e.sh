@@ -209,6 +209,8 @@ R="--remote http://127.0.0.1:1/r.git --mirror $tmp/mirror.git"
 flag "notify key: unknown name" 2 "--notify-key: no key nk.test" --listen 127.0.0.1:1 $R --notify-key nk.test
 flag "notify key: secret not echoed" 2 '"nk.test:\.\.\." is not NAME:ALG:BASE64' --listen 127.0.0.1:1 $R --notify-key nk.test:hmac-md5:c2VjcmV0
 flag "notify key without --remote" 2 "--notify-key goes with --remote" --listen 127.0.0.1:1 --zone "$Z" --tsig nk.test:hmac-sha256:c2VjcmV0 --notify-key nk.test
+flag "fetch timeout without --remote" 2 "--fetch-timeout goes with --remote" --listen 127.0.0.1:1 --zone "$Z" --fetch-timeout 5s
+flag "bad fetch timeout" 2 '--fetch-timeout: "0s"' --listen 127.0.0.1:1 $R --fetch-timeout 0s
 flag "address in use" 1 "cannot listen on 127.0.0.1:$P" --listen "127.0.0.1:$P" --listen "127.0.0.1:$P" --zone "$Z"
 
 echo "$fails failure(s)"

@@ -17,6 +17,9 @@
 #     fetch fails, the mirror's ref stays, git fsck of the mirror is clean,
 #     the old commit serves; the same for dnsd through a cut proxy in front
 #     of git daemon (git://), triggered by NOTIFY.
+#   httpd through a proxy that stalls mid-pack, --fetch-timeout 1.5: the
+#     old commit serves at once while the fetch hangs, the fetch gives up
+#     (logged), the mirror's ref stays, git fsck of the mirror is clean.
 #
 # usage: remote_e2e.sh DNSD HTTPD PEERS_SH DNSMSG_PY   (77: git/nginx/fcgiwrap missing)
 set -u
@@ -183,6 +186,29 @@ grep "cut=yes" "$PEERS_DIR/cut2/proxy.log" >/dev/null && ok "the git proxy did c
   fail "git cut: mirror ref moved"
 git --git-dir="$T/m-cut2" fsck --full --strict >"$T/fsck3.log" 2>&1 && ok "git cut: git fsck of the mirror clean" ||
   { fail "git cut: fsck"; cat "$T/fsck3.log"; }
+
+# ---- a remote that stalls mid-pack: the fetch gives up at --fetch-timeout
+# (the proxy passes connections 1-3 whole, then hangs after 3000 bytes);
+# meanwhile and after, the last good commit serves without delay
+STALL=$(peer_cut_start stall "127.0.0.1:$HTTP_PORT" 3000 --first-cut 4 --stall)
+P6=$(free_port)
+"$HTTPD" --listen "127.0.0.1:$P6" --remote "http://127.0.0.1:$STALL/remote.git" --subdir site --poll 60 \
+  --fetch-timeout 1.5 --mirror "$T/m-stall" --no-access-log >"$T/httpd-stall.log" 2>&1 & HP2=$!; PIDS+=($HP2)
+wait_for 10 "version 5" page "$P6" >/dev/null && ok "httpd via stalling proxy: version 5" || fail "httpd stall: v5"
+C6=$(commit 6 big)
+kill -HUP "$HP2"
+sleep 0.5
+t0=$(date +%s%N); v=$(page "$P6"); t1=$(date +%s%N)
+[ "$v" = "version 5" ] && [ $(( (t1 - t0) / 1000000 )) -lt 500 ] &&
+  ok "while the fetch hangs: version 5 served in $(( (t1 - t0) / 1000000 )) ms" || fail "stall: $v in $(( (t1 - t0) / 1000000 )) ms"
+s=""; for i in $(seq 1 40); do grep -q "timed out" "$T/httpd-stall.log" && { s=$i; break; }; sleep 0.1; done
+[ -n "$s" ] && ok "the stalled fetch gave up (timed out, logged)" || fail "stall: no time-out logged"
+grep "stall=yes\|cut=yes" "$PEERS_DIR/stall/proxy.log" >/dev/null && ok "the proxy did stall" || fail "the proxy stalled nothing"
+[ "$(page "$P6")" = "version 5" ] && ok "after the time-out: version 5 keeps serving" || fail "stall after: $(page "$P6")"
+[ "$(git --git-dir="$T/m-stall" rev-parse refs/heads/main)" = "$C5" ] && ok "stall: mirror ref unchanged" ||
+  fail "stall: mirror ref moved"
+git --git-dir="$T/m-stall" fsck --full --strict >"$T/fsck4.log" 2>&1 && ok "stall: git fsck of the mirror clean" ||
+  { fail "stall: fsck"; cat "$T/fsck4.log"; }
 
 # every daemon stops cleanly on SIGTERM (exit 0: no sanitizer report, no leak)
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
