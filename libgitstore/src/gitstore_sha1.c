@@ -24,6 +24,9 @@
 #define NI_TARGET __attribute__((target("sha,ssse3,sse4.1")))
 typedef int gs_v4si __attribute__((vector_size(16)));
 typedef char gs_v16qi __attribute__((vector_size(16)));
+typedef unsigned gs_v4su __attribute__((vector_size(16)));
+/* Lane-wise sums mod 2^32: in unsigned lanes, where wrapping is defined. */
+#define ADD(a, b) ((gs_v4si)((gs_v4su)(a) + (gs_v4su)(b)))
 #define RNDS4(a, b, f) __builtin_ia32_sha1rnds4((a), (b), (f))
 #define NEXTE(a, b) __builtin_ia32_sha1nexte((a), (b))
 #define MSG1(a, b) __builtin_ia32_sha1msg1((a), (b))
@@ -49,7 +52,7 @@ NI_TARGET static void sha1_blocks_ni(uint32_t h[5], const uint8_t *p, size_t n)
 		m1 = load_rev(p + 16);
 		m2 = load_rev(p + 32);
 		m3 = load_rev(p + 48);
-		e0 += m0; e1 = abcd; abcd = RNDS4(abcd, e0, 0);
+		e0 = ADD(e0, m0); e1 = abcd; abcd = RNDS4(abcd, e0, 0);
 		e1 = NEXTE(e1, m1); e0 = abcd; abcd = RNDS4(abcd, e1, 0); m0 = MSG1(m0, m1);
 		e0 = NEXTE(e0, m2); e1 = abcd; abcd = RNDS4(abcd, e0, 0); m1 = MSG1(m1, m2); m0 ^= m2;
 		e1 = NEXTE(e1, m3); e0 = abcd; m0 = MSG2(m0, m3); abcd = RNDS4(abcd, e1, 0); m2 = MSG1(m2, m3); m1 ^= m3;
@@ -70,7 +73,7 @@ NI_TARGET static void sha1_blocks_ni(uint32_t h[5], const uint8_t *p, size_t n)
 		e0 = NEXTE(e0, m2); e1 = abcd; m3 = MSG2(m3, m2); abcd = RNDS4(abcd, e0, 3);
 		e1 = NEXTE(e1, m3); e0 = abcd; abcd = RNDS4(abcd, e1, 3);
 		e0 = NEXTE(e0, e0_save);
-		abcd += abcd_save;
+		abcd = ADD(abcd, abcd_save);
 		p += 64;
 	}
 	abcd = __builtin_ia32_pshufd(abcd, 0x1b);
