@@ -6,6 +6,12 @@
 #include <limits.h>
 #include <string.h>
 
+/* Shared between this library's files, not part of its API: hidden, so the
+ * shared library does not export it. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
 /*
  * The read cursor (libknot wire_ctx style). Every wire read of the library
  * goes through it: each read checks the bytes are there, and the first
@@ -333,5 +339,9 @@ const struct dns_zset *dns_zone_set(const struct dns_zone *z, uint32_t node, uin
 /* The i-th record's RDATA of set s. */
 const uint8_t *dns_zone_rdata(const struct dns_zone *z, const struct dns_zset *s, uint16_t i,
 	uint16_t *rdlen);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif /* DNS_INT_H */

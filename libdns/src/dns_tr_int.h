@@ -4,6 +4,12 @@
 
 #include "dns_int.h"
 
+/* Shared between this library's files, not part of its API: hidden, so the
+ * shared library does not export it. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
 /* Calls the server's answer callback for req into out (cap octets) and
  * makes the response fit req->limit (the scratch buffer, then
  * dns_msg_truncate()). Returns the response length, 0, or an error. */
@@ -38,5 +44,9 @@ static inline void dns_ops_close(const struct dns_stream_ops *o, void *ctx)
 	if (o->close)
 		o->close(ctx);
 }
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

@@ -4,6 +4,12 @@
 
 #include "dns_int.h"
 
+/* Shared between this library's files, not part of its API: hidden, so the
+ * shared library does not export it. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
 /* What a record in a zset or journal stands for. */
 enum dns_xop { DNS_XOP_BASE = 0, DNS_XOP_DEL = 1, DNS_XOP_ADD = 2 };
 
@@ -48,5 +54,9 @@ void dns_journal_delta(const struct dns_journal *j, size_t off, struct dns_jdelt
 /* 1 and the chain from serial to the newest version (first delta's offset
  * and the number of deltas), or 0. */
 int dns_journal_find(const struct dns_journal *j, uint32_t serial, size_t *first, unsigned *k);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

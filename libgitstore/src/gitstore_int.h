@@ -7,6 +7,12 @@
 #include <stdbool.h>
 #include <cloudlet/gitstore.h>
 
+/* Everything declared here is shared between this library's files, not
+ * part of its API: hidden, so the shared library does not export it. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
 /* A name git refuses to check out as it would write into .git (fsck's has_dotgit). */
 bool gitstore_int_name_is_dotgit(const uint8_t *s, size_t len);
 
@@ -122,5 +128,9 @@ static inline int gitstore_int_list(struct gitstore_repo *r, const char *dir,
 {
 	return r->ops->list(r->ctx, dir, each, arg);
 }
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif

@@ -16,18 +16,16 @@
 #define HTTP_CT_DIGIT  0x10u
 #define HTTP_CT_HOST   0x20u /* reg-name: unreserved, sub-delims, '%' */
 
-/* Tables shared between this library's files but not part of its API:
- * hidden, so the shared library does not export them. */
+/* Everything declared from here on is shared between this library's files,
+ * not part of its API: hidden, so the shared library does not export it. */
 #if defined(__GNUC__)
-#define HTTP_INTERNAL __attribute__((visibility("hidden")))
-#else
-#define HTTP_INTERNAL
+#pragma GCC visibility push(hidden)
 #endif
 
-HTTP_INTERNAL extern const uint8_t http_ctype[256];
+extern const uint8_t http_ctype[256];
 
 /* The defaults of http_limits_default(). */
-HTTP_INTERNAL extern const struct http_limits http_limits_def;
+extern const struct http_limits http_limits_def;
 
 static inline bool http_is(uint8_t c, unsigned cls)
 {
@@ -161,5 +159,9 @@ static inline void http_op_close(const struct http_stream_ops *ops, void *ctx)
 }
 
 void http_limits_or_default(const struct http_limits *in, struct http_limits *out);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif
