@@ -56,11 +56,6 @@ struct rp_pack {
 	bool take;
 };
 
-struct rp_id {
-	struct gitstore_oid id;
-	uint32_t pack;          /* index into the candidates */
-};
-
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -74,9 +69,7 @@ static int by_size(const void *a, const void *b)
 
 static int by_id(const void *a, const void *b)
 {
-	const struct rp_id *x = a, *y = b;
-	int c = gitstore_oid_cmp(&x->id, &y->id);
-	return c ? c : (x->pack > y->pack) - (x->pack < y->pack);
+	return gitstore_oid_cmp(a, b);
 }
 
 static bool exists(const char *dir, const char *base, const char *ext)
@@ -450,7 +443,7 @@ int gf_repack(const char *path, unsigned max_packs, char *err, size_t errcap)
 	struct rp_names names = { 0 };
 	int stop = 0, rc = cl_files_list(&f, "objects/pack", collect, &names, &stop);
 	struct rp_pack *packs = calloc(names.n ? names.n : 1, sizeof *packs);
-	struct rp_id *ids = NULL;
+	struct gitstore_oid *ids = NULL;
 	struct gitstore_index_slot *slots = NULL;
 	uint8_t *idx = NULL;
 	size_t np = 0, merged = 0;
@@ -504,13 +497,11 @@ int gf_repack(const char *path, unsigned max_packs, char *err, size_t errcap)
 	}
 	size_t at = 0, count = 0;
 	for (size_t k = 0; k + 1 < np; k++)
-		for (uint32_t i = 0; i < packs[k].x.count; i++) {
-			gitstore_idx_entry(&packs[k].x, i, &ids[at].id, NULL, NULL);
-			ids[at++].pack = (uint32_t)k;
-		}
+		for (uint32_t i = 0; i < packs[k].x.count; i++)
+			gitstore_idx_entry(&packs[k].x, i, &ids[at++], NULL, NULL);
 	qsort(ids, nids, sizeof *ids, by_id);
 	for (size_t i = 0; i < nids; i++)
-		count += i == 0 || gitstore_oid_cmp(&ids[i].id, &ids[i - 1].id) != 0;
+		count += i == 0 || gitstore_oid_cmp(&ids[i], &ids[i - 1]) != 0;
 	merged = np - 1;
 	if (count > UINT32_MAX) {
 		merged = 0;
