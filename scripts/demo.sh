@@ -86,7 +86,7 @@ repo=$state/$name.git
 
 # ---------------------------------------------------------------- build
 if [ $build -eq 1 ]; then
-  bash "$root/scripts/deps.sh" || die "could not install the packages cloudlet needs (see above)"
+  bash "$root/scripts/deps.sh" --demo || die "could not install the packages cloudlet needs (see above)"
   say "building dnsd and httpd into ${builddir#"$root"/} (log: $state/build.log)"
   t0=$SECONDS
   {

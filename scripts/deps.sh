@@ -3,15 +3,24 @@
 # (meson, a C compiler, cmocka, zlib, libsodium, the Xen public headers) and
 # the real peers the interop tests and benchmarks talk to (Knot, NSD, BIND,
 # dig/kdig, nginx, curl, git). Runs apt only when something is missing.
+#
+#   deps.sh          everything: the test command (scripts/test.sh) uses this
+#   deps.sh --demo   the build and what the demo's walk-through uses (git,
+#                    curl, dig): the main job (scripts/demo.sh) uses this
 set -euo pipefail
 
 pkgs=(
-  meson ninja-build pkg-config gcc clang python3 binutils
+  meson ninja-build pkg-config gcc python3 binutils
   libcmocka-dev zlib1g-dev libsodium-dev libxen-dev
-  git curl iproute2 nftables
-  knot knot-dnsutils nsd bind9 bind9-dnsutils dnsperf
-  nginx-light fcgiwrap time h2o wrk libh2o-dev
+  git curl bind9-dnsutils
 )
+case ${1:-} in
+  --demo) ;;
+  "") pkgs+=(clang iproute2 nftables
+             knot knot-dnsutils nsd bind9 dnsperf
+             nginx-light fcgiwrap time h2o wrk libh2o-dev) ;;
+  *) echo "usage: deps.sh [--demo]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
