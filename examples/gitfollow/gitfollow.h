@@ -63,6 +63,9 @@ extern const struct gitstore_storage_ops *const gf_files_ops;
  * is no repository (or out of memory). */
 struct gf_repo *gf_repo_open(const char *path);
 void gf_repo_close(struct gf_repo *g);
+/* The packs of objects/pack that have an idx, as "pack-<hex>" (malloc'd,
+ * *n of them; the caller frees *names): 0 or GITSTORE_EIO. */
+int gf_pack_names(struct cl_files *f, char (**names)[256], size_t *n);
 /* The object format of the repository f opened: GITSTORE_SHA1 or GITSTORE_SHA256. */
 int gf_config_algo(struct cl_files *f);
 /*

@@ -103,33 +103,6 @@ static int map_file(const char *dir, const char *name, const uint8_t **data, siz
 	return 0;
 }
 
-struct rp_names {
-	char (*v)[256];
-	size_t n, cap;
-	bool oom;
-};
-
-static int collect(void *arg, const char *entry, bool is_dir)
-{
-	struct rp_names *s = arg;
-	size_t l = strlen(entry);
-	if (is_dir || l >= 256 || l < 9 || strcmp(entry + l - 4, ".idx") || strncmp(entry, "pack-", 5))
-		return 0;
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? 2 * s->cap : 32;
-		void *nv = realloc(s->v, nc * sizeof *s->v);
-		if (!nv) {
-			s->oom = true;
-			return 1;
-		}
-		s->v = nv;
-		s->cap = nc;
-	}
-	memcpy(s->v[s->n], entry, l - 4);
-	s->v[s->n++][l - 4] = '\0';
-	return 0;
-}
-
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
@@ -254,32 +227,6 @@ static long ent_at(const struct rp_ent *ents, size_t n, uint64_t off)
 	return lo < n && ents[lo].off == off ? (long)lo : -1;
 }
 
-static size_t size_header(uint8_t *out, int type, uint64_t size)
-{
-	size_t n = 0;
-	uint8_t c = (uint8_t)(type << 4 | (size & 15));
-	size >>= 4;
-	while (size) {
-		out[n++] = c | 0x80;
-		c = size & 0x7f;
-		size >>= 7;
-	}
-	out[n++] = c;
-	return n;
-}
-
-/* git's OFS_DELTA distance: base-128, most significant first, each continuation adding one. */
-static size_t ofs_header(uint8_t *out, uint64_t rel)
-{
-	uint8_t t[16];
-	size_t k = sizeof t;
-	t[--k] = rel & 127;
-	while (rel >>= 7)
-		t[--k] = (uint8_t)(128 | (--rel & 127));
-	memcpy(out, t + k, sizeof t - k);
-	return sizeof t - k;
-}
-
 /*
  * Write the merged pack of packs[0..n) to dir/tmp: count objects (each id
  * once), slots filled with each one's offset, id and CRC-32; *sum gets the
@@ -345,7 +292,7 @@ static int write_merged(const char *dir, const char *tmp, int algo, struct rp_pa
 					r < 0 ? gitstore_strerror(r) : "entries do not add up");
 				goto done;
 			}
-			uint8_t hdr[40];
+			uint8_t hdr[GITSTORE_PACK_ENTRY_HEADER_MAX + sizeof(struct gitstore_oid)];
 			size_t hl;
 			if (e.type == GITSTORE_OFS_DELTA) {
 				/* the base is where its first copy was written */
@@ -361,10 +308,14 @@ static int write_merged(const char *dir, const char *tmp, int algo, struct rp_pa
 						(unsigned long long)ents[i].off);
 					goto done;
 				}
-				hl = size_header(hdr, e.type, e.size);
-				hl += ofs_header(hdr + hl, o->off - slots[bs - 1].offset);
+				hl = gitstore_pack_entry_header(hdr, e.type, e.size, o->off - slots[bs - 1].offset);
 			} else {
 				hl = e.header_len;
+				if (hl > sizeof hdr) {
+					snprintf(err, errcap, "%s.pack at %llu: a header of %zu bytes", p->base,
+						(unsigned long long)ents[i].off, hl);
+					goto done;
+				}
 				memcpy(hdr, p->pack + ents[i].off, hl);
 			}
 			const uint8_t *data = p->pack + ents[i].off + e.header_len;
@@ -440,21 +391,22 @@ int gf_repack(const char *path, unsigned max_packs, char *err, size_t errcap)
 		cl_files_close(&f);
 		return 0;   /* another merge is running (or no lock can be had: nothing done) */
 	}
-	struct rp_names names = { 0 };
-	int stop = 0, rc = cl_files_list(&f, "objects/pack", collect, &names, &stop);
-	struct rp_pack *packs = calloc(names.n ? names.n : 1, sizeof *packs);
+	char (*names)[256] = NULL;
+	size_t nnames = 0;
+	int rc = gf_pack_names(&f, &names, &nnames);
+	struct rp_pack *packs = calloc(nnames ? nnames : 1, sizeof *packs);
 	struct gitstore_oid *ids = NULL;
 	struct gitstore_index_slot *slots = NULL;
 	uint8_t *idx = NULL;
 	size_t np = 0, merged = 0;
 	int ret = -1;
-	if (rc < 0 || names.oom || !packs) {
+	if (rc < 0 || !packs) {
 		snprintf(err, errcap, "objects/pack: cannot list it");
 		goto out;
 	}
-	for (size_t i = 0; i < names.n; i++) {
+	for (size_t i = 0; i < nnames; i++) {
 		struct rp_pack *p = &packs[np];
-		snprintf(p->base, sizeof p->base, "objects/pack/%s", names.v[i]);
+		snprintf(p->base, sizeof p->base, "objects/pack/%s", names[i]);
 		if (!exists(dir, p->base, ".pack") || exists(dir, p->base, ".keep") || exists(dir, p->base, ".promisor") ||
 			exists(dir, p->base, ".mtimes"))
 			continue;
@@ -579,7 +531,7 @@ out:
 		munmap((void *)(uintptr_t)packs[k].idx, packs[k].idx_len);
 	}
 	free(packs);
-	free(names.v);
+	free(names);
 	free(ids);
 	free(slots);
 	free(idx);

@@ -68,7 +68,28 @@ static int collect(void *arg, const char *entry, bool is_dir)
 		s->v = nv;
 		s->cap = nc;
 	}
-	memcpy(s->v[s->n++], entry, l + 1);
+	memcpy(s->v[s->n], entry, l - 4);
+	s->v[s->n++][l - 4] = '\0';
+	return 0;
+}
+
+int gf_pack_names(struct cl_files *f, char (**names)[256], size_t *n)
+{
+	struct names s = { 0 };
+	int stop = 0;
+	*names = NULL;
+	*n = 0;
+	int rc = cl_files_list(f, "objects/pack", collect, &s, &stop);
+	if (rc == CL_FILES_ENOENT) {
+		free(s.v);
+		return 0;
+	}
+	if (rc < 0 || s.oom) {
+		free(s.v);
+		return GITSTORE_EIO;
+	}
+	*names = s.v;
+	*n = s.n;
 	return 0;
 }
 
@@ -100,20 +121,15 @@ static uint64_t pack_dir_stamp(const struct gf_repo *g)
 static int open_packs(struct gf_repo *g)
 {
 	struct names s = { 0 };
-	int stop = 0;
 	g->pack_stamp = pack_dir_stamp(g);
-	int rc = cl_files_list(&g->files, "objects/pack", collect, &s, &stop);
-	if (rc == CL_FILES_ENOENT)
-		return 0;
-	if (rc < 0 || s.oom) {
-		free(s.v);
-		return GITSTORE_EIO;
-	}
+	int rc = gf_pack_names(&g->files, &s.v, &s.n);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < s.n && g->npacks < GF_MAX_PACKS; i++) {
-		size_t k = g->npacks, l = strlen(s.v[i]);
+		size_t k = g->npacks;
 		char pn[300], in[300];
-		snprintf(pn, sizeof pn, "objects/pack/%.*s.pack", (int)(l - 4), s.v[i]);
-		snprintf(in, sizeof in, "objects/pack/%s", s.v[i]);
+		snprintf(pn, sizeof pn, "objects/pack/%s.pack", s.v[i]);
+		snprintf(in, sizeof in, "objects/pack/%s.idx", s.v[i]);
 		if (cl_files_map(&g->files, pn, &g->pack_map[k], &g->pack_len[k]) < 0)
 			continue;
 		if (cl_files_map(&g->files, in, &g->idx_map[k], &g->idx_len[k]) < 0) {

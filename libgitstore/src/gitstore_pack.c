@@ -304,6 +304,32 @@ int gitstore_int_pack_inflate(struct gitstore_pack *p, const struct gitstore_pac
 	return rc;
 }
 
+size_t gitstore_pack_entry_header(uint8_t *out, int type, uint64_t size, uint64_t base_distance)
+{
+	/* type in bits 4-6 of the first byte, the size in 4 then 7-bit groups, low first */
+	size_t n = 0;
+	uint8_t c = (uint8_t)((type & 7) << 4 | (size & 15));
+	size >>= 4;
+	while (size) {
+		out[n++] = c | 0x80;
+		c = size & 0x7f;
+		size >>= 7;
+	}
+	out[n++] = c;
+	if (type == GITSTORE_OFS_DELTA) {
+		/* packfile.c's offset encoding: base-128, most significant group
+		 * first, each continuation adding one */
+		uint8_t t[10];
+		size_t k = sizeof t;
+		t[--k] = base_distance & 127;
+		while (base_distance >>= 7)
+			t[--k] = (uint8_t)(128 | (--base_distance & 127));
+		memcpy(out + n, t + k, sizeof t - k);
+		n += sizeof t - k;
+	}
+	return n;
+}
+
 static void put64(uint8_t *p, uint64_t v)
 {
 	memcpy(p, &v, 8);

@@ -39,16 +39,7 @@ int gitstore_pack_writer_object(struct gitstore_pack_writer *w, int type, const 
 		return GITSTORE_ETOOBIG;
 	if (cap < gitstore_pack_writer_bound(len))
 		return GITSTORE_ENOMEM;
-	size_t n = 0;
-	uint64_t size = len;
-	uint8_t c = (uint8_t)(type << 4 | (size & 15));
-	size >>= 4;
-	while (size) {
-		out[n++] = c | 0x80;
-		c = size & 0x7f;
-		size >>= 7;
-	}
-	out[n++] = c;
+	size_t n = gitstore_pack_entry_header(out, type, len, 0);
 	z_stream *zs = gitstore_int_deflate_begin(w->arena);
 	if (!zs)
 		return GITSTORE_ENOMEM;
@@ -101,25 +92,7 @@ int gitstore_pack_writer_delta(struct gitstore_pack_writer *w, int type, const u
 		return dl;
 	if (dl < 0)
 		return gitstore_pack_writer_object(w, type, data, len, out, cap, slot);
-	size_t n = 0;
-	uint64_t size = (uint64_t)dl;
-	uint8_t c = (uint8_t)(GITSTORE_OFS_DELTA << 4 | (size & 15));
-	size >>= 4;
-	while (size) {
-		out[n++] = c | 0x80;
-		c = size & 0x7f;
-		size >>= 7;
-	}
-	out[n++] = c;
-	/* packfile.c's offset encoding: base-128, each continuation adds one */
-	uint64_t rel = w->offset - base_offset;
-	uint8_t ofs[16];
-	size_t k = sizeof ofs;
-	ofs[--k] = rel & 127;
-	while (rel >>= 7)
-		ofs[--k] = (uint8_t)(128 | (--rel & 127));
-	memcpy(out + n, ofs + k, sizeof ofs - k);
-	n += sizeof ofs - k;
+	size_t n = gitstore_pack_entry_header(out, GITSTORE_OFS_DELTA, (uint64_t)dl, w->offset - base_offset);
 	z_stream *zs = gitstore_int_deflate_begin(w->arena);
 	if (!zs)
 		return GITSTORE_ENOMEM;

@@ -883,20 +883,6 @@ static void plan_reuse(struct gitstore_upload *u)
 			*off_slot(u, o[i].src_pack, o[i].src_off) = (uint32_t)(i + 1);
 }
 
-static size_t put_size_header(uint8_t *out, int type, uint64_t size)
-{
-	size_t n = 0;
-	uint8_t c = (uint8_t)(type << 4 | (size & 15));
-	size >>= 4;
-	while (size) {
-		out[n++] = c | 0x80;
-		c = size & 0x7f;
-		size >>= 7;
-	}
-	out[n++] = c;
-	return n;
-}
-
 /* Copy object o's entry from its pack into the stage: bytes written, or <0 to write it whole instead. */
 static int reuse(struct gitstore_upload *u, struct gitstore_walk_obj *o)
 {
@@ -928,18 +914,9 @@ static int reuse(struct gitstore_upload *u, struct gitstore_walk_obj *o)
 		return -1;
 	size_t n;
 	if (u->priv.caps & C_OFS) {
-		n = put_size_header(out, GITSTORE_OFS_DELTA, e.size);
-		/* packfile.c's offset encoding: base-128, each continuation adds one */
-		uint64_t rel = u->priv.w.offset - base->out_off;
-		uint8_t ofs[16];
-		size_t k = sizeof ofs;
-		ofs[--k] = rel & 127;
-		while (rel >>= 7)
-			ofs[--k] = (uint8_t)(128 | (--rel & 127));
-		memcpy(out + n, ofs + k, sizeof ofs - k);
-		n += sizeof ofs - k;
+		n = gitstore_pack_entry_header(out, GITSTORE_OFS_DELTA, e.size, u->priv.w.offset - base->out_off);
 	} else {
-		n = put_size_header(out, GITSTORE_REF_DELTA, e.size);
+		n = gitstore_pack_entry_header(out, GITSTORE_REF_DELTA, e.size, 0);
 		size_t h = gitstore_hash_len(u->repo->algo);
 		memcpy(out + n, base->id.b, h);
 		n += h;

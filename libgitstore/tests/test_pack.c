@@ -182,20 +182,28 @@ static void delta_pack(struct gt_pack *p, struct gitstore_oid ids[4])
 	gt_pack_finish(p, &sum);
 }
 
+/* delta_pack indexed, its idx parsed and the pack opened: the idx length. */
+static int open_delta_pack(struct gt_pack *gp, struct gitstore_oid ids[4], uint8_t *idx, size_t cap,
+	struct gitstore_idx *x, struct gitstore_pack *p)
+{
+	gitstore_arena_init(&arena, arena_buf, sizeof arena_buf);
+	delta_pack(gp, ids);
+	int il = index_it(gp, NULL, idx, cap);
+	assert_true(il > 0);
+	assert_int_equal(gitstore_idx_parse(x, GITSTORE_SHA1, idx, (size_t)il, gp->len, GITSTORE_IDX_VERIFY), 0);
+	assert_int_equal(gitstore_pack_open(p, GITSTORE_SHA1, gp->d, gp->len, x, NULL, &arena), 0);
+	return il;
+}
+
 static void test_deltas(void **state)
 {
 	(void)state;
-	gitstore_arena_init(&arena, arena_buf, sizeof arena_buf);
 	struct gt_pack gp;
 	struct gitstore_oid ids[4];
-	delta_pack(&gp, ids);
 	static uint8_t idx[4096];
-	int il = index_it(&gp, NULL, idx, sizeof idx);
-	assert_true(il > 0);
 	struct gitstore_idx x;
 	struct gitstore_pack p;
-	assert_int_equal(gitstore_idx_parse(&x, GITSTORE_SHA1, idx, (size_t)il, gp.len, GITSTORE_IDX_VERIFY), 0);
-	assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, gp.d, gp.len, &x, NULL, &arena), 0);
+	int il = open_delta_pack(&gp, ids, idx, sizeof idx, &x, &p);
 	struct gitstore_pack_buf b = pbuf();
 	int type;
 	assert_int_equal(gitstore_pack_get(&p, &ids[2], &b, &type), 27);
@@ -241,6 +249,44 @@ static void test_deltas(void **state)
 	free(gp.d);
 }
 
+/* Entry headers written by gitstore_pack_entry_header read back the same,
+ * at every boundary of the size's and the distance's 7-bit groups. */
+static void test_entry_header(void **state)
+{
+	(void)state;
+	gitstore_arena_init(&arena, arena_buf, sizeof arena_buf);
+	static const uint64_t sizes[] = { 0, 1, 15, 16, 2047, 2048, 262143, 262144, 1ull << 35, (1ull << 60) - 1 };
+	static const uint64_t dists[] = { 1, 127, 128, 129, 16383, 16384, 16511, 16512, 16513, 2113663, 2113664, 700001 };
+	static uint8_t buf[12 + 2113664 + 256];
+	memcpy(buf, "PACK\0\0\0\2\0\0\0\1", 12);
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		for (size_t j = 0; j < sizeof dists / sizeof dists[0]; j++) {
+			for (int type = GITSTORE_COMMIT; type <= GITSTORE_REF_DELTA; type++) {
+				if (type == 5)
+					continue;
+				uint64_t off = 12 + dists[j];
+				uint8_t *at = buf + off;
+				size_t n = gitstore_pack_entry_header(at, type, sizes[i], dists[j]);
+				assert_true(n <= GITSTORE_PACK_ENTRY_HEADER_MAX);
+				if (type == GITSTORE_REF_DELTA) {
+					memset(at + n, 0xab, 20);
+					n += 20;
+				}
+				memset(at + n, 0, 64 + 20);   /* data enough for a header's window, and a trailer */
+				struct gitstore_pack p;
+				struct gitstore_pack_entry e;
+				assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, buf, off + n + 64 + 20, NULL, NULL, &arena), 0);
+				int rc = gitstore_pack_entry(&p, off, &e);
+				if (rc != 0 || e.type != type || e.size != sizes[i] || e.header_len != n ||
+					(type == GITSTORE_OFS_DELTA && e.base_offset != 12))
+					fail_msg("type %d size %llu distance %llu: rc %d type %d size %llu header %zu of %zu base %llu",
+						type, (unsigned long long)sizes[i], (unsigned long long)dists[j], rc, e.type,
+						(unsigned long long)e.size, e.header_len, n, (unsigned long long)e.base_offset);
+			}
+		}
+	}
+}
+
 /*
  * The sorted offsets (git's reverse index) give every entry the end that
  * inflating it gives, so entries can be copied as they are; a bad idx or a
@@ -249,17 +295,12 @@ static void test_deltas(void **state)
 static void test_ends(void **state)
 {
 	(void)state;
-	gitstore_arena_init(&arena, arena_buf, sizeof arena_buf);
 	struct gt_pack gp;
 	struct gitstore_oid ids[4];
-	delta_pack(&gp, ids);
 	static uint8_t idx[4096];
-	int il = index_it(&gp, NULL, idx, sizeof idx);
-	assert_true(il > 0);
 	struct gitstore_idx x;
 	struct gitstore_pack p;
-	assert_int_equal(gitstore_idx_parse(&x, GITSTORE_SHA1, idx, (size_t)il, gp.len, GITSTORE_IDX_VERIFY), 0);
-	assert_int_equal(gitstore_pack_open(&p, GITSTORE_SHA1, gp.d, gp.len, &x, NULL, &arena), 0);
+	int il = open_delta_pack(&gp, ids, idx, sizeof idx, &x, &p);
 	uint64_t inflated[4], ends[5];
 	for (uint32_t i = 0; i < gp.n; i++) {
 		struct gitstore_pack_entry e;
@@ -708,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_deltas),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_ends),
+		cmocka_unit_test(test_entry_header),
 		cmocka_unit_test(test_write_deltas),
 		cmocka_unit_test(test_through_ops),
 		cmocka_unit_test(test_cycle_and_missing_base),

@@ -752,6 +752,15 @@ int gitstore_pack_set_ends(struct gitstore_pack *p, uint64_t *ends, size_t cap);
 /* Parse the entry header at off: GITSTORE_EPACK_ENTRY, GITSTORE_EPACK_OFFSET, GITSTORE_ETRUNCATED. */
 int gitstore_pack_entry(struct gitstore_pack *p, uint64_t off, struct gitstore_pack_entry *e);
 /*
+ * Write an entry's header, as gitstore_pack_entry reads it: the type and
+ * the inflated size, then for GITSTORE_OFS_DELTA the distance back to the
+ * base's entry (above 0; ignored for other types). A REF_DELTA's base id
+ * is the caller's to append. out holds GITSTORE_PACK_ENTRY_HEADER_MAX
+ * bytes; returns the length written.
+ */
+#define GITSTORE_PACK_ENTRY_HEADER_MAX 20
+size_t gitstore_pack_entry_header(uint8_t *out, int type, uint64_t size, uint64_t base_distance);
+/*
  * Read the object at off, resolving its delta chain (at most limits.max_depth
  * deltas: GITSTORE_EPACK_DEPTH; a chain that comes back on itself:
  * GITSTORE_EPACK_CYCLE; a base not in the pack: GITSTORE_EPACK_BASE). Returns
