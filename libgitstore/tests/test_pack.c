@@ -203,7 +203,7 @@ static void test_deltas(void **state)
 	static uint8_t idx[4096];
 	struct gitstore_idx x;
 	struct gitstore_pack p;
-	int il = open_delta_pack(&gp, ids, idx, sizeof idx, &x, &p);
+	open_delta_pack(&gp, ids, idx, sizeof idx, &x, &p);
 	struct gitstore_pack_buf b = pbuf();
 	int type;
 	assert_int_equal(gitstore_pack_get(&p, &ids[2], &b, &type), 27);
