@@ -189,6 +189,7 @@ struct dfs {
 	size_t nframes;
 	uint8_t *data;
 	size_t dcap;
+	unsigned cpu;   /* gitstore_int_cpu's answer, asked once per pack */
 };
 
 /*
@@ -258,7 +259,7 @@ static int resolve_tree(struct dfs *t, uint32_t i, const struct gitstore_pack_en
 		if (rc < 0)
 			return rc;
 		size_t rlen = (size_t)rc;
-		gitstore_obj_hash(t->algo, f->type, data + rat, rlen, &s[c].id);
+		gitstore_int_obj_hash(t->algo, f->type, data + rat, rlen, &s[c].id, t->cpu);
 		s[c].state = RESOLVED;
 		done++;
 		struct frame child = { c, f->type, top, rlen, 0, 0, 0, 0 };
@@ -274,9 +275,9 @@ static int resolve_tree(struct dfs *t, uint32_t i, const struct gitstore_pack_en
 
 /* Pass 2a: the depth-first resolution; returns how many it resolved. */
 static int resolve_depth_first(struct gitstore_pack *p, int algo, struct gitstore_index_slot *slots, uint32_t count,
-	uint32_t pending, struct gitstore_pack_buf *b)
+	uint32_t pending, struct gitstore_pack_buf *b, unsigned cpu)
 {
-	struct dfs t = { p, algo, slots, NULL, 0, NULL, 0, NULL, 0 };
+	struct dfs t = { p, algo, slots, NULL, 0, NULL, 0, NULL, 0, cpu };
 	size_t tbytes = align16((size_t)pending * sizeof(struct dent));
 	t.nframes = (size_t)p->limits.max_depth + 2;
 	size_t fbytes = align16(t.nframes * sizeof(struct frame));
@@ -344,8 +345,12 @@ static int index_pack(struct gitstore_pack *p_, int algo, struct gitstore_index_
 	struct gitstore_hash hs;
 	struct gitstore_oid trailer;
 	memset(&trailer, 0, sizeof trailer);
+	/* Asked once here: every object's hash context is told, where asking in
+	 * each (CPUID under a hypervisor) would cost more than it saves. */
+	unsigned cpu = gitstore_int_cpu();
 	gitstore_hash_init(&hs, algo);
-	if ((rc = gitstore_int_pack_bytes(&p, 0, len - h, &hs, NULL)) < 0 ||
+	gitstore_int_hash_use_cpu(&hs, cpu);
+	if ((rc = gitstore_int_pack_bytes(&p, 0, len - h, &hs, NULL, cpu)) < 0 ||
 		(rc = gitstore_int_pack_copy(&p, len - h, trailer.b, h)) < 0)
 		return rc;
 	gitstore_hash_final(&hs, pack_checksum);
@@ -381,6 +386,7 @@ static int index_pack(struct gitstore_pack *p_, int algo, struct gitstore_index_
 			uint8_t hdr[GITSTORE_OBJ_HEADER_MAX];
 			int hl = gitstore_obj_header(e.type, e.size, hdr, sizeof hdr);
 			gitstore_hash_init(&hs, algo);
+			gitstore_int_hash_use_cpu(&hs, cpu);
 			gitstore_hash_update(&hs, hdr, (size_t)hl);
 			if (whole)
 				gitstore_hash_update(&hs, b->out, (size_t)e.size);
@@ -395,7 +401,7 @@ static int index_pack(struct gitstore_pack *p_, int algo, struct gitstore_index_
 			pending++;
 		}
 		uint32_t crc = 0;
-		if ((rc = gitstore_int_pack_bytes(&p, off, next, NULL, &crc)) < 0)
+		if ((rc = gitstore_int_pack_bytes(&p, off, next, NULL, &crc, cpu)) < 0)
 			return rc;
 		s->crc = crc;
 		off = next;
@@ -410,7 +416,7 @@ static int index_pack(struct gitstore_pack *p_, int algo, struct gitstore_index_
 	 * outside the pack (a thin pack) or a cycle among REF_DELTAs.
 	 */
 	if (pending) {
-		if ((rc = resolve_depth_first(&p, algo, slots, count, pending, b)) < 0)
+		if ((rc = resolve_depth_first(&p, algo, slots, count, pending, b, cpu)) < 0)
 			return rc;
 		pending -= (uint32_t)rc;
 	}
@@ -435,7 +441,7 @@ static int index_pack(struct gitstore_pack *p_, int algo, struct gitstore_index_
 				continue;
 			if (rc < 0)
 				return rc;
-			gitstore_obj_hash(algo, type, b->out, (size_t)rc, &s->id);
+			gitstore_int_obj_hash(algo, type, b->out, (size_t)rc, &s->id, cpu);
 			s->state = RESOLVED;
 			pending--;
 		}

@@ -33,7 +33,9 @@ void gitstore_int_sort_slots(struct gitstore_index_slot *s, size_t n);
 
 /* Pack internals (gitstore_pack.c). */
 int gitstore_int_pack_inflate(struct gitstore_pack *p, const struct gitstore_pack_entry *e, uint8_t *out, size_t *used);
-int gitstore_int_pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to, struct gitstore_hash *hs, uint32_t *crc);
+/* Hash and/or CRC the pack's bytes [from, to); cpu: gitstore_int_cpu's answer, or 0. */
+int gitstore_int_pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to, struct gitstore_hash *hs, uint32_t *crc,
+	unsigned cpu);
 int gitstore_int_pack_copy(struct gitstore_pack *p, uint64_t off, uint8_t *out, size_t n);
 int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pack_entry *e,
 	void (*sink)(void *ctx, const uint8_t *d, size_t n), void *ctx, uint64_t *end);
@@ -47,6 +49,11 @@ int gitstore_int_entry_extent(struct gitstore_pack *p, const struct gitstore_pac
 #define GITSTORE_INT_CPU_CLMUL 2u   /* PCLMULQDQ */
 #define GITSTORE_INT_CPU_SHA 4u     /* SHA-NI with SSSE3 and SSE4.1 */
 unsigned gitstore_int_cpu(void);
+/* A fresh hash context told what the CPU offers (cpu from gitstore_int_cpu,
+ * 0: let it ask itself), so a run of many small objects never asks CPUID. */
+void gitstore_int_hash_use_cpu(struct gitstore_hash *h, unsigned cpu);
+/* gitstore_obj_hash with that. */
+int gitstore_int_obj_hash(int algo, int type, const void *data, size_t len, struct gitstore_oid *out, unsigned cpu);
 /* zlib's crc32(crc, p, n), folded with PCLMULQDQ where *cpu (kept by the caller) says it can be. */
 uint32_t gitstore_int_crc32(uint32_t crc, const uint8_t *p, size_t n, unsigned *cpu);
 

@@ -79,6 +79,11 @@ int gitstore_obj_header_parse(const uint8_t *buf, size_t len, int *type, uint64_
 
 int gitstore_obj_hash(int algo, int type, const void *data, size_t len, struct gitstore_oid *out)
 {
+	return gitstore_int_obj_hash(algo, type, data, len, out, 0);
+}
+
+int gitstore_int_obj_hash(int algo, int type, const void *data, size_t len, struct gitstore_oid *out, unsigned cpu)
+{
 	uint8_t hdr[GITSTORE_OBJ_HEADER_MAX];
 	int hl = gitstore_obj_header(type, len, hdr, sizeof hdr);
 	if (hl < 0)
@@ -87,6 +92,7 @@ int gitstore_obj_hash(int algo, int type, const void *data, size_t len, struct g
 	int rc = gitstore_hash_init(&h, algo);
 	if (rc < 0)
 		return rc;
+	gitstore_int_hash_use_cpu(&h, cpu);
 	gitstore_hash_update(&h, hdr, (size_t)hl);
 	gitstore_hash_update(&h, data, len);
 	gitstore_hash_final(&h, out);

@@ -641,7 +641,8 @@ int gitstore_int_pack_copy(struct gitstore_pack *p, uint64_t off, uint8_t *out, 
 	return 0;
 }
 
-int gitstore_int_pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to, struct gitstore_hash *hs, uint32_t *crc)
+int gitstore_int_pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to, struct gitstore_hash *hs, uint32_t *crc,
+	unsigned cpu)
 {
 	while (from < to) {
 		const uint8_t *d;
@@ -655,7 +656,7 @@ int gitstore_int_pack_bytes(struct gitstore_pack *p, uint64_t from, uint64_t to,
 		if (hs)
 			gitstore_hash_update(hs, d, n);
 		if (crc)
-			*crc = (uint32_t)crc32(*crc, d, (uInt)n);
+			*crc = gitstore_int_crc32(*crc, d, n, &cpu);
 		from += n;
 	}
 	return 0;
@@ -670,7 +671,9 @@ int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, u
 	size_t n;
 	int rc;
 	gitstore_hash_init(&hs, p->algo);
-	if ((rc = gitstore_int_pack_bytes(p, 0, p->len - h, &hs, NULL)) < 0)
+	unsigned cpu = gitstore_int_cpu();
+	gitstore_int_hash_use_cpu(&hs, cpu);
+	if ((rc = gitstore_int_pack_bytes(p, 0, p->len - h, &hs, NULL, cpu)) < 0)
 		return rc;
 	gitstore_hash_final(&hs, &sum);
 	if ((rc = pack_span(p, p->len - h, h, false, &t, &n)) < 0)
@@ -693,13 +696,13 @@ int gitstore_pack_verify(struct gitstore_pack *p, struct gitstore_pack_buf *b, u
 		if ((rc = gitstore_int_entry_extent(p, &e, NULL, NULL, &end)) < 0)
 			return rc;
 		uint32_t got_crc = 0;
-		if ((rc = gitstore_int_pack_bytes(p, off, end, NULL, &got_crc)) < 0)
+		if ((rc = gitstore_int_pack_bytes(p, off, end, NULL, &got_crc, cpu)) < 0)
 			return rc;
 		if (got_crc != crc)
 			return GITSTORE_EPACK_CRC;
 		if ((rc = gitstore_pack_read(p, off, b, &type)) < 0)
 			return rc;
-		gitstore_obj_hash(p->algo, type, b->out, (size_t)rc, &got);
+		gitstore_int_obj_hash(p->algo, type, b->out, (size_t)rc, &got, cpu);
 		if (gitstore_oid_cmp(&got, &id) != 0)
 			return GITSTORE_EOBJ_ID;
 	}

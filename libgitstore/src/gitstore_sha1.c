@@ -136,6 +136,12 @@ static void blocks(struct gitstore_sha1 *s, const uint8_t *p, size_t n)
 	sha1_blocks(s->h, p, n);
 }
 
+void gitstore_int_hash_use_cpu(struct gitstore_hash *h, unsigned cpu)
+{
+	if (h->algo == GITSTORE_SHA1 && (cpu & GITSTORE_INT_CPU_ASKED))
+		h->priv.sha1.accel = (cpu & GITSTORE_INT_CPU_SHA) ? ACCEL_NI : ACCEL_NONE;
+}
+
 void gitstore_sha1_init(struct gitstore_sha1 *s)
 {
 	s->h[0] = 0x67452301u;
