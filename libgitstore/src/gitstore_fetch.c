@@ -1,8 +1,10 @@
 /*
  * The fetch client, sans I/O (git's fetch-pack.c in its simplest shape:
- * one want, at most one have, done at once: no multi-round negotiation,
- * so the server may send objects the local repository already has, never
- * fewer than needed).
+ * one want, the local ref tips as haves (at most GITSTORE_FETCH_HAVES), and
+ * done at once: no multi-round negotiation. A follower's tip is almost
+ * always an ancestor of what it fetches, so one round finds the common
+ * commit; after a history rewrite the server may send objects the local
+ * repository already has, never fewer than needed).
  */
 #include <string.h>
 #include <cloudlet/gitstore.h>
