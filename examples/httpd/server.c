@@ -62,6 +62,7 @@ struct worker {
 	struct source src;
 	struct http_conn_cfg hcfg;
 	struct http_static_cfg scfg;
+	struct http_date_cache dates; /* the Date of this second, formatted once */
 	char boundary[33];
 	unsigned nconns, max_conns;
 	uint64_t evicted, refused;
@@ -805,6 +806,8 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 		snprintf(w->boundary + 2 * i, 3, "%02x", rnd[i]);
 	w->scfg.boundary = (struct http_str){ (const uint8_t *)w->boundary, 32 };
 	w->scfg.now = -1;
+	http_date_cache_init(&w->dates);
+	w->scfg.dates = &w->dates;
 	cl_timer_init(&w->logt, on_log_timer, w);
 	struct dirsrc_cfg dc = {
 		.rootfd = cfg->rootfd,
