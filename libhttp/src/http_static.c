@@ -346,6 +346,7 @@ static int respond_prepared(struct http_static *out, const struct http_request *
 	const struct http_content *rep = k ? content->gzip : content;
 	if (!content->priv.len[k] || (cfg->now >= 0 && rep->mtime > cfg->now))
 		return 0;
+	memset(out, 0, sizeof *out);
 	struct http_wbuf w = { buf, 0, cap, false };
 	status_line(&w, 200, cfg);
 	http_wb_put(&w, content->priv.fields[k], content->priv.len[k]);
@@ -365,22 +366,19 @@ static int respond_prepared(struct http_static *out, const struct http_request *
 	return 1;
 }
 
-int http_static_respond(struct http_static *out, const struct http_request *req,
+static const struct http_str octet = { (const uint8_t *)"application/octet-stream", 24 };
+
+/* The full way. fields_only (for http_static_prepare) leaves out the
+ * status line with Date, extra and Connection, and the empty line. */
+static int respond_full(struct http_static *out, const struct http_request *req,
 		const struct http_content *content, const struct http_static_cfg *cfg,
-		uint8_t *buf, size_t cap)
+		uint8_t *buf, size_t cap, bool fields_only)
 {
-	static const struct http_str octet = { (const uint8_t *)"application/octet-stream", 24 };
 	memset(out, 0, sizeof *out);
 	struct http_wbuf w = { buf, 0, cap, false };
 	const struct http_header *h = req->headers;
 	size_t n = req->num_headers;
 	bool get = req->meth == HTTP_M_GET, head = req->meth == HTTP_M_HEAD;
-	int rc;
-
-	if ((get || head) && content->priv.len[0] &&
-			respond_prepared(out, req, content, cfg, content->type.len ? content->type : octet,
-				buf, cap, &rc))
-		return rc;
 
 	if (!get && !head) {
 		/* RFC 9110 15.5.6: 405 lists the methods; OPTIONS gets the same
@@ -468,7 +466,8 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 
 	out->status = st;
 	out->src = rep;
-	status_line(&w, st, cfg);
+	if (!fields_only)
+		status_line(&w, st, cfg);
 	if (st == 200 || st == 206 || st == 304) {
 		if (have_tag) {
 			http_wb_str(&w, "ETag: ");
@@ -526,7 +525,8 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 		http_wb_u64(&w, body);
 		http_wb_str(&w, "\r\n");
 	}
-	http_wb_str(&w, "\r\n");
+	if (!fields_only)
+		http_wb_str(&w, "\r\n");
 	size_t head_len = w.len;
 
 	if (head || st == 304 || st == 412 || st == 416)
@@ -571,14 +571,24 @@ done:
 	return w.full ? HTTP_ENOMEM : 0;
 }
 
+int http_static_respond(struct http_static *out, const struct http_request *req,
+		const struct http_content *content, const struct http_static_cfg *cfg,
+		uint8_t *buf, size_t cap)
+{
+	int rc;
+	if ((req->meth == HTTP_M_GET || req->meth == HTTP_M_HEAD) && content->priv.len[0] &&
+			respond_prepared(out, req, content, cfg, content->type.len ? content->type : octet,
+				buf, cap, &rc))
+		return rc;
+	return respond_full(out, req, content, cfg, buf, cap, false);
+}
+
 int http_static_prepare(struct http_content *content, uint8_t *buf, size_t cap)
 {
 	/* The fields come from the full way itself, for a GET without any
 	 * field (and one with "Accept-Encoding: gzip" for the variant), so
 	 * the two ways cannot drift apart. No Date (now < 0), so
 	 * Last-Modified is the content's own. */
-	static const char status[] = "HTTP/1.1 200 OK\r\n";
-	const size_t pre = sizeof status - 1, post = 2;
 	memset(&content->priv, 0, sizeof content->priv);
 	struct http_static_cfg cfg;
 	memset(&cfg, 0, sizeof cfg);
@@ -596,15 +606,12 @@ int http_static_prepare(struct http_content *content, uint8_t *buf, size_t cap)
 		req.headers = k ? &gz : NULL;
 		req.num_headers = (size_t)k;
 		struct http_static st;
-		int r = http_static_respond(&st, &req, content, &cfg, buf + used, cap - used);
-		if (r < 0 || st.status != 200 || st.head.len < pre + post ||
-				st.head.len - pre - post > UINT16_MAX)
+		int r = respond_full(&st, &req, content, &cfg, buf + used, cap - used, true);
+		if (r < 0 || st.status != 200 || st.head.len == 0 || st.head.len > UINT16_MAX)
 			return HTTP_ENOMEM;
-		size_t flen = st.head.len - pre - post;
-		memmove(buf + used, buf + used + pre, flen);
 		fields[k] = buf + used;
-		len[k] = (uint16_t)flen;
-		used += flen;
+		len[k] = (uint16_t)st.head.len;
+		used += st.head.len;
 	}
 	content->priv.fields[0] = fields[0];
 	content->priv.fields[1] = fields[1];

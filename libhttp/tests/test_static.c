@@ -600,6 +600,9 @@ static void test_prepared_used(void **state)
 		"Content-Length: 34\r\n";
 	assert_int_equal(n, strlen(want));
 	assert_memory_equal(pbuf, want, strlen(want));
+	/* The size returned is all the buffer needs, and one byte less fails. */
+	assert_int_equal(http_static_prepare(&e->c, pbuf, (size_t)n - 1), HTTP_ENOMEM);
+	assert_int_equal(http_static_prepare(&e->c, pbuf, (size_t)n), n);
 	memcpy(pbuf, "XTag", 4);
 	assert_int_equal(respond(e, "GET", "Accept: */*\r\n"), 200);
 	assert_non_null(field(e, "xtag"));
