@@ -492,7 +492,9 @@ struct http_stream_ops {
  * ------------------------------------------------------------------------ */
 
 #define HTTP_CONN_BUFSIZE 16384
-#define HTTP_CONN_MAXSEG (2 * HTTP_MAX_RANGES + 4)
+/* Segments one response may queue, and room for gathered responses. */
+#define HTTP_CONN_RESPSEG (2 * HTTP_MAX_RANGES + 4)
+#define HTTP_CONN_MAXSEG (HTTP_CONN_RESPSEG + 32)
 
 enum {
 	HTTP_CONN_IDLE = 0,     /* nothing to do until I/O or the deadline */
@@ -512,6 +514,19 @@ struct http_conn_cfg {
 	 * pipelined after a bad request). Never after a close-delimited body,
 	 * whose end is the close. Default 1000; 0 closes at once. */
 	uint64_t linger_ms;
+	/* Pipelined requests (RFC 9112 9.3.2) that are already in the input
+	 * buffer are answered before any of their responses is sent, up to
+	 * this many responses, so they leave in one gather send instead of
+	 * one send each. Default 1: every response is sent before the next
+	 * request is handed over. More changes a promise to the caller: the
+	 * content (and body) of a response may still be queued when the next
+	 * request is handed over, and must stay valid until
+	 * http_conn_sending() is false (or the connection is closed), and
+	 * bodies must not point into the connection's input buffer. A
+	 * response is held back only while the output buffer is at most half
+	 * full, every queued byte is in memory (no reader), and the segments
+	 * left can take any response; order is kept strictly. */
+	unsigned max_batch;
 };
 
 void http_conn_cfg_default(struct http_conn_cfg *cfg);
@@ -555,6 +570,7 @@ struct http_conn {
 		uint64_t linger_until;
 		size_t linger_bytes;
 		bool again;          /* work left when poll's bound was reached */
+		unsigned held;       /* responses queued and held back for a gather send */
 	} priv;
 };
 
@@ -617,6 +633,10 @@ int http_conn_error(const struct http_conn *c);
 
 /* Requests answered so far on this connection. */
 uint64_t http_conn_requests(const struct http_conn *c);
+
+/* True while response bytes are queued and not yet all sent: the content
+ * of the responses given so far must then stay valid (see max_batch). */
+bool http_conn_sending(const struct http_conn *c);
 
 /* ------------------------------------------------------------------------
  * Client connection
