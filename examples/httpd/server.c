@@ -67,6 +67,7 @@ struct worker {
 	struct http_conn_cfg hcfg;
 	struct http_static_cfg scfg;
 	struct http_date_cache dates; /* the Date of this second, formatted once */
+	uint64_t wall_at;             /* loop time (ms) scfg.now was read at */
 	char boundary[33];
 	unsigned nconns, max_conns;
 	uint64_t evicted, refused;
@@ -653,8 +654,12 @@ static void conn_run(struct conn *c)
 {
 	struct worker *w = c->w;
 	uint64_t now = cl_loop_now(w->loop);
-	int64_t wall = cl_wall_s();
-	w->scfg.now = wall;
+	/* The wall clock once per loop tick, not per event. */
+	if (now != w->wall_at || w->scfg.now < 0) {
+		w->scfg.now = cl_wall_s();
+		w->wall_at = now;
+	}
+	int64_t wall = w->scfg.now;
 	http_conn_set_wallclock(&c->h, wall);
 	int r;
 	for (;;) {

@@ -248,11 +248,16 @@ static bool bchar_ok(struct http_str b)
 
 static void status_line(struct http_wbuf *w, int status, const struct http_static_cfg *cfg)
 {
-	http_wb_str(w, "HTTP/1.1 ");
-	http_wb_u64(w, (uint64_t)status);
-	http_wb_str(w, " ");
-	http_wb_str(w, http_reason(status));
-	http_wb_str(w, "\r\n");
+	static const char ok[] = "HTTP/1.1 200 OK\r\n";
+	if (status == 200) {
+		http_wb_put(w, ok, sizeof ok - 1); /* nearly every response */
+	} else {
+		http_wb_str(w, "HTTP/1.1 ");
+		http_wb_u64(w, (uint64_t)status);
+		http_wb_str(w, " ");
+		http_wb_str(w, http_reason(status));
+		http_wb_str(w, "\r\n");
+	}
 	if (cfg->now >= 0) {
 		char d[HTTP_DATE_LEN + 1];
 		const char *text = cfg->dates ? http_date_cache_get(cfg->dates, cfg->now)
