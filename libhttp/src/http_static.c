@@ -411,9 +411,9 @@ static int respond_full(struct http_static *out, const struct http_request *req,
 		else if (!has_range)
 			fly = true;
 	}
-	struct etag tag;
+	struct etag tag = { false, { NULL, 0 } };
 	bool have_tag = etag_of(rep->etag, &tag);
-	bool stored_weak = tag.weak;
+	bool stored_weak = have_tag && tag.weak;
 	if (fly)
 		tag.weak = true; /* RFC 9110 8.8.1: not byte-identical to the stored form */
 
