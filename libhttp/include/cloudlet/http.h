@@ -462,7 +462,8 @@ struct http_stream_ops {
  * caller answers it with exactly one of http_conn_static(),
  * http_conn_respond(), or http_conn_respond_start()/_write()/_end(). Pipelined
  * requests wait in the input buffer, so responses go out strictly in request
- * order. Poll keeps returning HTTP_CONN_REQUEST while the current request is
+ * order; with http_conn_cfg.max_batch, responses to requests that arrived
+ * together leave together, in one gather send. Poll keeps returning HTTP_CONN_REQUEST while the current request is
  * the caller's to answer (or to read the body of, or to stream to).
  *
  * Bodies: http_conn_body_read() delivers the request body, Content-Length or
