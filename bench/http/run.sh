@@ -4,8 +4,11 @@
 #
 #   - one document root with a 2 KB and a 100 KB file, served by every server;
 #   - every server runs one worker, pinned to CPU 0, access log off, keep-alive
-#     on, sendfile/file cache as each is run in production; each is our child,
-#     on 127.0.0.1 with a high port, with config, pid and logs in a temp dir;
+#     on, sendfile/file cache as each is run in production; nginx twice, as
+#     Debian configures it (sendfile, tcp_nopush) and with both off, which is
+#     faster for it on small files and with pipelining (ratios are taken
+#     against the better of the two); each is our child, on 127.0.0.1 with a
+#     high port, with config, pid and logs in a temp dir;
 #   - wrk (keep-alive, a fixed number of connections, one thread) pinned to
 #     CPU 1 measures one server and one file at a time, for DURATION seconds;
 #   - optionally (--pipeline) the same again with N requests per write on
