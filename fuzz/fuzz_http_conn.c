@@ -204,6 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct http_conn_cfg cfg;
 	http_conn_cfg_default(&cfg);
 	cfg.limits.max_body = 4096;
+	/* Half the inputs also hold back responses to pipelined requests. */
+	cfg.max_batch = data[0] & 0x10 ? 8 : 1;
 	struct http_conn c;
 	http_conn_init(&c, &fz_ops, &f, in, sizeof in, out, sizeof out, hdr, 32, &cfg, 0);
 	int phase = 0;

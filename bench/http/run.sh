@@ -4,10 +4,17 @@
 #
 #   - one document root with a 2 KB and a 100 KB file, served by every server;
 #   - every server runs one worker, pinned to CPU 0, access log off, keep-alive
-#     on, sendfile/file cache as each is run in production; each is our child,
-#     on 127.0.0.1 with a high port, with config, pid and logs in a temp dir;
+#     on, sendfile/file cache as each is run in production; nginx twice, as
+#     Debian configures it (sendfile, tcp_nopush) and with both off, which is
+#     faster for it on small files and with pipelining (ratios are taken
+#     against the better of the two); each is our child, on 127.0.0.1 with a
+#     high port, with config, pid and logs in a temp dir;
 #   - wrk (keep-alive, a fixed number of connections, one thread) pinned to
 #     CPU 1 measures one server and one file at a time, for DURATION seconds;
+#   - optionally (--pipeline) the same again with N requests per write on
+#     each connection, as TechEmpower's plaintext test does (a wrk Lua
+#     script), so one client core can load a server well past what it can
+#     with one request in flight per connection;
 #   - the CPU time the server and wrk used comes from /proc, so the table says
 #     whether the server was the bottleneck (it should be busy ~100% of the
 #     run while wrk is not), and how much CPU other processes took meanwhile.
@@ -20,15 +27,19 @@ usage() {
 usage: bench/http/run.sh [options]
   --httpd PATH        also benchmark cloudlet's httpd (run as PATH --listen
                       127.0.0.1:PORT --root DIR --workers 1 --no-access-log)
-  --servers LIST      comma list among nginx,h2o,httpd (default: nginx,h2o
-                      plus httpd when --httpd is given)
+  --servers LIST      comma list among nginx,nginx-nosendfile,h2o,httpd
+                      (default: all of them, httpd when --httpd is given);
+                      nginx-nosendfile is nginx with sendfile and tcp_nopush
+                      off, its faster setting for small files and pipelining
   --files LIST        comma list among 2k,100k (default: 2k,100k)
+  --pipeline LIST     comma list of pipeline depths: requests per write on
+                      each connection (default 1: no pipelining; e.g. 1,16)
   --duration SECS     measured seconds per server and file (default 10)
   --warmup SECS       unmeasured wrk run before each measurement (default 2)
   --connections N     wrk keep-alive connections (default 64)
   --runs N            repeat every measurement N times, interleaved, and
                       report the median (default 1)
-  --port N            first port to use (default 18480; uses 3 ports)
+  --port N            first port to use (default 18480; one per server)
   --server-cpu N      CPU the servers are pinned to (default 0)
   --client-cpu N      CPU wrk is pinned to (default 1)
   --nginx PATH        nginx binary (default: nginx in PATH or /usr/sbin/nginx)
@@ -47,6 +58,7 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 HTTPD=""
 SERVERS=""
 FILES="2k,100k"
+PIPELINE=1
 DURATION=10
 WARMUP=2
 CONNS=64
@@ -65,6 +77,7 @@ while [ $# -gt 0 ]; do
     --httpd) HTTPD=${2:?}; shift 2 ;;
     --servers) SERVERS=${2:?}; shift 2 ;;
     --files) FILES=${2:?}; shift 2 ;;
+    --pipeline) PIPELINE=${2:?}; shift 2 ;;
     --duration) DURATION=${2:?}; shift 2 ;;
     --warmup) WARMUP=${2:?}; shift 2 ;;
     --connections) CONNS=${2:?}; shift 2 ;;
@@ -90,14 +103,18 @@ done
 [ "$CONNS" -ge 1 ] || die "--connections must be at least 1"
 [ "$SCPU" != "$CCPU" ] || die "servers and wrk must run on different CPUs"
 if [ -z "$SERVERS" ]; then
-  SERVERS="nginx,h2o"
+  SERVERS="nginx,nginx-nosendfile,h2o"
   [ -n "$HTTPD" ] && SERVERS="$SERVERS,httpd"
 fi
 IFS=, read -r -a SERVER_LIST <<<"$SERVERS"
 IFS=, read -r -a FILE_LIST <<<"$FILES"
+IFS=, read -r -a DEPTH_LIST <<<"$PIPELINE"
+for d in "${DEPTH_LIST[@]}"; do
+  [[ $d =~ ^[0-9]+$ ]] && [ "$d" -ge 1 ] || die "pipeline depths must be integers >= 1, got '$d'"
+done
 for s in "${SERVER_LIST[@]}"; do
   case "$s" in
-    nginx) [ -x "$NGINX" ] || die "nginx not found ($NGINX); apt-get install nginx-light" ;;
+    nginx|nginx-nosendfile) [ -x "$NGINX" ] || die "nginx not found ($NGINX); apt-get install nginx-light" ;;
     h2o) [ -x "$H2O" ] || die "h2o not found ($H2O); apt-get install h2o" ;;
     httpd) [ -n "$HTTPD" ] && [ -x "$HTTPD" ] || die "httpd needs --httpd PATH to an executable" ;;
     *) die "unknown server '$s'" ;;
@@ -143,6 +160,22 @@ trap 'exit 130' INT TERM
 # Deterministic text content, so every run serves the same bytes.
 payload() { head -c "$1" < <(yes 'cloudlet benchmark payload: 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ'); }
 payload 2048 > "$ROOT/2k.html"
+# wrk sends DEPTH copies of its request in one write and counts every
+# response (wrk's own pipeline example, as TechEmpower's plaintext test).
+cat > "$WORK/pipeline.lua" <<'EOF'
+init = function(args)
+  local depth = tonumber(args[1]) or 1
+  local r = {}
+  for i = 1, depth do
+    r[i] = wrk.format()
+  end
+  req = table.concat(r)
+end
+
+request = function()
+  return req
+end
+EOF
 payload 102400 > "$ROOT/100k.html"
 chmod 644 "$ROOT"/*.html
 declare -A FSIZE=([2k]=2048 [100k]=102400)
@@ -158,12 +191,20 @@ for s in "${SERVER_LIST[@]}"; do
 done
 
 start_nginx() {
-  local d=$WORK/nginx port=$1
+  local port=$1 name=${2:-nginx} send="sendfile on;
+  tcp_nopush on;"
+  local d=$WORK/$name
   mkdir -p "$d/tmp"
   # Debian's nginx.conf defaults that matter for static files (sendfile,
   # tcp_nopush, mime types), access log off, keep-alive unlimited (so the run
   # measures requests, not reconnects), and open_file_cache, which production
   # static setups turn on and which h2o does by default (filecache).
+  # nginx-nosendfile: the same with sendfile and tcp_nopush off, measured
+  # faster for a 2 KB file (one writev instead of writev, sendfile and two
+  # setsockopt TCP_CORK per response) and for pipelined requests (with
+  # tcp_nopush on, pipelined responses wait on delayed ACKs, ~40 ms).
+  [ "$name" = nginx-nosendfile ] && send="sendfile off;
+  tcp_nopush off;"
   cat > "$d/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
@@ -175,8 +216,7 @@ http {
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
   access_log off;
-  sendfile on;
-  tcp_nopush on;
+  $send
   keepalive_timeout 65;
   keepalive_requests 100000000;
   open_file_cache max=1000 inactive=60s;
@@ -193,8 +233,10 @@ http {
 EOF
   taskset -c "$SCPU" "$NGINX" -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" \
     >"$d/stdout.log" 2>&1 &
-  PID[nginx]=$!
+  PID[$name]=$!
 }
+
+start_nginx-nosendfile() { start_nginx "$1" nginx-nosendfile; }
 
 start_h2o() {
   local d=$WORK/h2o port=$1
@@ -304,17 +346,21 @@ wait_quiet() {
   done
 }
 
-# Runs wrk pinned to the client CPU; prints wrk's output, then a last line
-# "WRKCPU <ticks>" with the CPU it used (its parent's cutime+cstime).
+# Runs wrk pinned to the client CPU, DEPTH requests per write; prints wrk's
+# output, then a last line "WRKCPU <ticks>" with the CPU it used (its
+# parent's cutime+cstime).
 run_wrk() {
-  local url=$1 secs=$2
+  local url=$1 secs=$2 depth=${3:-1}
+  local script=()
+  [ "$depth" -gt 1 ] && script=(-s "$WORK/pipeline.lua")
   bash -c '
-    taskset -c "$1" wrk -t1 -c"$2" -d"$3"s --latency "$4"
+    ccpu=$1 conns=$2 secs=$3 url=$4 depth=$5; shift 5
+    taskset -c "$ccpu" wrk -t1 -c"$conns" -d"$secs"s --latency "$@" "$url" -- "$depth"
     rc=$?
     read -r l < /proc/$$/stat
     set -- ${l##*) }
     echo "WRKCPU $(( ${14} + ${15} ))"
-    exit $rc' _ "$CCPU" "$CONNS" "$secs" "$url"
+    exit $rc' _ "$CCPU" "$CONNS" "$secs" "$url" "$depth" "${script[@]}"
 }
 
 # wrk prints sizes with binary units; MiB/s.
@@ -336,6 +382,7 @@ done
 version_of() {
   case "$1" in
     nginx) "$NGINX" -v 2>&1 | sed 's/.*version: //' ;;
+    nginx-nosendfile) echo "$("$NGINX" -v 2>&1 | sed 's/.*version: //'), sendfile off, tcp_nopush off" ;;
     h2o) "$H2O" --version 2>&1 | head -1 ;;
     httpd) echo "$HTTPD" ;;
   esac
@@ -346,26 +393,29 @@ printf 'run\tfile\tserver\treq_s\tmib_s\tp50\tp99\terrors\tserver_cpu_pct\twrk_c
 
 echo "bench/http: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $NCPU CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for s in "${SERVER_LIST[@]}"; do echo "  $s: $(version_of "$s") on port ${PORT[$s]}, CPU $SCPU" >&2; done
-echo "  wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'): -t1 -c$CONNS -d${DURATION}s on CPU $CCPU, warmup ${WARMUP}s, runs $RUNS" >&2
+echo "  wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'): -t1 -c$CONNS -d${DURATION}s on CPU $CCPU, warmup ${WARMUP}s, runs $RUNS, pipeline depths $PIPELINE" >&2
 
 for r in $(seq "$RUNS"); do
   for f in "${FILE_LIST[@]}"; do
+   for depth in "${DEPTH_LIST[@]}"; do
+    label=$f
+    [ "$depth" -gt 1 ] && label="$f, $depth pipelined"
     for s in "${SERVER_LIST[@]}"; do
       url="http://127.0.0.1:${PORT[$s]}/$f.html"
       if [ "$QUIET" -gt 0 ]; then wait_quiet; fi
       if [ "$WARMUP" -gt 0 ]; then
-        run_wrk "$url" "$WARMUP" >/dev/null || die "wrk failed against $s ($url)"
+        run_wrk "$url" "$WARMUP" "$depth" >/dev/null || die "wrk failed against $s ($url)"
       fi
       read -r b0 t0 < <(cpu_busy "$SCPU")
       read -r b1 t1 < <(cpu_busy "$CCPU")
       s0=$(cpu_ticks "${PID[$s]}")
       start=$(date +%s.%N)
-      out=$(run_wrk "$url" "$DURATION") || { echo "$out" >&2; die "wrk failed against $s ($url)"; }
+      out=$(run_wrk "$url" "$DURATION" "$depth") || { echo "$out" >&2; die "wrk failed against $s ($url)"; }
       end=$(date +%s.%N)
       s1=$(cpu_ticks "${PID[$s]}")
       read -r b0e t0e < <(cpu_busy "$SCPU")
       read -r b1e t1e < <(cpu_busy "$CCPU")
-      echo "$out" > "$WORK/wrk-$r-$f-$s.txt"
+      echo "$out" > "$WORK/wrk-$r-$f-$depth-$s.txt"
       if ! kill -0 "${PID[$s]}" 2>/dev/null; then
         tail -n 20 "$WORK/$s"/*.log >&2 2>/dev/null || true
         die "$s exited during the run ($f, run $r)"
@@ -387,10 +437,11 @@ for r in $(seq "$RUNS"); do
           o0 = (t0 > 0) ? 100 * b0 / t0 - sp : 0; o1 = (t1 > 0) ? 100 * b1 / t1 - wp : 0
           if (o0 < 0) o0 = 0; if (o1 < 0) o1 = 0
           printf "%.1f %.1f %.0f %.0f %.2f %.2f\n", sp, wp, o0, o1, s / hz, w / hz }')
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$f" "$s" "$req" "$xfer" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$label" "$s" "$req" "$xfer" \
         "$p50" "$p99" "$errs" "$scpu" "$wcpu" "$o0" "$o1" "$ssec" "$wsec" >> "$RAW"
-      echo "  run $r $f $s: $req req/s, server CPU $scpu%, wrk CPU $wcpu%" >&2
+      echo "  run $r $label $s: $req req/s, server CPU $scpu%, wrk CPU $wcpu%" >&2
     done
+   done
   done
 done
 
@@ -401,6 +452,7 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
   NR == 1 { next }
   {
     k = $2 SUBSEP $3; n[k]++; row[k, n[k]] = $0; req[k, n[k]] = $4 + 0
+    if ($2 ~ /pipelined/) piped = 1
     if (!(($2) in seenf)) { seenf[$2] = 1; files[++nf] = $2 }
     if (!(($3) in seens)) { seens[$3] = 1; servers[++ns] = $3 }
   }
@@ -413,23 +465,31 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
     return row[k, idx[int((m + 1) / 2)]]
   }
   END {
-    printf "| file | server | requests/s | vs nginx | MiB/s | latency p50 / p99 | errors | server CPU | wrk CPU | requests per server CPU-second | vs nginx | other load CPU0 / CPU1 | bound by |\n"
-    printf "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|---|\n"
+    printf "| file | server | requests/s | vs nginx | vs h2o | MiB/s | latency p50 / p99 | errors | server CPU | wrk CPU | requests per server CPU-second | vs nginx | vs h2o | other load CPU0 / CPU1 | bound by |\n"
+    printf "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|\n"
     warn = 0; both = 0
     for (a = 1; a <= nf; a++) {
       f = files[a]
-      base = 0; baseeff = 0
-      if ((f SUBSEP "nginx") in n) {
-        split(median_row(f SUBSEP "nginx"), v, "\t"); base = v[4] + 0
-        if (v[9] > 0) baseeff = v[4] / (v[9] / 100)
+      # Against the better nginx setting of the row, each figure on its own.
+      base = 0; baseeff = 0; hbase = 0; hbaseeff = 0
+      for (b = 1; b <= ns; b++) {
+        s = servers[b]; k = f SUBSEP s
+        if (!(k in n) || (s != "h2o" && s !~ /^nginx/)) continue
+        split(median_row(k), v, "\t")
+        e = (v[9] > 0) ? v[4] / (v[9] / 100) : 0
+        if (s == "h2o") { hbase = v[4] + 0; hbaseeff = e; continue }
+        if (v[4] + 0 > base) base = v[4] + 0
+        if (e > baseeff) baseeff = e
       }
       for (b = 1; b <= ns; b++) {
         s = servers[b]; k = f SUBSEP s
         if (!(k in n)) continue
         split(median_row(k), v, "\t")
         ratio = (base > 0) ? sprintf("%.2fx", v[4] / base) : "-"
+        hratio = (hbase > 0) ? sprintf("%.2fx", v[4] / hbase) : "-"
         eff = (v[9] > 0) ? v[4] / (v[9] / 100) : 0
         effratio = (baseeff > 0 && eff > 0) ? sprintf("%.2fx", eff / baseeff) : "-"
+        heffratio = (hbaseeff > 0 && eff > 0) ? sprintf("%.2fx", eff / hbaseeff) : "-"
         rq = sprintf("%.0f", v[4])
         if (runs > 1) rq = rq sprintf(" (%.0f-%.0f)", lo[k], hi[k])
         # The server is the bottleneck when it keeps its CPU busy; if wrk is
@@ -442,11 +502,13 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
         else if (busy) { bound = "other processes"; starved = 1 }
         else { bound = "neither (latency?)"; warn = 1 }
         if (busy && bound != "other processes") bound = bound ", noisy"
-        printf "| %s | %s | %s | %s | %s | %s / %s | %s | %.1f s (%s%%) | %.1f s (%s%%) | %.0f | %s | %s%% / %s%% | %s |\n", \
-          f, s, rq, ratio, v[5], v[6], v[7], v[8], v[13], v[9], v[14], v[10], eff, effratio, v[11], v[12], bound
+        printf "| %s | %s | %s | %s | %s | %s | %s / %s | %s | %.1f s (%s%%) | %.1f s (%s%%) | %.0f | %s | %s | %s%% / %s%% | %s |\n", \
+          f, s, rq, ratio, hratio, v[5], v[6], v[7], v[8], v[13], v[9], v[14], v[10], eff, effratio, heffratio, v[11], v[12], bound
       }
     }
     printf "\n%d connections, wrk -t1, %ss per measurement, median of %d run(s)%s.\n", conns, dur, runs, (runs > 1) ? " (min-max in brackets)" : ""
+    printf "vs nginx: against the better of nginx and nginx-nosendfile in the same row (requests/s and per CPU-second each on its own).\n"
+    if (piped) printf "Rows \"N pipelined\": wrk sends N requests per write on each connection (the pipeline.lua of run.sh, as in the TechEmpower plaintext test) and counts every response.\n"
     printf "Server CPU and wrk CPU: user+system time from /proc over the measured run, and as %% of one CPU (the\n"
     printf "server figure includes the loopback TCP work done on its CPU). Requests per server CPU-second =\n"
     printf "requests/s / server CPU: the cost per request, which stays comparable when the client saturates.\n"

@@ -25,6 +25,7 @@
 #define FREE_KEEP 1024
 #define LINGER_MS 2000    /* draining a closed connection's unread input */
 #define LINGER_BYTES (1u << 20)
+#define BATCH 16          /* responses to pipelined requests sent together */
 
 struct worker;
 
@@ -47,7 +48,10 @@ struct conn {
 	bool git_finished;
 	int gitfd;
 	uint64_t nreq;
-	struct src_entry *ent; /* the content of the response being sent */
+	/* The contents of the responses being sent: more than one when
+	 * libhttp holds back responses to pipelined requests (max_batch). */
+	struct src_entry *ent[BATCH];
+	int nent;
 	struct cl_addr peer;
 	struct http_header hdr[NHDR];
 	uint8_t in[IN_CAP];
@@ -62,6 +66,8 @@ struct worker {
 	struct source src;
 	struct http_conn_cfg hcfg;
 	struct http_static_cfg scfg;
+	struct http_date_cache dates; /* the Date of this second, formatted once */
+	uint64_t wall_at;             /* loop time (ms) scfg.now was read at */
 	char boundary[33];
 	unsigned nconns, max_conns;
 	uint64_t evicted, refused;
@@ -95,15 +101,16 @@ static int op_recv(void *ctx, uint8_t *buf, size_t cap)
 	return r;
 }
 
-/* The span of the current entry that p falls in, or NULL. */
+/* The span of a held entry that p falls in, or NULL. */
 static const struct src_span *span_of(const struct conn *c, const void *p)
 {
-	if (!c->ent)
-		return NULL;
-	for (int i = 0; i < c->ent->nspan; i++) {
-		const struct src_span *s = &c->ent->span[i];
-		if ((const uint8_t *)p >= s->base && (const uint8_t *)p < s->base + s->len)
-			return s;
+	for (int k = 0; k < c->nent; k++) {
+		const struct src_entry *e = c->ent[k];
+		for (int i = 0; i < e->nspan; i++) {
+			const struct src_span *s = &e->span[i];
+			if ((const uint8_t *)p >= s->base && (const uint8_t *)p < s->base + s->len)
+				return s;
+		}
 	}
 	return NULL;
 }
@@ -378,12 +385,32 @@ static void wait_add(struct worker *w, struct conn *c)
 	c->waiting = true;
 }
 
+/* Every entry held: no response bytes are queued any more. */
 static void release(struct conn *c)
 {
-	if (c->ent) {
-		c->w->src.ops->put(c->w->src.ctx, c->ent);
-		c->ent = NULL;
+	while (c->nent > 0)
+		c->w->src.ops->put(c->w->src.ctx, c->ent[--c->nent]);
+}
+
+/* The entry of the response being answered, which went unused. */
+static void release_last(struct conn *c, struct src_entry *e)
+{
+	if (c->nent > 0 && c->ent[c->nent - 1] == e)
+		c->w->src.ops->put(c->w->src.ctx, c->ent[--c->nent]);
+}
+
+/* Hold e until its response is sent. libhttp hands over at most BATCH
+ * requests before their responses are all out, and release() empties the
+ * list whenever they are; a full list is a broken promise: drop. */
+static bool hold(struct conn *c, struct src_entry *e)
+{
+	if (c->nent == BATCH) {
+		c->w->src.ops->put(c->w->src.ctx, e);
+		c->broken = true;
+		return false;
 	}
+	c->ent[c->nent++] = e;
+	return true;
 }
 
 static void conn_free(struct conn *c)
@@ -409,8 +436,9 @@ static void conn_free(struct conn *c)
 	}
 }
 
+/* e: the held entry the body is from, or NULL. */
 static int respond(struct conn *c, const struct http_request *req, int status, const char *fields,
-		const uint8_t *body, size_t len)
+		const uint8_t *body, size_t len, struct src_entry *e)
 {
 	struct http_str f = { (const uint8_t *)fields, strlen(fields) };
 	int r = http_conn_respond(&c->h, status, f, body, len);
@@ -418,7 +446,7 @@ static int respond(struct conn *c, const struct http_request *req, int status, c
 		/* The head did not fit the output buffer (a huge Location):
 		 * a bare 500 always does; if even that fails, drop the
 		 * connection rather than leave the request unanswered. */
-		release(c);
+		release_last(c, e);
 		status = 500;
 		len = 0;
 		r = http_conn_respond(&c->h, 500, (struct http_str){ (const uint8_t *)"", 0 }, NULL, 0);
@@ -435,7 +463,7 @@ static void simple(struct conn *c, const struct http_request *req, int status, c
 	char body[64];
 	int blen = snprintf(body, sizeof body, "%d %s\n", status, http_reason(status));
 	snprintf(fields, sizeof fields, "Content-Type: text/plain; charset=utf-8\r\n%s", extra);
-	respond(c, req, status, fields, (const uint8_t *)body, (size_t)blen);
+	respond(c, req, status, fields, (const uint8_t *)body, (size_t)blen, NULL);
 }
 
 static void not_found(struct conn *c, const struct http_request *req, uint64_t now,
@@ -449,8 +477,8 @@ static void not_found(struct conn *c, const struct http_request *req, uint64_t n
 		char fields[256];
 		snprintf(fields, sizeof fields, "Content-Type: %.*s\r\n%s",
 			(int)e->content.type.len, (const char *)e->content.type.p, extra);
-		c->ent = e;
-		respond(c, req, 404, fields, e->content.data, (size_t)e->content.size);
+		if (hold(c, e))
+			respond(c, req, 404, fields, e->content.data, (size_t)e->content.size, e);
 		return;
 	}
 	w->src.ops->put(w->src.ctx, e);
@@ -462,7 +490,8 @@ static void serve_content(struct conn *c, const struct http_request *req,
 {
 	struct worker *w = c->w;
 	w->scfg.extra = extra;
-	c->ent = e;
+	if (e && !hold(c, e))
+		return;
 	if (alog_on()) {
 		/* libhttp decides the status (304, 206, 412, ...) inside; a dry
 		 * run of the same pure function tells the log what it will be. */
@@ -474,7 +503,7 @@ static void serve_content(struct conn *c, const struct http_request *req,
 			log_line(w, c, req, 500, 0);
 	}
 	if (http_conn_static(&c->h, content, &w->scfg) < 0) {
-		release(c);
+		release_last(c, e);
 		simple(c, req, 500, "");
 	}
 }
@@ -484,7 +513,8 @@ static void handle(struct conn *c, uint64_t now)
 	struct worker *w = c->w;
 	const struct config *cfg = w->cfg;
 	const struct http_request *req = http_conn_request(&c->h);
-	release(c);
+	if (!http_conn_sending(&c->h))
+		release(c);
 	if (w->src.ops->begin)
 		w->src.ops->begin(w->src.ctx, now);
 	c->nreq++;
@@ -515,7 +545,7 @@ static void handle(struct conn *c, uint64_t now)
 		if (req->meth == HTTP_M_OPTIONS) {
 			char f[128];
 			snprintf(f, sizeof f, "Allow: GET, HEAD, OPTIONS\r\n%s", extra);
-			respond(c, req, 204, f, NULL, 0);
+			respond(c, req, 204, f, NULL, 0, NULL);
 		} else {
 			c->last = true;
 			simple(c, req, 400, req->minor_version >= 1 ? close_line : "");
@@ -565,7 +595,7 @@ static void handle(struct conn *c, uint64_t now)
 		char body[] = "301 Moved Permanently\n";
 		char fields[IN_CAP + 200];
 		snprintf(fields, sizeof fields, "Content-Type: text/plain; charset=utf-8\r\n%s", f);
-		respond(c, req, 301, fields, (const uint8_t *)body, sizeof body - 1);
+		respond(c, req, 301, fields, (const uint8_t *)body, sizeof body - 1, NULL);
 		return;
 	}
 	default:
@@ -642,7 +672,6 @@ static void to_git(struct conn *c)
 	int fd = fcntl(cl_stream_fd(&c->s), F_DUPFD_CLOEXEC, 0);
 	cl_stream_close(&c->s);
 	cl_timer_cancel(&c->t);
-	release(c);
 	wait_remove(w, c);
 	if (c->aprev)
 		c->aprev->anext = c->anext;
@@ -652,6 +681,7 @@ static void to_git(struct conn *c)
 		c->anext->aprev = c->aprev;
 	w->nconns--;
 	if (fd < 0) {
+		release(c);
 		free(c);
 		return;
 	}
@@ -661,6 +691,11 @@ static void to_git(struct conn *c)
 	c->detached = true;
 	c->git_finished = false;
 	c->gitfd = fd;
+	/* Responses held back for pipelined requests before this one go out
+	 * first, on the now blocking socket, while their entries are held. */
+	if (http_conn_sending(&c->h))
+		http_conn_poll(&c->h, cl_loop_now(w->loop));
+	release(c);
 	if (git_http_serve(w->cfg->githttp, &c->h, fd, &c->git_finished, git_done, c) < 0)
 		git_done(c, NULL);
 }
@@ -669,8 +704,12 @@ static void conn_run(struct conn *c)
 {
 	struct worker *w = c->w;
 	uint64_t now = cl_loop_now(w->loop);
-	int64_t wall = cl_wall_s();
-	w->scfg.now = wall;
+	/* The wall clock once per loop tick, not per event. */
+	if (now != w->wall_at || w->scfg.now < 0) {
+		w->scfg.now = cl_wall_s();
+		w->wall_at = now;
+	}
+	int64_t wall = w->scfg.now;
 	http_conn_set_wallclock(&c->h, wall);
 	int r;
 	for (;;) {
@@ -678,8 +717,15 @@ static void conn_run(struct conn *c)
 		if (r != HTTP_CONN_REQUEST)
 			break;
 		if (c->last) {
-			/* the announced last response is out; a pipelined
-			 * request after it is not answered */
+			/* The announced last response is out (once libhttp
+			 * has sent what it held back, which poll does in this
+			 * state); a pipelined request after it is not
+			 * answered. */
+			if (http_conn_sending(&c->h)) {
+				cl_stream_want(&c->s, CL_WRITE);
+				arm(c);
+				return;
+			}
 			linger_start(c);
 			return;
 		}
@@ -786,7 +832,7 @@ static void on_accept(void *arg, int fd, const struct cl_addr *peer)
 	c->git_finished = false;
 	c->gitfd = -1;
 	c->nreq = 0;
-	c->ent = NULL;
+	c->nent = 0;
 	c->peer = *peer;
 	if (cl_stream_init(&c->s, w->loop, fd, on_io, c) < 0) {
 		c->wnext = w->free;
@@ -842,6 +888,9 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 	 * no EOF until it ends; the close op here shuts down first, then
 	 * drains (see op_close). */
 	w->hcfg.linger_ms = 0;
+	/* Pipelined requests that arrive together are answered together,
+	 * in one gather send (the entries are held in conn.ent). */
+	w->hcfg.max_batch = BATCH;
 	w->hcfg.limits.max_head = IN_CAP; /* request line: libhttp's 8 KiB (414 above) */
 	w->hcfg.limits.max_headers = NHDR;
 	/* Request bodies are only ever read by git push (git_http.c, which
@@ -855,6 +904,8 @@ int server_worker(struct cl_loop *loop, unsigned index, void *arg)
 		snprintf(w->boundary + 2 * i, 3, "%02x", rnd[i]);
 	w->scfg.boundary = (struct http_str){ (const uint8_t *)w->boundary, 32 };
 	w->scfg.now = -1;
+	http_date_cache_init(&w->dates);
+	w->scfg.dates = &w->dates;
 	cl_timer_init(&w->logt, on_log_timer, w);
 	struct dirsrc_cfg dc = {
 		.rootfd = cfg->rootfd,

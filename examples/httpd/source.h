@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 enum src_kind {
 	SRC_MISS = 0, /* nothing there (or nothing the source will show) */
@@ -63,6 +64,23 @@ struct source {
 	const struct src_ops *ops;
 	void *ctx;
 };
+
+/* Pre-format a file's response fields once (http_static_prepare) into a
+ * buffer of their own, to free() with the entry; NULL when that failed
+ * (libhttp then builds them for every response, as before). */
+static inline uint8_t *src_prepare(struct http_content *c)
+{
+	uint8_t tmp[1024];
+	int n = http_static_prepare(c, tmp, sizeof tmp);
+	if (n <= 0)
+		return NULL;
+	uint8_t *p = malloc((size_t)n);
+	if (!p || http_static_prepare(c, p, (size_t)n) != n) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
 
 /* The directory source: files under a root directory fd. */
 struct dirsrc_cfg {

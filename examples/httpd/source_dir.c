@@ -46,6 +46,7 @@ struct dent {
 	uint8_t *data, *gzdata; /* in memory */
 	size_t charge;
 	char etag[64], gzetag[72];
+	uint8_t *prep;          /* the content's pre-formatted response fields */
 	size_t klen;
 	char key[]; /* the path, NUL-terminated */
 };
@@ -193,6 +194,7 @@ static void dent_free(struct dent *d)
 		munmap(d->gztag, d->gztaglen);
 	free(d->data);
 	free(d->gzdata);
+	free(d->prep);
 	free(d);
 }
 
@@ -280,7 +282,7 @@ static bool load_rep(struct dirsrc *s, struct dent *d, int fd, const struct stat
 }
 
 /* Build the answer for path from the file system. */
-static struct dent *load(struct dirsrc *s, const char *path, size_t len, uint32_t h)
+static struct dent *load_files(struct dirsrc *s, const char *path, size_t len, uint32_t h)
 {
 	struct dent *d = calloc(1, sizeof *d + len + 1);
 	if (!d)
@@ -360,6 +362,16 @@ static struct dent *load(struct dirsrc *s, const char *path, size_t len, uint32_
 			d->charge += n;
 		}
 	}
+	return d;
+}
+
+/* The answer for path, its response fields formatted once for all the
+ * responses it will give. */
+static struct dent *load(struct dirsrc *s, const char *path, size_t len, uint32_t h)
+{
+	struct dent *d = load_files(s, path, len, h);
+	if (d && d->pub.kind == SRC_FILE)
+		d->prep = src_prepare(&d->pub.content);
 	return d;
 }
 

@@ -133,6 +133,7 @@ struct gobj {
 	bool linked;
 	struct gobj *hnext, *older, *newer;
 	char etag[GITSTORE_HEX_MAX + 2];
+	uint8_t *prep;        /* the content's pre-formatted response fields */
 };
 
 struct gsrc {
@@ -162,6 +163,7 @@ static void gobj_free(struct gobj *o)
 {
 	free(o->gzdata);
 	free(o->data);
+	free(o->prep);
 	free(o);
 }
 
@@ -333,6 +335,7 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int g
 		else if (s->gzip_min && http_media_compressible(type) && o->len >= s->gzip_min &&
 			 o->len <= s->gzip_max)
 			add_gz_made(o, hex);
+		o->prep = src_prepare(c);
 	}
 	o->charge = o->len + o->gz.size;
 	o->linked = true;

@@ -16,6 +16,7 @@ void http_conn_cfg_default(struct http_conn_cfg *cfg)
 	cfg->header_timeout_ms = 10000;
 	cfg->idle_timeout_ms = 60000;
 	cfg->linger_ms = 1000;
+	cfg->max_batch = 1;
 }
 
 void http_conn_init(struct http_conn *c, const struct http_stream_ops *ops, void *ctx,
@@ -109,11 +110,11 @@ static int queue_copy(struct http_conn *c, const void *b, size_t n)
 static int flush(struct http_conn *c)
 {
 	for (int guard = 0; guard < 4096 && c->priv.seg_i < c->priv.nseg; guard++) {
-		struct http_iov iov[8];
+		struct http_iov iov[64];
 		int n = 0;
 		size_t total = 0;
 		uint64_t off = c->priv.seg_off;
-		for (int i = c->priv.seg_i; i < c->priv.nseg && n < 8; i++, off = 0) {
+		for (int i = c->priv.seg_i; i < c->priv.nseg && n < 64; i++, off = 0) {
 			const struct http_seg *s = &c->priv.seg[i];
 			if (s->p) {
 				iov[n].base = s->p + off;
@@ -173,7 +174,31 @@ static int flush(struct http_conn *c)
 	c->priv.nseg = c->priv.seg_i = 0;
 	c->priv.seg_off = 0;
 	c->priv.out_used = 0;
+	c->priv.held = 0;
 	return 0;
+}
+
+static bool pending(const struct http_conn *c)
+{
+	return c->priv.seg_i < c->priv.nseg;
+}
+
+/* Whether the response just queued may wait for the next one (see
+ * http_conn_cfg.max_batch): a whole request follows it in the buffer (or
+ * at least its start: the send happens before waiting for the rest), the
+ * connection goes on, and whatever the next response needs (segments,
+ * half the output buffer, bounce space for a reader) is still free. */
+static bool may_hold(const struct http_conn *c)
+{
+	if (c->priv.held + 1 >= c->priv.cfg.max_batch || c->priv.close_after ||
+			!c->priv.body_done || c->priv.streaming || c->priv.in_pos >= c->priv.in_len ||
+			c->priv.out_used > c->priv.out_cap / 2 ||
+			HTTP_CONN_MAXSEG - c->priv.nseg < HTTP_CONN_RESPSEG)
+		return false;
+	for (int i = c->priv.seg_i; i < c->priv.nseg; i++)
+		if (!c->priv.seg[i].p)
+			return false;
+	return true;
 }
 
 static void status_head(struct http_wbuf *w, int status, int64_t wall_s)
@@ -425,6 +450,17 @@ static int step_head(struct http_conn *c)
 			return STEP_AGAIN;
 		}
 	}
+	if (pending(c)) {
+		/* Held-back responses go before waiting on the client. */
+		int f = flush(c);
+		if (f == HTTP_EAGAIN)
+			return STEP_BLOCKED;
+		if (f < 0) {
+			set_err(c, f);
+			do_close(c);
+			return closed_result(c);
+		}
+	}
 	int n = http_op_recv(c->priv.ops, c->priv.ctx, c->priv.in + c->priv.in_len,
 		c->priv.in_cap - c->priv.in_len);
 	if (n == 0)
@@ -457,6 +493,8 @@ uint64_t http_conn_next_deadline(const struct http_conn *c)
 	uint64_t idle = add_ms(c->priv.last_ms, c->priv.cfg.idle_timeout_ms);
 	switch (c->priv.state) {
 	case ST_HEAD:
+		if (pending(c))
+			return idle; /* waiting to send held-back responses */
 		if (c->priv.in_len > 0)
 			return add_ms(c->priv.head_start_ms, c->priv.cfg.header_timeout_ms);
 		return idle;
@@ -498,6 +536,11 @@ int http_conn_poll(struct http_conn *c, uint64_t now_ms)
 		switch (c->priv.state) {
 		case ST_HEAD:
 			r = step_head(c);
+			/* Handed over as soon as it is parsed: responses held
+			 * back go out with the caller's answer to it (or at the
+			 * caller's next poll, when it waits on a body). */
+			if (c->priv.state == ST_REQUEST)
+				return HTTP_CONN_REQUEST;
 			break;
 		case ST_REQUEST:
 			r = flush(c);
@@ -508,6 +551,12 @@ int http_conn_poll(struct http_conn *c, uint64_t now_ms)
 			}
 			return HTTP_CONN_REQUEST;
 		case ST_SEND:
+			if (may_hold(c)) {
+				c->priv.held++;
+				c->priv.requests++;
+				r = next_request(c);
+				break;
+			}
 			r = flush(c);
 			if (r == HTTP_EAGAIN)
 				return HTTP_CONN_IDLE;
@@ -584,6 +633,13 @@ int http_conn_body_read(struct http_conn *c, uint8_t *buf, size_t cap)
 	return r;
 }
 
+/* A response did not fit behind held-back ones: send those, if the
+ * stream takes them all now, and say whether the buffer is empty. */
+static bool make_room(struct http_conn *c)
+{
+	return c->priv.held && pending(c) && flush(c) == 0;
+}
+
 static int begin_response(struct http_conn *c)
 {
 	if (c->priv.state != ST_REQUEST || c->priv.responded)
@@ -606,6 +662,9 @@ int http_conn_static(struct http_conn *c, const struct http_content *content,
 	struct http_static st;
 	r = http_static_respond(&st, &c->priv.req, content, &k, c->priv.out + c->priv.out_used,
 		c->priv.out_cap - c->priv.out_used);
+	if (r == HTTP_ENOMEM && make_room(c))
+		r = http_static_respond(&st, &c->priv.req, content, &k, c->priv.out + c->priv.out_used,
+			c->priv.out_cap - c->priv.out_used);
 	if (r < 0)
 		return r;
 	c->priv.out_used += st.buf_used;
@@ -625,7 +684,7 @@ static bool status_has_body(int status)
 	return status >= 200 && status != 204 && status != 304;
 }
 
-static int write_head(struct http_conn *c, int status, struct http_str fields, bool chunked,
+static int write_head_once(struct http_conn *c, int status, struct http_str fields, bool chunked,
 		uint64_t len, bool with_len)
 {
 	struct http_wbuf w = { c->priv.out + c->priv.out_used, 0,
@@ -646,6 +705,15 @@ static int write_head(struct http_conn *c, int status, struct http_str fields, b
 	int r = queue_mem(c, w.p, w.len, 0);
 	if (r == 0)
 		c->priv.out_used += w.len;
+	return r;
+}
+
+static int write_head(struct http_conn *c, int status, struct http_str fields, bool chunked,
+		uint64_t len, bool with_len)
+{
+	int r = write_head_once(c, status, fields, chunked, len, with_len);
+	if (r == HTTP_ENOMEM && make_room(c))
+		r = write_head_once(c, status, fields, chunked, len, with_len);
 	return r;
 }
 
@@ -760,4 +828,9 @@ int http_conn_error(const struct http_conn *c)
 uint64_t http_conn_requests(const struct http_conn *c)
 {
 	return c->priv.requests;
+}
+
+bool http_conn_sending(const struct http_conn *c)
+{
+	return pending(c);
 }

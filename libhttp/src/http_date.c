@@ -39,8 +39,15 @@ static void put2(char *p, unsigned v)
 	p[1] = (char)('0' + v % 10);
 }
 
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years a four-digit
+ * IMF-fixdate can name; checked first, so no arithmetic below overflows. */
+#define DATE_MIN_T (-62167219200)
+#define DATE_MAX_T 253402300799
+
 int http_date_format(int64_t t, char out[HTTP_DATE_LEN + 1])
 {
+	if (t < DATE_MIN_T || t > DATE_MAX_T)
+		return HTTP_EINVAL;
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	int64_t secs = t - days * 86400;
 	int64_t y;
@@ -67,6 +74,23 @@ int http_date_format(int64_t t, char out[HTTP_DATE_LEN + 1])
 	put2(out + 23, (unsigned)(secs % 60));
 	memcpy(out + 25, " GMT", 5); /* with the NUL */
 	return HTTP_DATE_LEN;
+}
+
+void http_date_cache_init(struct http_date_cache *dc)
+{
+	dc->priv.sec = INT64_MIN;
+	memset(dc->priv.text, 0, sizeof dc->priv.text);
+}
+
+const char *http_date_cache_get(struct http_date_cache *dc, int64_t t)
+{
+	if (t < DATE_MIN_T || t > DATE_MAX_T)
+		return NULL;
+	if (t != dc->priv.sec) {
+		http_date_format(t, dc->priv.text);
+		dc->priv.sec = t;
+	}
+	return dc->priv.text;
 }
 
 /* A cursor over the date text: each reader fails by returning false. */

@@ -248,16 +248,23 @@ static bool bchar_ok(struct http_str b)
 
 static void status_line(struct http_wbuf *w, int status, const struct http_static_cfg *cfg)
 {
-	http_wb_str(w, "HTTP/1.1 ");
-	http_wb_u64(w, (uint64_t)status);
-	http_wb_str(w, " ");
-	http_wb_str(w, http_reason(status));
-	http_wb_str(w, "\r\n");
+	static const char ok[] = "HTTP/1.1 200 OK\r\n";
+	if (status == 200) {
+		http_wb_put(w, ok, sizeof ok - 1); /* nearly every response */
+	} else {
+		http_wb_str(w, "HTTP/1.1 ");
+		http_wb_u64(w, (uint64_t)status);
+		http_wb_str(w, " ");
+		http_wb_str(w, http_reason(status));
+		http_wb_str(w, "\r\n");
+	}
 	if (cfg->now >= 0) {
 		char d[HTTP_DATE_LEN + 1];
-		if (http_date_format(cfg->now, d) > 0) {
+		const char *text = cfg->dates ? http_date_cache_get(cfg->dates, cfg->now)
+			: http_date_format(cfg->now, d) > 0 ? d : NULL;
+		if (text) {
 			http_wb_str(w, "Date: ");
-			http_wb_put(w, d, HTTP_DATE_LEN);
+			http_wb_put(w, text, HTTP_DATE_LEN);
 			http_wb_str(w, "\r\n");
 		}
 	}
@@ -301,11 +308,77 @@ static void add_seg(struct http_static *out, const struct http_content *src, con
 	out->body_len += len;
 }
 
-int http_static_respond(struct http_static *out, const struct http_request *req,
-		const struct http_content *content, const struct http_static_cfg *cfg,
-		uint8_t *buf, size_t cap)
+static bool can_gzip_on_the_fly(const struct http_content *content, struct http_str type,
+		const struct http_static_cfg *cfg)
 {
-	static const struct http_str octet = { (const uint8_t *)"application/octet-stream", 24 };
+	return !content->gzip && cfg->gzip_min && content->data && cfg->gzip_buf &&
+		content->size >= cfg->gzip_min && http_media_compressible(type);
+}
+
+/* A 200 from the fields http_static_prepare() made: 1 when answered (*rc
+ * is then the result), 0 when the request needs the full way. Everything
+ * the prepared fields depend on is checked here: no field that could make
+ * it other than a plain 200 (names are matched loosely, If-* and any
+ * five-letter name starting with R: a false alarm only costs the full
+ * way), the same Vary, the same representation chosen by Accept-Encoding,
+ * and a Last-Modified not clamped to now. */
+static int respond_prepared(struct http_static *out, const struct http_request *req,
+		const struct http_content *content, const struct http_static_cfg *cfg,
+		struct http_str type, uint8_t *buf, size_t cap, int *rc)
+{
+	const struct http_header *h = req->headers;
+	size_t n = req->num_headers;
+	bool ae = false;
+	for (size_t i = 0; i < n; i++) {
+		struct http_str nm = h[i].name;
+		uint8_t c0 = (uint8_t)(nm.p[0] | 0x20);
+		if (c0 == 'i' && nm.len > 3 && nm.p[2] == '-')
+			return 0;
+		if (c0 == 'r' && nm.len == 5)
+			return 0;
+		if (c0 == 'a' && nm.len == 15)
+			ae = true;
+	}
+	bool vary = content->gzip || can_gzip_on_the_fly(content, type, cfg);
+	if (vary != content->priv.vary)
+		return 0;
+	int k = 0;
+	if (vary && ae && http_accept_encoding_q(h, n, "gzip") > 0) {
+		if (!content->gzip)
+			return 0; /* compressed on the fly */
+		k = 1;
+	}
+	const struct http_content *rep = k ? content->gzip : content;
+	if (!content->priv.len[k] || (cfg->now >= 0 && rep->mtime > cfg->now))
+		return 0;
+	memset(out, 0, sizeof *out);
+	struct http_wbuf w = { buf, 0, cap, false };
+	status_line(&w, 200, cfg);
+	http_wb_put(&w, content->priv.fields[k], content->priv.len[k]);
+	http_wb_str(&w, "\r\n");
+	out->status = 200;
+	out->src = rep;
+	out->head.p = buf;
+	out->head.len = w.len;
+	out->buf_used = w.len;
+	if (req->meth == HTTP_M_GET && rep->size)
+		add_seg(out, rep, NULL, 0, rep->size);
+	*rc = 0;
+	if (w.full) {
+		out->nseg = 0; /* as the full way leaves it */
+		*rc = HTTP_ENOMEM;
+	}
+	return 1;
+}
+
+static const struct http_str octet = { (const uint8_t *)"application/octet-stream", 24 };
+
+/* The full way. fields_only (for http_static_prepare) leaves out the
+ * status line with Date, extra and Connection, and the empty line. */
+static int respond_full(struct http_static *out, const struct http_request *req,
+		const struct http_content *content, const struct http_static_cfg *cfg,
+		uint8_t *buf, size_t cap, bool fields_only)
+{
 	memset(out, 0, sizeof *out);
 	struct http_wbuf w = { buf, 0, cap, false };
 	const struct http_header *h = req->headers;
@@ -329,8 +402,7 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 	const struct http_content *rep = content;
 	struct http_str type = content->type.len ? content->type : octet;
 	bool has_range = get && http_header_find(h, n, "range");
-	bool can_fly = !content->gzip && cfg->gzip_min && content->data && cfg->gzip_buf &&
-		content->size >= cfg->gzip_min && http_media_compressible(type);
+	bool can_fly = can_gzip_on_the_fly(content, type, cfg);
 	bool vary = content->gzip || can_fly;
 	bool fly = false;
 	if (vary && http_accept_encoding_q(h, n, "gzip") > 0) {
@@ -339,8 +411,9 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 		else if (!has_range)
 			fly = true;
 	}
-	struct etag tag;
+	struct etag tag = { false, { NULL, 0 } };
 	bool have_tag = etag_of(rep->etag, &tag);
+	bool stored_weak = have_tag && tag.weak;
 	if (fly)
 		tag.weak = true; /* RFC 9110 8.8.1: not byte-identical to the stored form */
 
@@ -393,12 +466,13 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 		if (!zlen)
 			fly = false;
 	}
-	if (!fly && have_tag)
-		etag_of(rep->etag, &tag); /* did not fit: the stored form, strong again */
+	if (!fly)
+		tag.weak = stored_weak; /* did not fit: the stored form again */
 
 	out->status = st;
 	out->src = rep;
-	status_line(&w, st, cfg);
+	if (!fields_only)
+		status_line(&w, st, cfg);
 	if (st == 200 || st == 206 || st == 304) {
 		if (have_tag) {
 			http_wb_str(&w, "ETag: ");
@@ -456,7 +530,8 @@ int http_static_respond(struct http_static *out, const struct http_request *req,
 		http_wb_u64(&w, body);
 		http_wb_str(&w, "\r\n");
 	}
-	http_wb_str(&w, "\r\n");
+	if (!fields_only)
+		http_wb_str(&w, "\r\n");
 	size_t head_len = w.len;
 
 	if (head || st == 304 || st == 412 || st == 416)
@@ -499,4 +574,54 @@ done:
 	out->head.len = w.len;
 	out->buf_used = w.len;
 	return w.full ? HTTP_ENOMEM : 0;
+}
+
+int http_static_respond(struct http_static *out, const struct http_request *req,
+		const struct http_content *content, const struct http_static_cfg *cfg,
+		uint8_t *buf, size_t cap)
+{
+	int rc;
+	if ((req->meth == HTTP_M_GET || req->meth == HTTP_M_HEAD) && content->priv.len[0] &&
+			respond_prepared(out, req, content, cfg, content->type.len ? content->type : octet,
+				buf, cap, &rc))
+		return rc;
+	return respond_full(out, req, content, cfg, buf, cap, false);
+}
+
+int http_static_prepare(struct http_content *content, uint8_t *buf, size_t cap)
+{
+	/* The fields come from the full way itself, for a GET without any
+	 * field (and one with "Accept-Encoding: gzip" for the variant), so
+	 * the two ways cannot drift apart. No Date (now < 0), so
+	 * Last-Modified is the content's own. */
+	memset(&content->priv, 0, sizeof content->priv);
+	struct http_static_cfg cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.now = -1;
+	struct http_request req;
+	memset(&req, 0, sizeof req);
+	req.meth = HTTP_M_GET;
+	req.minor_version = 1;
+	struct http_header gz = { { (const uint8_t *)"Accept-Encoding", 15 },
+		{ (const uint8_t *)"gzip", 4 } };
+	const uint8_t *fields[2] = { NULL, NULL };
+	uint16_t len[2] = { 0, 0 };
+	size_t used = 0;
+	for (int k = 0; k < (content->gzip ? 2 : 1); k++) {
+		req.headers = k ? &gz : NULL;
+		req.num_headers = (size_t)k;
+		struct http_static st;
+		int r = respond_full(&st, &req, content, &cfg, buf + used, cap - used, true);
+		if (r < 0 || st.status != 200 || st.head.len == 0 || st.head.len > UINT16_MAX)
+			return HTTP_ENOMEM;
+		fields[k] = buf + used;
+		len[k] = (uint16_t)st.head.len;
+		used += st.head.len;
+	}
+	content->priv.fields[0] = fields[0];
+	content->priv.fields[1] = fields[1];
+	content->priv.len[0] = len[0];
+	content->priv.len[1] = len[1];
+	content->priv.vary = content->gzip != NULL;
+	return (int)used;
 }

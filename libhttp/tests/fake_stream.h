@@ -10,7 +10,7 @@
 struct fake {
 	uint64_t rng;
 	int block_pct;          /* chance of a would-block per call */
-	size_t max_io;          /* longest transfer per call */
+	size_t max_io;          /* longest transfer per call; 0: whole ones */
 	const uint8_t *in;
 	size_t in_len, in_pos;
 	size_t in_visible;      /* bytes the client has "sent" so far */
@@ -19,6 +19,7 @@ struct fake {
 	size_t out_len;
 	int closes;
 	bool fail_send;
+	int sends;              /* calls of send and sendv that moved bytes */
 };
 
 static uint64_t rnd(struct fake *f)
@@ -32,6 +33,8 @@ static uint64_t rnd(struct fake *f)
 
 static size_t pick(struct fake *f, size_t n)
 {
+	if (f->max_io == 0)
+		return n; /* whole transfers */
 	size_t m = n < f->max_io ? n : f->max_io;
 	return 1 + (size_t)(rnd(f) % m);
 }
@@ -66,6 +69,7 @@ static int f_sendv(void *ctx, const struct http_iov *iov, int n)
 		total += iov[i].len;
 	assert_true(total > 0);
 	size_t k = pick(f, total), done = 0;
+	f->sends++;
 	for (int i = 0; i < n && done < k; i++) {
 		size_t m = iov[i].len < k - done ? iov[i].len : k - done;
 		assert_true(f->out_len + m <= sizeof f->out);

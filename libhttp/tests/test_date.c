@@ -107,6 +107,60 @@ static void test_format(void **state)
 	}
 }
 
+static void test_format_limits(void **state)
+{
+	(void)state;
+	char d[HTTP_DATE_LEN + 1];
+	assert_int_equal(http_date_format(-62167219200LL, d), HTTP_DATE_LEN);
+	assert_string_equal(d, "Sat, 01 Jan 0000 00:00:00 GMT");
+	assert_int_equal(http_date_format(-62167219201LL, d), HTTP_EINVAL);
+	assert_int_equal(http_date_format(INT64_MIN, d), HTTP_EINVAL);
+	assert_int_equal(http_date_format(INT64_MAX, d), HTTP_EINVAL);
+}
+
+/* The cache gives what http_date_format gives, formats again exactly when
+ * the second changes (forwards, backwards, across a day and a year), and
+ * answers NULL out of range without losing its place. */
+static void test_date_cache(void **state)
+{
+	(void)state;
+	struct http_date_cache dc;
+	http_date_cache_init(&dc);
+	char d[HTTP_DATE_LEN + 1];
+	static const int64_t ts[] = { 1795000000, 1795000000, 1795000001, 1795000001, 1795000000,
+		1798761599 /* Dec 31 23:59:59 */, 1798761600, 0, -1, 253402300799LL, 253402300800LL,
+		1798761600, INT64_MIN, -62167219200LL, INT64_MAX, 1795000000 };
+	const char *prev = NULL;
+	int64_t prev_t = 0;
+	for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+		const char *got = http_date_cache_get(&dc, ts[i]);
+		if (http_date_format(ts[i], d) < 0) {
+			if (got)
+				fprintf(stderr, "t=%lld\n", (long long)ts[i]);
+			assert_null(got);
+			continue;
+		}
+		if (!got)
+			fprintf(stderr, "t=%lld\n", (long long)ts[i]);
+		assert_non_null(got);
+		assert_string_equal(got, d);
+		assert_int_equal(strlen(got), HTTP_DATE_LEN);
+		if (prev && prev_t == ts[i])
+			assert_ptr_equal(got, prev); /* the same text, not formatted again */
+		prev = got;
+		prev_t = ts[i];
+	}
+	/* Formatting happens once per second: overwrite the kept text and
+	 * ask for the same second, then for the next. */
+	const char *t0 = http_date_cache_get(&dc, 1795000000);
+	assert_non_null(t0);
+	dc.priv.text[0] = 'X';
+	assert_int_equal(http_date_cache_get(&dc, 1795000000)[0], 'X');
+	assert_string_equal(http_date_cache_get(&dc, 1795000001), "Wed, 18 Nov 2026 11:06:41 GMT");
+	http_date_format(1795000001, d);
+	assert_string_equal(d, "Wed, 18 Nov 2026 11:06:41 GMT");
+}
+
 int main(void)
 {
 	guard_init(&G, 4096);
@@ -114,6 +168,8 @@ int main(void)
 		cmocka_unit_test(test_three_formats),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_limits),
+		cmocka_unit_test(test_date_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

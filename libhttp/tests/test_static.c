@@ -456,6 +456,167 @@ static void test_media(void **state)
 	assert_string_equal(http_reason(299), "");
 }
 
+/* One response into a copy: status, head bytes, segments, source. */
+struct snap {
+	int rc, status, nseg;
+	uint8_t head[1024];
+	size_t head_len;
+	struct http_seg seg[2 * HTTP_MAX_RANGES + 1];
+	uint64_t body_len;
+	const struct http_content *src;
+};
+
+static void snap_take(struct snap *sn, const struct http_request *req,
+		const struct http_content *c, const struct http_static_cfg *cfg, size_t cap)
+{
+	struct http_static out;
+	memset(sn, 0, sizeof *sn);
+	sn->rc = http_static_respond(&out, req, c, cfg, sn->head, cap);
+	sn->status = out.status;
+	sn->head_len = out.head.len;
+	sn->nseg = out.nseg;
+	memcpy(sn->seg, out.seg, sizeof sn->seg);
+	/* Part headers live in the head buffer: keep their offset. */
+	for (int i = 0; i < out.nseg; i++)
+		if (sn->seg[i].p >= sn->head && sn->seg[i].p < sn->head + sizeof sn->head)
+			sn->seg[i].p = (const uint8_t *)(uintptr_t)(sn->seg[i].p - sn->head + 1);
+	sn->body_len = out.body_len;
+	sn->src = out.src;
+}
+
+/* http_static_prepare: for every content, configuration and request of a
+ * matrix, the response with prepared fields is byte for byte the one
+ * built the full way (head, segments, status, what the buffer needs). */
+static void test_prepared(void **state)
+{
+	(void)state;
+	static const char *const reqs[] = {
+		"GET /f HTTP/1.1\r\nHost: a\r\n\r\n",
+		"HEAD /f HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /f HTTP/1.0\r\n\r\n",
+		"POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+		"OPTIONS /f HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, br\r\n\r\n",
+		"HEAD /f HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nAccept-Encoding: br, gzip;q=0\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\naccept-encoding: x-gzip\r\nAccept-Language: en\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"abc\"\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"zzz\"\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nIf-Match: \"zzz\"\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nIf-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nRange: bytes=2-5\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nRange: bytes=0-1,4-5\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nRange: bytes=900-\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nIf-Range: \"abc\"\r\nRange: bytes=1-2\r\n\r\n",
+		"GET /f HTTP/1.1\r\nHost: a\r\nUser-Agent: x\r\nAccept: */*\r\nReferer: r\r\nIf: 1\r\nRanges: 1\r\n\r\n",
+	};
+	static uint8_t pre[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static uint8_t gzbuf[4096], arena[HTTP_GZIP_ARENA_SIZE];
+	static char big[3000];
+	for (size_t i = 0; i < sizeof big - 1; i++)
+		big[i] = "abcdefghij\n"[i % 11];
+	for (int ci = 0; ci < 9; ci++) {
+		struct http_content gzv, c;
+		memset(&gzv, 0, sizeof gzv);
+		gzv.data = pre;
+		gzv.size = sizeof pre;
+		gzv.etag = S("\"abc-gz\"");
+		gzv.mtime = MTIME + 5;
+		memset(&c, 0, sizeof c);
+		c.data = (const uint8_t *)body;
+		c.size = strlen(body);
+		c.etag = S("\"abc\"");
+		c.mtime = MTIME;
+		c.type = S("text/plain; charset=utf-8");
+		switch (ci) {
+		case 1: c.gzip = &gzv; break;
+		case 2: c.etag = S("W/\"abc\""); c.gzip = &gzv; break;
+		case 3: c.etag = S(""); c.mtime = -1; c.type = S(""); break;
+		case 4: c.mtime = NOW + 100; break;       /* Last-Modified in the future */
+		case 5: gzv.mtime = NOW + 100; c.gzip = &gzv; break;
+		case 6: c.data = NULL; c.read = reader; c.read_ctx = (void *)(uintptr_t)body; break;
+		case 7: c.data = (const uint8_t *)big; c.size = sizeof big - 1; break; /* gzip on the fly */
+		case 8: c.size = 0; c.data = (const uint8_t *)""; c.etag = S("bad tag"); break;
+		}
+		uint8_t pbuf[512];
+		for (int fi = 0; fi < 6; fi++) {
+			struct http_static_cfg cfg;
+			struct http_date_cache dc;
+			http_date_cache_init(&dc);
+			memset(&cfg, 0, sizeof cfg);
+			cfg.now = NOW;
+			cfg.boundary = S("3d6b6a416f9b5");
+			switch (fi) {
+			case 1: cfg.now = -1; break;
+			case 2: cfg.dates = &dc; break;
+			case 3: cfg.extra = S("Server: t\r\n"); cfg.connection = "close"; cfg.dates = &dc; break;
+			case 4: cfg.gzip_min = 100; cfg.gzip_buf = gzbuf; cfg.gzip_cap = sizeof gzbuf;
+				cfg.arena = arena; cfg.arena_cap = sizeof arena; break;
+			case 5: cfg.connection = "keep-alive"; cfg.now = MTIME - 1; break;
+			}
+			for (size_t ri = 0; ri < sizeof reqs / sizeof reqs[0]; ri++) {
+				struct http_request req;
+				struct http_header h[16];
+				size_t nh = 16;
+				assert_true(http_request_parse(&req, (const uint8_t *)reqs[ri], strlen(reqs[ri]),
+					h, &nh, NULL) > 0);
+				for (size_t cap = 1024; cap > 0; cap = cap == 1024 ? 40 : 0) {
+					static struct snap full, fast;
+					memset(&c.priv, 0, sizeof c.priv);
+					snap_take(&full, &req, &c, &cfg, cap);
+					int pr = http_static_prepare(&c, pbuf, sizeof pbuf);
+					assert_true(pr > 0);
+					snap_take(&fast, &req, &c, &cfg, cap);
+					bool same = full.rc == fast.rc && full.status == fast.status &&
+						full.head_len == fast.head_len && full.nseg == fast.nseg &&
+						full.body_len == fast.body_len && full.src == fast.src &&
+						!memcmp(full.seg, fast.seg, sizeof full.seg) &&
+						(full.rc < 0 || !memcmp(full.head, fast.head, full.head_len));
+					if (!same)
+						fprintf(stderr, "content %d cfg %d cap %zu request:\n%s\n"
+							"full (%d):\n%.*s\nprepared (%d):\n%.*s\n", ci, fi, cap,
+							reqs[ri], full.rc, (int)full.head_len, (const char *)full.head,
+							fast.rc, (int)fast.head_len, (const char *)fast.head);
+					assert_true(same);
+				}
+			}
+		}
+	}
+}
+
+/* The prepared fields are really what goes out for a plain GET, and not
+ * for a request with a precondition; too small a buffer prepares nothing. */
+static void test_prepared_used(void **state)
+{
+	(void)state;
+	struct env *e = &E;
+	content_init(e);
+	uint8_t pbuf[512];
+	int n = http_static_prepare(&e->c, pbuf, sizeof pbuf);
+	assert_true(n > 0);
+	const char *want = "ETag: \"abc\"\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+		"Accept-Ranges: bytes\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		"Content-Length: 34\r\n";
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(pbuf, want, strlen(want));
+	/* The size returned is all the buffer needs, and one byte less fails. */
+	assert_int_equal(http_static_prepare(&e->c, pbuf, (size_t)n - 1), HTTP_ENOMEM);
+	assert_int_equal(http_static_prepare(&e->c, pbuf, (size_t)n), n);
+	memcpy(pbuf, "XTag", 4);
+	assert_int_equal(respond(e, "GET", "Accept: */*\r\n"), 200);
+	assert_non_null(field(e, "xtag"));
+	assert_int_equal(e->got_len, 34);
+	assert_int_equal(respond(e, "GET", "If-None-Match: \"abc\"\r\n"), 304);
+	assert_int_equal(respond(e, "GET", "If-None-Match: \"x\"\r\n"), 200);
+	assert_null(field(e, "xtag"));
+	assert_string_equal(field(e, "etag"), "\"abc\"");
+	assert_int_equal(http_static_prepare(&e->c, pbuf, 20), HTTP_ENOMEM);
+	assert_int_equal(e->c.priv.len[0], 0);
+	assert_int_equal(respond(e, "GET", ""), 200);
+	assert_string_equal(field(e, "etag"), "\"abc\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +627,8 @@ int main(void)
 		cmocka_unit_test(test_nomem),
 		cmocka_unit_test(test_negotiation),
 		cmocka_unit_test(test_media),
+		cmocka_unit_test(test_prepared),
+		cmocka_unit_test(test_prepared_used),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,27 @@
 #include <limits.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+/* recv, send and sendmsg straight to the kernel: glibc makes them thread
+ * cancellation points, which in a process with threads (the workers) puts
+ * two atomic operations around every call, about 1.5% of httpd's CPU on
+ * small responses; nothing here ever cancels a thread. */
+static ssize_t sys_recv(int fd, void *buf, size_t cap)
+{
+	return syscall(SYS_recvfrom, fd, buf, cap, 0, NULL, NULL);
+}
+
+static ssize_t sys_send(int fd, const void *buf, size_t len, int flags)
+{
+	return syscall(SYS_sendto, fd, buf, len, flags, NULL, 0);
+}
+
+static ssize_t sys_sendmsg(int fd, const struct msghdr *mh, int flags)
+{
+	return syscall(SYS_sendmsg, fd, mh, flags);
+}
 
 static void set_nodelay(int fd)
 {
@@ -223,7 +243,7 @@ int cl_stream_recv(void *ctx, uint8_t *buf, size_t cap)
 	if (cap > INT_MAX)
 		cap = INT_MAX;
 	for (;;) {
-		ssize_t n = recv(s->priv.io.priv.fd, buf, cap, 0);
+		ssize_t n = sys_recv(s->priv.io.priv.fd, buf, cap);
 		if (n > 0)
 			return (int)n;
 		if (n == 0)
@@ -244,7 +264,7 @@ int cl_stream_send(void *ctx, const uint8_t *buf, size_t len)
 	if (len > INT_MAX)
 		len = INT_MAX;
 	for (;;) {
-		ssize_t n = send(s->priv.io.priv.fd, buf, len, MSG_NOSIGNAL);
+		ssize_t n = sys_send(s->priv.io.priv.fd, buf, len, MSG_NOSIGNAL);
 		if (n >= 0)
 			return n > 0 ? (int)n : 0;
 		if (errno != EINTR)
@@ -284,7 +304,7 @@ int cl_stream_sendv(void *ctx, const struct cl_iov *iov, int iovcnt)
 	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
 	mh.msg_iovlen = (size_t)cnt;
 	for (;;) {
-		ssize_t n = sendmsg(s->priv.io.priv.fd, &mh, MSG_NOSIGNAL);
+		ssize_t n = sys_sendmsg(s->priv.io.priv.fd, &mh, MSG_NOSIGNAL);
 		if (n >= 0)
 			return n > 0 ? (int)n : 0;
 		if (errno != EINTR)

@@ -290,6 +290,25 @@ bool http_chunked_done(const struct http_chunked *c);
  * and a NUL. Return HTTP_DATE_LEN, or HTTP_EINVAL outside years 0..9999. */
 int http_date_format(int64_t t, char out[HTTP_DATE_LEN + 1]);
 
+/* A formatted Date kept for the second it names. A server writes the same
+ * Date on every response within a second (RFC 9110 6.6.1 asks for the
+ * time the message was generated, to the second), so formatting it once per
+ * second and copying it after is enough. The caller owns the struct (one
+ * per thread that writes responses) and lends it to http_static_cfg. */
+struct http_date_cache {
+	struct {
+		int64_t sec;                    /* the second text names; INT64_MIN: none yet */
+		char text[HTTP_DATE_LEN + 1];
+	} priv;
+};
+
+void http_date_cache_init(struct http_date_cache *dc);
+
+/* The IMF-fixdate of t (HTTP_DATE_LEN characters and a NUL), formatted
+ * only when t is not the second of the previous call; NULL outside years
+ * 0..9999. The text stays valid until the next call with another t. */
+const char *http_date_cache_get(struct http_date_cache *dc, int64_t t);
+
 /* Parse an HTTP-date in any of the three formats of RFC 9110 5.6.7:
  * IMF-fixdate, RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT"; the two-digit year
  * is placed using now, seconds since the epoch, by the 50-year rule) and
@@ -350,6 +369,12 @@ struct http_content {
 	int64_t mtime;          /* seconds since the epoch; < 0 unknown */
 	struct http_str type;   /* media type; empty: application/octet-stream */
 	const struct http_content *gzip; /* the same content gzip-compressed, or NULL */
+	/* Set by http_static_prepare() (zero: not prepared). */
+	struct {
+		const uint8_t *fields[2]; /* a 200's representation fields: identity, gzip */
+		uint16_t len[2];
+		bool vary;                /* built with Vary: Accept-Encoding */
+	} priv;
 };
 
 struct http_static_cfg {
@@ -362,6 +387,7 @@ struct http_static_cfg {
 	size_t arena_cap;       /* less makes the window smaller; under 16 KiB: no gzip */
 	struct http_str extra;  /* raw field lines added to every head, each ending in CRLF */
 	const char *connection; /* a Connection value ("close"), or NULL */
+	struct http_date_cache *dates; /* formats Date once per second; NULL: every time */
 };
 
 struct http_seg {
@@ -386,6 +412,20 @@ struct http_static {
 int http_static_respond(struct http_static *out, const struct http_request *req,
 		const struct http_content *content, const struct http_static_cfg *cfg,
 		uint8_t *buf, size_t cap);
+
+/* Pre-format, once per content, the representation fields of a plain 200
+ * (ETag, Last-Modified, Vary, Accept-Ranges, Content-Encoding, Content-Type,
+ * Content-Length, exactly as http_static_respond writes them) for the
+ * content and for its gzip variant, into buf, which must stay valid and
+ * unchanged as long as content is used. http_static_respond() then copies
+ * them instead of building them whenever a GET or HEAD has no
+ * precondition or Range field (any field named If-... or Range sends it
+ * the full way) and the content's Last-Modified is not after cfg->now; the
+ * response is byte for byte the same either way. Call it again after any
+ * change to the content or its variant. Return the bytes of buf used, or
+ * HTTP_ENOMEM when buf is too small (the content is then left unprepared;
+ * 512 bytes always do for an ETag and a type under 100 bytes each). */
+int http_static_prepare(struct http_content *content, uint8_t *buf, size_t cap);
 
 /* ------------------------------------------------------------------------
  * Stream ops (the same shape in every cloudlet library)
@@ -422,7 +462,8 @@ struct http_stream_ops {
  * caller answers it with exactly one of http_conn_static(),
  * http_conn_respond(), or http_conn_respond_start()/_write()/_end(). Pipelined
  * requests wait in the input buffer, so responses go out strictly in request
- * order. Poll keeps returning HTTP_CONN_REQUEST while the current request is
+ * order; with http_conn_cfg.max_batch, responses to requests that arrived
+ * together leave together, in one gather send. Poll keeps returning HTTP_CONN_REQUEST while the current request is
  * the caller's to answer (or to read the body of, or to stream to).
  *
  * Bodies: http_conn_body_read() delivers the request body, Content-Length or
@@ -452,7 +493,9 @@ struct http_stream_ops {
  * ------------------------------------------------------------------------ */
 
 #define HTTP_CONN_BUFSIZE 16384
-#define HTTP_CONN_MAXSEG (2 * HTTP_MAX_RANGES + 4)
+/* Segments one response may queue, and room for gathered responses. */
+#define HTTP_CONN_RESPSEG (2 * HTTP_MAX_RANGES + 4)
+#define HTTP_CONN_MAXSEG (HTTP_CONN_RESPSEG + 32)
 
 enum {
 	HTTP_CONN_IDLE = 0,     /* nothing to do until I/O or the deadline */
@@ -472,6 +515,19 @@ struct http_conn_cfg {
 	 * pipelined after a bad request). Never after a close-delimited body,
 	 * whose end is the close. Default 1000; 0 closes at once. */
 	uint64_t linger_ms;
+	/* Pipelined requests (RFC 9112 9.3.2) that are already in the input
+	 * buffer are answered before any of their responses is sent, up to
+	 * this many responses, so they leave in one gather send instead of
+	 * one send each. Default 1: every response is sent before the next
+	 * request is handed over. More changes a promise to the caller: the
+	 * content (and body) of a response may still be queued when the next
+	 * request is handed over, and must stay valid until
+	 * http_conn_sending() is false (or the connection is closed), and
+	 * bodies must not point into the connection's input buffer. A
+	 * response is held back only while the output buffer is at most half
+	 * full, every queued byte is in memory (no reader), and the segments
+	 * left can take any response; order is kept strictly. */
+	unsigned max_batch;
 };
 
 void http_conn_cfg_default(struct http_conn_cfg *cfg);
@@ -515,6 +571,7 @@ struct http_conn {
 		uint64_t linger_until;
 		size_t linger_bytes;
 		bool again;          /* work left when poll's bound was reached */
+		unsigned held;       /* responses queued and held back for a gather send */
 	} priv;
 };
 
@@ -577,6 +634,10 @@ int http_conn_error(const struct http_conn *c);
 
 /* Requests answered so far on this connection. */
 uint64_t http_conn_requests(const struct http_conn *c);
+
+/* True while response bytes are queued and not yet all sent: the content
+ * of the responses given so far must then stay valid (see max_batch). */
+bool http_conn_sending(const struct http_conn *c);
 
 /* ------------------------------------------------------------------------
  * Client connection
