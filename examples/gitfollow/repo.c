@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,7 +272,14 @@ static int read_grow(struct gf_repo *g, const struct gitstore_oid *id, int *type
 
 int gf_repo_refresh(struct gf_repo *g)
 {
-	if (atomic_load(&packs_added) == g->packs_gen && pack_dir_stamp(g) == g->pack_stamp && g->pack_stamp)
+	/* A file system whose times are coarse (a second, or two) could show
+	 * the same time after a pack was added: while the time taken is that
+	 * recent, the packs are taken again anyway. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	if (atomic_load(&packs_added) == g->packs_gen && g->pack_stamp && pack_dir_stamp(g) == g->pack_stamp &&
+		now_ns - g->pack_stamp > 2000000000u)
 		return 0;
 	return rescan(g) < 0 ? GITSTORE_EIO : 0;
 }

@@ -219,6 +219,15 @@ def t_fetch():
         git('-c', 'protocol.version=' + v, 'fetch', '-q', 'origin', cwd=d)
         assert git('rev-parse', 'origin/main', cwd=d).stdout.strip() == head_of()
     fsck(d)
+    # a pack added behind httpd's back (git pushing to the directory itself):
+    # the upload-pack engines httpd keeps between requests take the packs again
+    git('config', 'receive.unpackLimit', '1', cwd=bare)
+    commit(work, 'pushed around httpd', {'site/around.html': 'around\n'})
+    git('push', '-q', bare, 'main', cwd=work)
+    git('config', '--unset', 'receive.unpackLimit', cwd=bare)
+    git('fetch', '-q', 'origin', cwd=d)
+    assert git('rev-parse', 'origin/main', cwd=d).stdout.strip() == head_of()
+    fsck(d)
 
 
 def refused(name, expect, url_=None, files=None, remove=None, force=False):
