@@ -16,9 +16,10 @@
  * of the repository (struct gf_repo is not shared between threads); apply
  * runs there. gf_follow_trigger may be called from any thread.
  *
- * Refs are read through a fresh file handle on every check: a long-lived
- * one caches descriptors by name, and git replaces refs by rename, so a
- * cached descriptor would keep reading the old ref.
+ * Refs are read through a fresh file handle on every check. A long-lived
+ * handle is safe too: cl_files keeps descriptors of objects only (their
+ * names are their content) and opens a ref, HEAD or packed-refs again on
+ * every read, since git replaces them by rename.
  */
 #ifndef GITFOLLOW_H
 #define GITFOLLOW_H
