@@ -96,4 +96,8 @@ struct dirsrc_cfg {
 /* Make a directory source; returns 0, or -1 (out of memory). */
 int dirsrc_open(struct source *s, const struct dirsrc_cfg *cfg);
 
+/* A precompressed variant made once (gzip, level 6): its length with the
+ * bytes malloc'd in *out, or 0 (no memory, or no smaller than len). */
+size_t src_gzip_once(const uint8_t *in, size_t len, uint8_t **out);
+
 #endif

@@ -155,32 +155,6 @@ static void etag_of(char *out, size_t cap, const struct ident *id, bool weak)
 		(unsigned long long)id->mtime.tv_sec, (unsigned long)id->mtime.tv_nsec);
 }
 
-static size_t gzip_once(const uint8_t *in, size_t len, uint8_t **out)
-{
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return 0;
-	uLong cap = deflateBound(&z, (uLong)len);
-	uint8_t *buf = malloc(cap);
-	if (!buf) {
-		deflateEnd(&z);
-		return 0;
-	}
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)len;
-	z.next_out = buf;
-	z.avail_out = (uInt)cap;
-	int r = deflate(&z, Z_FINISH);
-	size_t n = cap - z.avail_out;
-	deflateEnd(&z);
-	if (r != Z_STREAM_END || n >= len) {
-		free(buf);
-		return 0;
-	}
-	*out = buf;
-	return n;
-}
 
 static void dent_free(struct dent *d)
 {
@@ -347,7 +321,7 @@ static struct dent *load_files(struct dirsrc *s, const char *path, size_t len, u
 		/* a file sent with sendfile is read once to be compressed */
 		uint8_t *tmp = d->data ? NULL : slurp(d->fd, (size_t)c->size);
 		const uint8_t *src = d->data ? d->data : tmp;
-		size_t n = src ? gzip_once(src, (size_t)c->size, &d->gzdata) : 0;
+		size_t n = src ? src_gzip_once(src, (size_t)c->size, &d->gzdata) : 0;
 		free(tmp);
 		if (n) {
 			d->gz = *c;

@@ -201,38 +201,12 @@ static void trim(struct gsrc *s)
 }
 
 /* Compressed once, as the directory source does (gzip, level 6). */
-static size_t gzip_once(const uint8_t *in, size_t len, uint8_t **out)
-{
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return 0;
-	uLong cap = deflateBound(&z, (uLong)len);
-	uint8_t *buf = malloc(cap);
-	if (!buf) {
-		deflateEnd(&z);
-		return 0;
-	}
-	z.next_in = (Bytef *)(uintptr_t)in;
-	z.avail_in = (uInt)len;
-	z.next_out = buf;
-	z.avail_out = (uInt)cap;
-	int r = deflate(&z, Z_FINISH);
-	size_t n = cap - z.avail_out;
-	deflateEnd(&z);
-	if (r != Z_STREAM_END || n >= len) {
-		free(buf);
-		return 0;
-	}
-	*out = buf;
-	return n;
-}
 
 /* RFC 9110 8.8.1: our own encoding is not the stored bytes: a weak tag,
  * as the directory source and libhttp's on-the-fly gzip give. */
 static void add_gz_made(struct gobj *o, const char *hex)
 {
-	size_t n = gzip_once(o->data, o->len, &o->gzdata);
+	size_t n = src_gzip_once(o->data, o->len, &o->gzdata);
 	if (!n)
 		return;
 	o->gz = o->pub.content;
