@@ -131,6 +131,11 @@ with open(os.path.join(root, "pre.js.gz"), "wb") as f:
 big = os.urandom(5 * 1024 * 1024 + 123)
 with open(os.path.join(root, "big.bin"), "wb") as f:
     f.write(big)
+# Larger than the in-memory limit (sent from the file) and than the 128 KiB
+# a pipelined response's file bytes are copied in at a time.
+mid = os.urandom(300 * 1024 + 7)
+with open(os.path.join(root, "mid.bin"), "wb") as f:
+    f.write(mid)
 os.symlink("../secret.txt", os.path.join(root, "out-link.txt"))
 os.symlink(os.path.join(base, "secret.txt"), os.path.join(root, "abs-link.txt"))
 os.symlink("a.txt", os.path.join(root, "in-link.txt"))
@@ -211,6 +216,25 @@ try:
                        b"HEAD /sub/ HTTP/1.1\r\nHost: t\r\n\r\n")
     rs = responses(data, head_only=(2,))
     check([r[0] for r in rs] == [200, 404, 200] and not closed, "three pipelined requests answered in order, kept open")
+    # File-backed responses behind which others wait go out copied, the
+    # last one with sendfile: every byte must be the file's, in order
+    # (five requests: the connection's --max-requests).
+    data, closed = raw(port, b"GET /mid.bin HTTP/1.1\r\nHost: t\r\n\r\n"
+                       b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+                       b"HEAD /mid.bin HTTP/1.1\r\nHost: t\r\n\r\n"
+                       b"GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=10-20,3000000-3200000\r\n\r\n"
+                       b"GET /mid.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=100000-\r\n\r\n", wait=1.0)
+    rs = responses(data, head_only=(2,))
+    check([r[0] for r in rs] == [200, 200, 200, 206, 206]
+          and rs[0][2] == mid and rs[1][2] == files["a.txt"]
+          and rs[2][1].get("content-length") == str(len(mid))
+          and big[10:21] in rs[3][2] and big[3000000:3200001] in rs[3][2]
+          and rs[4][2] == mid[100000:],
+          "pipelined large files (copied while others wait, then sendfile): byte for byte")
+    data, closed = raw(port, b"GET /mid.bin HTTP/1.1\r\nHost: t\r\n\r\n" * 3, wait=1.0)
+    rs = responses(data)
+    check([r[0] for r in rs] == [200] * 3 and all(r[2] == mid for r in rs) and not closed,
+          "three pipelined GETs of a 300 KB file: byte for byte, kept open")
     data, closed = raw(port, [b"GET /a.txt HTTP/1.1\r\nHo", b"st: t\r\n", b"\r\n"], pause=0.1)
     check(responses(data) and responses(data)[0][0] == 200, "head split over three writes")
 
