@@ -279,7 +279,7 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 	bool http10 = h[7] == '0', keep_alive = false, have_cl = false;
 	c->closing = false;
 	uint64_t cl = 0;
-	const char *p = memchr(h, '\n', len) + 1, *end = h + len - 2; /* the last CRLF */
+	const char *p = (const char *)memchr(h, '\n', len) + 1, *end = h + len - 2; /* the last CRLF */
 	while (p < end) {
 		const char *eol = memchr(p, '\r', (size_t)(end - p));
 		const char *colon = memchr(p, ':', (size_t)(end - p));
