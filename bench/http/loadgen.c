@@ -16,8 +16,7 @@
  * are framing errors), the body counted across reads; status must be 200
  * and the body as long as -s BYTES (or the first response's body). Bodies
  * are counted, not kept: every connection receives into one shared buffer
- * and carries over only an incomplete head; big bodies are not even copied
- * (see on_readable).
+ * and carries over only an incomplete head.
  *
  * A connection the server closes is opened again (httpd closes one after
  * --max-requests); the requests it had in flight are dropped, and counted as
@@ -52,8 +51,6 @@
 #include <unistd.h>
 
 #define RBUF (256 * 1024) /* shared receive buffer */
-#define BIG_BODY (64 * 1024) /* bodies from this size on are discarded unread */
-#define HEAD_READ 4096       /* what is read for a head before a big body */
 #define MAX_HEAD 8192     /* a response head must fit */
 #define MAX_DEPTH 1024
 #define MAX_CONNS 10000
@@ -441,21 +438,10 @@ static int feed(struct conn *c, const char *p, size_t n, uint64_t now)
 }
 
 /* One recv per readiness, as the servers do; level-triggered epoll reports
- * the socket again while anything (data or the server's FIN) is left.
- * A big body is not copied: once its head is parsed, the kernel drops the
- * rest of it with MSG_TRUNC (tcp(7)), and while the expected body is big a
- * head is read with a small buffer so that the bulk stays for that. A
- * client keeps the bytes; a load generator does not need to pay for the
- * copy (~45% of its CPU samples in perf for a 100 KB response). */
+ * the socket again while anything (data or the server's FIN) is left. */
 static void on_readable(struct conn *c)
 {
-	bool discard = c->state == BODY && c->body_left >= BIG_BODY;
-	size_t cap = RBUF;
-	if (discard && c->body_left < RBUF)
-		cap = (size_t)c->body_left;
-	else if (c->state == HEAD && g.expect >= BIG_BODY)
-		cap = HEAD_READ;
-	ssize_t n = recv(c->fd, g.rbuf, cap, discard ? MSG_TRUNC : 0);
+	ssize_t n = recv(c->fd, g.rbuf, RBUF, 0);
 	uint64_t now = now_ns();
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -465,16 +451,10 @@ static void on_readable(struct conn *c)
 	}
 	if (g.counting)
 		g.bytes += (uint64_t)n;
-	if (discard) {
-		c->body_left -= (uint64_t)n;
-		if (c->body_left == 0)
-			complete(c, now);
-	} else if (feed(c, g.rbuf, (size_t)n, now) < 0) {
+	if (feed(c, g.rbuf, (size_t)n, now) < 0) {
 		c->closing = true; /* counted as framing, not also as short close */
 		reconnect(c, now);
-		return;
-	}
-	if (c->inflight == 0) {
+	} else if (c->inflight == 0) {
 		if (c->closing)
 			reconnect(c, now);
 		else
