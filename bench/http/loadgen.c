@@ -30,7 +30,7 @@
  * Benchmark tool, not a library: libc and Linux only.
  *
  *   loadgen -p PORT [-a 127.0.0.1] [-u /2k.html] [-c 64] [-d 10] [-w 0]
- *           [-D 1] [-s BYTES] [-C CPU] [-H HOST] [-q]
+ *           [-D 1] [-s BYTES] [-C CPU] [-R BYTES] [-H HOST] [-q]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -50,7 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RBUF (256 * 1024) /* shared receive buffer */
+#define RBUF (256 * 1024) /* default recv size: a 100 KB response in one */
 #define MAX_HEAD 8192     /* a response head must fit */
 #define MAX_DEPTH 1024
 #define MAX_CONNS 10000
@@ -94,6 +94,7 @@ static struct {
 	uint64_t errors[E_KINDS];
 	uint64_t hist[HIST];
 	char *rbuf;
+	size_t rsize;
 } g;
 
 static uint64_t now_ns(void)
@@ -441,7 +442,7 @@ static int feed(struct conn *c, const char *p, size_t n, uint64_t now)
  * the socket again while anything (data or the server's FIN) is left. */
 static void on_readable(struct conn *c)
 {
-	ssize_t n = recv(c->fd, g.rbuf, RBUF, 0);
+	ssize_t n = recv(c->fd, g.rbuf, g.rsize, 0);
 	uint64_t now = now_ns();
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -503,8 +504,10 @@ static void usage(void)
 		"            the next batch goes when the last response of one is in)\n"
 		"  -s BYTES  expected body size (default: the first 200 response's)\n"
 		"  -C CPU    pin to this CPU\n"
+		"  -R BYTES  bytes asked for per recv (default %d; wrk: 8192); how fast\n"
+		"            the client drains a big response changes the server's cost\n"
 		"  -H HOST   Host header value (default ADDR:PORT)\n"
-		"  -q        print only the RESULT line\n");
+		"  -q        print only the RESULT line\n", RBUF);
 	exit(2);
 }
 
@@ -515,7 +518,8 @@ int main(int argc, char **argv)
 	long depth = 1;
 	double duration = 10, warmup = 0;
 	g.expect = -1;
-	while ((opt = getopt(argc, argv, "a:p:u:c:d:w:D:s:C:H:qh")) != -1) {
+	g.rsize = RBUF;
+	while ((opt = getopt(argc, argv, "a:p:u:c:d:w:D:s:C:R:H:qh")) != -1) {
 		switch (opt) {
 		case 'a': addr = optarg; break;
 		case 'p': port = atoi(optarg); break;
@@ -526,6 +530,7 @@ int main(int argc, char **argv)
 		case 'D': depth = atol(optarg); break;
 		case 's': g.expect = atoll(optarg); break;
 		case 'C': cpu = atoi(optarg); break;
+		case 'R': g.rsize = (size_t)atol(optarg); break;
 		case 'H': host = optarg; break;
 		case 'q': quiet = 1; break;
 		default: usage();
@@ -533,6 +538,7 @@ int main(int argc, char **argv)
 	}
 	if (port <= 0 || port > 65535 || nconn < 1 || nconn > MAX_CONNS || depth < 1 ||
 	    depth > MAX_DEPTH || duration <= 0 || warmup < 0 || path[0] != '/' ||
+	    g.rsize < 1 || g.rsize > (64u << 20) ||
 	    optind != argc)
 		usage();
 	g.depth = (uint32_t)depth;
@@ -557,7 +563,7 @@ int main(int argc, char **argv)
 		die("request too long");
 	g.batch_len = (size_t)rl * g.depth;
 	g.batch = malloc(g.batch_len);
-	g.rbuf = malloc(RBUF);
+	g.rbuf = malloc(g.rsize);
 	struct conn *conns = calloc((size_t)nconn, sizeof *conns);
 	if (!g.batch || !g.rbuf || !conns)
 		die("out of memory");
