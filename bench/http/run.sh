@@ -582,10 +582,11 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" -v client="$CLIE
     }
     printf "\n%d connections, %s, %ss per measurement, median of %d run(s)%s.\n", conns, (client == "wrk") ? "wrk -t1" : "loadgen (one thread)", dur, runs, (runs > 1) ? " (min-max in brackets)" : ""
     printf "vs nginx: against the better of nginx and nginx-nosendfile in the same row (requests/s and per CPU-second each on its own).\n"
-    bigfloor = 0
+    nfl = 0; bigfloor = 0
     for (a = 1; a <= nf; a++)
       if (vsfloor[files[a]] != "") {
-        printf "vs floor (canned responses from memory: what no server beats on this path), %s, requests/s and requests per server CPU-second: %s.\n", files[a], vsfloor[files[a]]
+        if (nfl++ == 0) printf "vs floor (canned responses from memory: the path\047s ceiling), requests/s and requests per server CPU-second:\n"
+        printf "- %s: %s\n", files[a], vsfloor[files[a]]
         if (files[a] ~ /^100k/) bigfloor = 1
       }
     if (bigfloor) printf "floor copies every body into the socket (sendmsg from memory); on the 100 KB file a server with sendfile skips that copy and can beat it: floor is the ceiling for the small file.\n"
