@@ -50,12 +50,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define RBUF (256 * 1024) /* default recv size: a 100 KB response in one */
-#define MAX_HEAD 8192     /* a response head must fit */
+#define RBUF      (256 * 1024) /* default recv size: a 100 KB response in one */
+#define MAX_HEAD  8192         /* a response head must fit */
 #define MAX_DEPTH 1024
 #define MAX_CONNS 10000
-#define HIST (64 * 16)
-#define RETRY_NS 50000000u /* wait before connecting again after a failure */
+#define HIST      (64 * 16)
+#define RETRY_NS  50000000u /* wait before connecting again after a failure */
 
 enum { E_CONNECT, E_STATUS, E_FRAMING, E_SIZE, E_CLOSE, E_KINDS };
 static const char *const err_name[E_KINDS] = {
@@ -67,16 +67,16 @@ enum state { CONNECTING, HEAD, BODY, DOWN };
 struct conn {
 	int fd;
 	enum state state;
-	bool want_out;      /* EPOLLOUT armed: a send came up short */
-	bool closing;       /* the server said it closes after this response */
-	uint32_t inflight;  /* responses still due for the current batch */
-	size_t sent;        /* bytes of the batch written */
-	uint64_t t_sent;    /* when the batch was written */
-	uint64_t retry_at;  /* state DOWN: when to connect again */
-	int status;         /* of the response being read */
-	uint64_t body_len;  /* its Content-Length */
+	bool want_out;     /* EPOLLOUT armed: a send came up short */
+	bool closing;      /* the server said it closes after this response */
+	uint32_t inflight; /* responses still due for the current batch */
+	size_t sent;       /* bytes of the batch written */
+	uint64_t t_sent;   /* when the batch was written */
+	uint64_t retry_at; /* state DOWN: when to connect again */
+	int status;        /* of the response being read */
+	uint64_t body_len; /* its Content-Length */
 	uint64_t body_left;
-	size_t carry_len;   /* an incomplete head, kept across reads */
+	size_t carry_len; /* an incomplete head, kept across reads */
 	char carry[MAX_HEAD];
 };
 
@@ -126,7 +126,7 @@ static void count_error(int kind, const char *what, const char *line, size_t len
 		const char *eol = line ? memchr(line, '\r', len) : NULL;
 		int n = line ? (int)(eol ? (size_t)(eol - line) : (len > 80 ? 80 : len)) : 0;
 		fprintf(stderr, "loadgen: first %s error: %s%s%.*s\n", err_name[kind], what,
-			line ? ": " : "", n, line ? line : "");
+		        line ? ": " : "", n, line ? line : "");
 	}
 }
 
@@ -235,9 +235,10 @@ static void start_batch(struct conn *c, uint64_t now)
 static void reconnect(struct conn *c, uint64_t now)
 {
 	if (c->inflight && !c->closing)
-		count_error(E_CLOSE, c->state == BODY || c->carry_len ? "closed inside a response"
-		                                               : "closed with requests in flight",
-		      NULL, 0);
+		count_error(E_CLOSE,
+		            c->state == BODY || c->carry_len ? "closed inside a response"
+		                                             : "closed with requests in flight",
+		            NULL, 0);
 	close(c->fd);
 	g.reconnects++;
 	open_conn(c, now);
@@ -271,8 +272,8 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 {
 	/* RFC 9112 4: HTTP-version SP 3DIGIT SP [reason] */
 	if (len < 14 || memcmp(h, "HTTP/1.", 7) != 0 || (h[7] != '0' && h[7] != '1') ||
-	    h[8] != ' ' || h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' ||
-	    h[11] < '0' || h[11] > '9' || (h[12] != ' ' && h[12] != '\r')) {
+	    h[8] != ' ' || h[9] < '1' || h[9] > '5' || h[10] < '0' || h[10] > '9' || h[11] < '0' ||
+	    h[11] > '9' || (h[12] != ' ' && h[12] != '\r')) {
 		count_error(E_FRAMING, "bad status line", h, len);
 		return -1;
 	}
@@ -280,7 +281,8 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 	bool http10 = h[7] == '0', keep_alive = false, have_cl = false;
 	c->closing = false;
 	uint64_t cl = 0;
-	const char *p = (const char *)memchr(h, '\n', len) + 1, *end = h + len - 2; /* the last CRLF */
+	const char *p = (const char *)memchr(h, '\n', len) + 1,
+	           *end = h + len - 2; /* the last CRLF */
 	while (p < end) {
 		const char *eol = memchr(p, '\r', (size_t)(end - p));
 		const char *colon = memchr(p, ':', (size_t)(end - p));
@@ -303,7 +305,8 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 			}
 			for (size_t i = 0; i < vl; i++) {
 				if (v[i] < '0' || v[i] > '9') {
-					count_error(E_FRAMING, "bad Content-Length", p, (size_t)(end - p));
+					count_error(E_FRAMING, "bad Content-Length", p,
+					            (size_t)(end - p));
 					return -1;
 				}
 				x = x * 10 + (uint64_t)(v[i] - '0');
@@ -317,7 +320,8 @@ static int parse_head(struct conn *c, const char *h, size_t len)
 		} else if (name_is(p, nl, "transfer-encoding")) {
 			/* Chunked bodies are not read here: the servers under test
 			 * send a Content-Length for a static file. */
-			count_error(E_FRAMING, "Transfer-Encoding not supported", p, (size_t)(end - p));
+			count_error(E_FRAMING, "Transfer-Encoding not supported", p,
+			            (size_t)(end - p));
 			return -1;
 		} else if (name_is(p, nl, "connection")) {
 			if (has_token(v, vl, "close"))
@@ -358,7 +362,7 @@ static void complete(struct conn *c, uint64_t now)
 		else if (c->body_len != (uint64_t)g.expect) {
 			char m[96];
 			snprintf(m, sizeof m, "body of %llu bytes, expected %lld",
-				 (unsigned long long)c->body_len, (long long)g.expect);
+			         (unsigned long long)c->body_len, (long long)g.expect);
 			count_error(E_SIZE, m, NULL, 0);
 		}
 	}
@@ -417,7 +421,8 @@ static int feed(struct conn *c, const char *p, size_t n, uint64_t now)
 			e = head_end(c->carry + from, c->carry_len - from);
 			if (!e) {
 				if (c->carry_len == MAX_HEAD) {
-					count_error(E_FRAMING, "response head too long", c->carry, MAX_HEAD);
+					count_error(E_FRAMING, "response head too long", c->carry,
+					            MAX_HEAD);
 					return -1;
 				}
 				return 0; /* k == n: all taken */
@@ -494,20 +499,21 @@ static void on_event(struct conn *c, uint32_t events)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: loadgen -p PORT [options]\n"
-		"  -a ADDR   server IPv4 address (default 127.0.0.1)\n"
-		"  -u PATH   request target (default /2k.html)\n"
-		"  -c N      connections (default 64)\n"
-		"  -d SECS   measured duration (default 10)\n"
-		"  -w SECS   warm-up before it, not counted (default 0)\n"
-		"  -D N      requests in flight per connection, written together (default 1;\n"
-		"            the next batch goes when the last response of one is in)\n"
-		"  -s BYTES  expected body size (default: the first 200 response's)\n"
-		"  -C CPU    pin to this CPU\n"
-		"  -R BYTES  bytes asked for per recv (default %d; wrk: 8192); how fast\n"
-		"            the client drains a big response changes the server's cost\n"
-		"  -H HOST   Host header value (default ADDR:PORT)\n"
-		"  -q        print only the RESULT line\n", RBUF);
+	        "usage: loadgen -p PORT [options]\n"
+	        "  -a ADDR   server IPv4 address (default 127.0.0.1)\n"
+	        "  -u PATH   request target (default /2k.html)\n"
+	        "  -c N      connections (default 64)\n"
+	        "  -d SECS   measured duration (default 10)\n"
+	        "  -w SECS   warm-up before it, not counted (errors and reconnects are)\n"
+	        "  -D N      requests in flight per connection, written together (default 1;\n"
+	        "            the next batch goes when the last response of one is in)\n"
+	        "  -s BYTES  expected body size (default: the first 200 response's)\n"
+	        "  -C CPU    pin to this CPU\n"
+	        "  -R BYTES  bytes asked for per recv (default %d; wrk: 8192); how fast\n"
+	        "            the client drains a big response changes the server's cost\n"
+	        "  -H HOST   Host header value (default ADDR:PORT)\n"
+	        "  -q        print only the RESULT line\n",
+	        RBUF);
 	exit(2);
 }
 
@@ -521,25 +527,49 @@ int main(int argc, char **argv)
 	g.rsize = RBUF;
 	while ((opt = getopt(argc, argv, "a:p:u:c:d:w:D:s:C:R:H:qh")) != -1) {
 		switch (opt) {
-		case 'a': addr = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'u': path = optarg; break;
-		case 'c': nconn = atoi(optarg); break;
-		case 'd': duration = atof(optarg); break;
-		case 'w': warmup = atof(optarg); break;
-		case 'D': depth = atol(optarg); break;
-		case 's': g.expect = atoll(optarg); break;
-		case 'C': cpu = atoi(optarg); break;
-		case 'R': g.rsize = (size_t)atol(optarg); break;
-		case 'H': host = optarg; break;
-		case 'q': quiet = 1; break;
-		default: usage();
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'u':
+			path = optarg;
+			break;
+		case 'c':
+			nconn = atoi(optarg);
+			break;
+		case 'd':
+			duration = atof(optarg);
+			break;
+		case 'w':
+			warmup = atof(optarg);
+			break;
+		case 'D':
+			depth = atol(optarg);
+			break;
+		case 's':
+			g.expect = atoll(optarg);
+			break;
+		case 'C':
+			cpu = atoi(optarg);
+			break;
+		case 'R':
+			g.rsize = (size_t)atol(optarg);
+			break;
+		case 'H':
+			host = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (port <= 0 || port > 65535 || nconn < 1 || nconn > MAX_CONNS || depth < 1 ||
-	    depth > MAX_DEPTH || duration <= 0 || warmup < 0 || path[0] != '/' ||
-	    g.rsize < 1 || g.rsize > (64u << 20) ||
-	    optind != argc)
+	    depth > MAX_DEPTH || duration <= 0 || warmup < 0 || path[0] != '/' || g.rsize < 1 ||
+	    g.rsize > (64u << 20) || optind != argc)
 		usage();
 	g.depth = (uint32_t)depth;
 	g.sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
@@ -627,16 +657,18 @@ int main(int argc, char **argv)
 	if (g.expect >= 0)
 		snprintf(body, sizeof body, "%lld B", (long long)g.expect);
 	if (!quiet)
-		printf("loadgen: %llu responses in %.2f s to %s:%d%s (%d connections, depth %u, "
-		       "body %s): %.0f requests/s, %.1f MiB/s, latency p50 %.1f us, p99 %.1f us; "
-		       "errors %llu (connect %llu, status %llu, framing %llu, size %llu, short close %llu); "
-		       "reconnects %llu; CPU %.2f s (%.0f%%), %.2f us per request\n",
-		       (unsigned long long)g.responses, secs, addr, port, path, nconn, g.depth,
-		       body, rps, mib, p50, p99, (unsigned long long)errs,
-		       (unsigned long long)g.errors[E_CONNECT], (unsigned long long)g.errors[E_STATUS],
-		       (unsigned long long)g.errors[E_FRAMING], (unsigned long long)g.errors[E_SIZE],
-		       (unsigned long long)g.errors[E_CLOSE], (unsigned long long)g.reconnects, cpu_s,
-		       100.0 * cpu_s / secs, g.responses ? 1e6 * cpu_s / (double)g.responses : 0.0);
+		printf(
+		    "loadgen: %llu responses in %.2f s to %s:%d%s (%d connections, depth %u, "
+		    "body %s): %.0f requests/s, %.1f MiB/s, latency p50 %.1f us, p99 %.1f us; "
+		    "errors %llu (connect %llu, status %llu, framing %llu, size %llu, short close "
+		    "%llu); "
+		    "reconnects %llu; CPU %.2f s (%.0f%%), %.2f us per request\n",
+		    (unsigned long long)g.responses, secs, addr, port, path, nconn, g.depth, body,
+		    rps, mib, p50, p99, (unsigned long long)errs,
+		    (unsigned long long)g.errors[E_CONNECT], (unsigned long long)g.errors[E_STATUS],
+		    (unsigned long long)g.errors[E_FRAMING], (unsigned long long)g.errors[E_SIZE],
+		    (unsigned long long)g.errors[E_CLOSE], (unsigned long long)g.reconnects, cpu_s,
+		    100.0 * cpu_s / secs, g.responses ? 1e6 * cpu_s / (double)g.responses : 0.0);
 	printf("RESULT requests=%llu seconds=%.3f rps=%.0f mib_s=%.1f p50_us=%.1f p99_us=%.1f "
 	       "errors=%llu",
 	       (unsigned long long)g.responses, secs, rps, mib, p50, p99, (unsigned long long)errs);
