@@ -440,7 +440,7 @@ version_of() {
   case "$1" in
     nginx) "$NGINX" -v 2>&1 | sed 's/.*version: //' ;;
     nginx-nosendfile) echo "$("$NGINX" -v 2>&1 | sed 's/.*version: //'), sendfile off, tcp_nopush off" ;;
-    floor) echo "bench/http/floor.c (cc -O2): canned responses from memory, the path's ceiling" ;;
+    floor) echo "bench/http/floor.c (cc -O2): canned responses, the path's ceiling" ;;
     h2o) "$H2O" --version 2>&1 | head -1 ;;
     httpd) echo "$HTTPD" ;;
   esac
@@ -582,14 +582,12 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" -v client="$CLIE
     }
     printf "\n%d connections, %s, %ss per measurement, median of %d run(s)%s.\n", conns, (client == "wrk") ? "wrk -t1" : "loadgen (one thread)", dur, runs, (runs > 1) ? " (min-max in brackets)" : ""
     printf "vs nginx: against the better of nginx and nginx-nosendfile in the same row (requests/s and per CPU-second each on its own).\n"
-    nfl = 0; bigfloor = 0
+    nfl = 0
     for (a = 1; a <= nf; a++)
       if (vsfloor[files[a]] != "") {
-        if (nfl++ == 0) printf "vs floor (canned responses from memory: the path\047s ceiling), requests/s and requests per server CPU-second:\n"
+        if (nfl++ == 0) printf "vs floor (canned responses: the path\047s ceiling), requests/s and requests per server CPU-second:\n"
         printf "- %s: %s\n", files[a], vsfloor[files[a]]
-        if (files[a] ~ /^100k/) bigfloor = 1
       }
-    if (bigfloor) printf "floor copies every body into the socket (sendmsg from memory); on the 100 KB file a server with sendfile skips that copy and can beat it: floor is the ceiling for the small file.\n"
     if (piped && client == "wrk") printf "Rows \"N pipelined\": wrk sends N requests per write on each connection (the pipeline.lua of run.sh, as in the TechEmpower plaintext test) and counts every response.\n"
     if (piped && client != "wrk") printf "Rows \"N pipelined\": loadgen -D N sends N requests per write on each connection, the next N when all N responses are in (as wrk with the pipeline.lua of run.sh), and counts every response; its latency is per batch of N.\n"
     printf "Server CPU and %s CPU: user+system time from /proc over the measured run, and as %% of one CPU (the\n", client
