@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Static-file throughput of cloudlet's httpd against the servers a user would
-# pick instead (nginx, h2o), measured the same way in one run:
+# pick instead (nginx, h2o), and against floor (bench/http/floor.c: canned
+# responses from memory, the cheapest keep-alive server we can write, so the
+# path's ceiling), measured the same way in one run:
 #
 #   - one document root with a 2 KB and a 100 KB file, served by every server;
 #   - every server runs one worker, pinned to CPU 0, access log off, keep-alive
@@ -11,13 +13,17 @@
 #     high port, with config, pid and logs in a temp dir;
 #   - wrk (keep-alive, a fixed number of connections, one thread) pinned to
 #     CPU 1 measures one server and one file at a time, for DURATION seconds;
+#     or, with --client loadgen, bench/http/loadgen.c does (the same load at
+#     less CPU per request than wrk, whose one thread saturates before the
+#     fastest servers do);
 #   - optionally (--pipeline) the same again with N requests per write on
 #     each connection, as TechEmpower's plaintext test does (a wrk Lua
 #     script), so one client core can load a server well past what it can
 #     with one request in flight per connection;
-#   - the CPU time the server and wrk used comes from /proc, so the table says
-#     whether the server was the bottleneck (it should be busy ~100% of the
-#     run while wrk is not), and how much CPU other processes took meanwhile.
+#   - the CPU time the server and the client used comes from /proc, so the
+#     table says whether the server was the bottleneck (it should be busy
+#     ~100% of the run while the client is not), and how much CPU other
+#     processes took meanwhile.
 #
 # Not a test: it prints a markdown table. See bench/http/README.md.
 set -euo pipefail
@@ -27,28 +33,33 @@ usage() {
 usage: bench/http/run.sh [options]
   --httpd PATH        also benchmark cloudlet's httpd (run as PATH --listen
                       127.0.0.1:PORT --root DIR --workers 1 --no-access-log)
-  --servers LIST      comma list among nginx,nginx-nosendfile,h2o,httpd
+  --servers LIST      comma list among nginx,nginx-nosendfile,h2o,httpd,floor
                       (default: all of them, httpd when --httpd is given);
                       nginx-nosendfile is nginx with sendfile and tcp_nopush
-                      off, its faster setting for small files and pipelining
+                      off, its faster setting for small files and pipelining;
+                      floor is bench/http/floor.c (canned responses from
+                      memory: the path's ceiling, built here with cc -O2)
+  --client NAME       wrk (default) or loadgen (bench/http/loadgen.c, built
+                      here with cc -O2: cheaper per request than wrk, checks
+                      every response's status and size)
   --files LIST        comma list among 2k,100k (default: 2k,100k)
   --pipeline LIST     comma list of pipeline depths: requests per write on
                       each connection (default 1: no pipelining; e.g. 1,16)
   --duration SECS     measured seconds per server and file (default 10)
-  --warmup SECS       unmeasured wrk run before each measurement (default 2)
-  --connections N     wrk keep-alive connections (default 64)
+  --warmup SECS       unmeasured client run before each measurement (default 2)
+  --connections N     client keep-alive connections (default 64)
   --runs N            repeat every measurement N times, interleaved, and
                       report the median (default 1)
   --port N            first port to use (default 18480; one per server)
   --server-cpu N      CPU the servers are pinned to (default 0)
-  --client-cpu N      CPU wrk is pinned to (default 1)
+  --client-cpu N      CPU the client is pinned to (default 1)
   --nginx PATH        nginx binary (default: nginx in PATH or /usr/sbin/nginx)
   --h2o PATH          h2o binary (default: h2o in PATH)
   --quiet-wait SECS   before each measurement wait up to SECS for both CPUs
                       to be idle (< 15% busy), since other work skews it
                       (default 30; 0: do not wait)
   --out FILE          also write the raw per-run results (TSV) to FILE
-  --keep              keep the temp dir (configs, logs, wrk outputs)
+  --keep              keep the temp dir (configs, logs, client outputs)
   -h, --help          this text
 EOF
 }
@@ -71,11 +82,14 @@ H2O=$(command -v h2o || echo /usr/bin/h2o)
 OUT=""
 KEEP=0
 QUIET=30
+CLIENT=wrk
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --httpd) HTTPD=${2:?}; shift 2 ;;
     --servers) SERVERS=${2:?}; shift 2 ;;
+    --client) CLIENT=${2:?}; shift 2 ;;
     --files) FILES=${2:?}; shift 2 ;;
     --pipeline) PIPELINE=${2:?}; shift 2 ;;
     --duration) DURATION=${2:?}; shift 2 ;;
@@ -101,10 +115,12 @@ done
 [ "$DURATION" -ge 1 ] || die "--duration must be at least 1"
 [ "$RUNS" -ge 1 ] || die "--runs must be at least 1"
 [ "$CONNS" -ge 1 ] || die "--connections must be at least 1"
-[ "$SCPU" != "$CCPU" ] || die "servers and wrk must run on different CPUs"
+case "$CLIENT" in wrk|loadgen) ;; *) die "unknown client '$CLIENT' (wrk or loadgen)" ;; esac
+[ "$SCPU" != "$CCPU" ] || die "servers and $CLIENT must run on different CPUs"
 if [ -z "$SERVERS" ]; then
   SERVERS="nginx,nginx-nosendfile,h2o"
   [ -n "$HTTPD" ] && SERVERS="$SERVERS,httpd"
+  SERVERS="$SERVERS,floor"
 fi
 IFS=, read -r -a SERVER_LIST <<<"$SERVERS"
 IFS=, read -r -a FILE_LIST <<<"$FILES"
@@ -117,13 +133,18 @@ for s in "${SERVER_LIST[@]}"; do
     nginx|nginx-nosendfile) [ -x "$NGINX" ] || die "nginx not found ($NGINX); apt-get install nginx-light" ;;
     h2o) [ -x "$H2O" ] || die "h2o not found ($H2O); apt-get install h2o" ;;
     httpd) [ -n "$HTTPD" ] && [ -x "$HTTPD" ] || die "httpd needs --httpd PATH to an executable" ;;
+    floor) command -v cc >/dev/null || die "floor needs a C compiler (cc)" ;;
     *) die "unknown server '$s'" ;;
   esac
 done
 for f in "${FILE_LIST[@]}"; do
   case "$f" in 2k|100k) ;; *) die "unknown file '$f' (2k or 100k)" ;; esac
 done
-command -v wrk >/dev/null || die "wrk not found; apt-get install wrk"
+if [ "$CLIENT" = wrk ]; then
+  command -v wrk >/dev/null || die "wrk not found; apt-get install wrk"
+else
+  command -v cc >/dev/null || die "loadgen needs a C compiler (cc)"
+fi
 command -v taskset >/dev/null || die "taskset not found (util-linux)"
 command -v curl >/dev/null || die "curl not found"
 NCPU=$(getconf _NPROCESSORS_ONLN)
@@ -134,7 +155,7 @@ WORK=$(mktemp -d /tmp/cloudlet-bench.XXXXXX)
 # Servers started as root drop to an unprivileged user that must read the root.
 chmod 755 "$WORK"
 ROOT=$WORK/root
-mkdir -p "$ROOT"
+mkdir -p "$ROOT" "$WORK/bin"
 PIDS=()
 
 cleanup() {
@@ -179,6 +200,13 @@ EOF
 payload 102400 > "$ROOT/100k.html"
 chmod 644 "$ROOT"/*.html
 declare -A FSIZE=([2k]=2048 [100k]=102400)
+
+# Our own C tools, like bench/dns/run.sh: -O2, libc and Linux only.
+for tool in floor loadgen; do
+  if [[ ",$SERVERS,$CLIENT," == *",$tool,"* ]]; then
+    cc -O2 -std=c11 -Wall -o "$WORK/bin/$tool" "$HERE/$tool.c" || die "cannot build $tool"
+  fi
+done
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -272,6 +300,15 @@ start_httpd() {
   PID[httpd]=$!
 }
 
+start_floor() {
+  local d=$WORK/floor port=$1
+  mkdir -p "$d"
+  # Reads the root's files at startup (they are written by then).
+  taskset -c "$SCPU" "$WORK/bin/floor" -p "$port" -d "$ROOT" \
+    >"$d/stdout.log" 2>"$d/stderr.log" &
+  PID[floor]=$!
+}
+
 # Serves every file with the right size within 10 s, or we give up.
 wait_ready() {
   local s=$1 f got
@@ -346,21 +383,41 @@ wait_quiet() {
   done
 }
 
-# Runs wrk pinned to the client CPU, DEPTH requests per write; prints wrk's
-# output, then a last line "WRKCPU <ticks>" with the CPU it used (its
-# parent's cutime+cstime).
-run_wrk() {
-  local url=$1 secs=$2 depth=${3:-1}
-  local script=()
-  [ "$depth" -gt 1 ] && script=(-s "$WORK/pipeline.lua")
+# Runs the client pinned to the client CPU against server $1 for file $2,
+# DEPTH requests per write; prints the client's output, then a last line
+# "CLIENTCPU <ticks>" with the CPU it used (its parent's cutime+cstime, the
+# same measure for both clients).
+run_client() {
+  local s=$1 f=$2 secs=$3 depth=${4:-1}
+  local cmd
+  if [ "$CLIENT" = wrk ]; then
+    cmd=(wrk -t1 -c"$CONNS" -d"$secs"s --latency)
+    [ "$depth" -gt 1 ] && cmd+=(-s "$WORK/pipeline.lua")
+    cmd+=("http://127.0.0.1:${PORT[$s]}/$f.html" -- "$depth")
+  else
+    # -s: every response must carry exactly the file.
+    cmd=("$WORK/bin/loadgen" -p "${PORT[$s]}" -u "/$f.html" -c "$CONNS" -d "$secs"
+      -D "$depth" -s "${FSIZE[$f]}")
+  fi
   bash -c '
-    ccpu=$1 conns=$2 secs=$3 url=$4 depth=$5; shift 5
-    taskset -c "$ccpu" wrk -t1 -c"$conns" -d"$secs"s --latency "$@" "$url" -- "$depth"
+    ccpu=$1; shift
+    taskset -c "$ccpu" "$@"
     rc=$?
     read -r l < /proc/$$/stat
     set -- ${l##*) }
-    echo "WRKCPU $(( ${14} + ${15} ))"
-    exit $rc' _ "$CCPU" "$CONNS" "$secs" "$url" "$depth" "${script[@]}"
+    echo "CLIENTCPU $(( ${14} + ${15} ))"
+    exit $rc' _ "$CCPU" "${cmd[@]}"
+}
+
+# Field $1 of loadgen's "RESULT key=value ..." line in output $2.
+result_field() {
+  awk -v k="$1" '$1 == "RESULT" { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' <<<"$2"
+}
+
+# loadgen's latency in microseconds, written as wrk writes its own.
+us_fmt() {
+  awk -v u="$1" 'BEGIN {
+    if (u < 1000) printf "%.2fus", u; else if (u < 1e6) printf "%.2fms", u / 1000; else printf "%.2fs", u / 1e6 }'
 }
 
 # wrk prints sizes with binary units; MiB/s.
@@ -383,17 +440,22 @@ version_of() {
   case "$1" in
     nginx) "$NGINX" -v 2>&1 | sed 's/.*version: //' ;;
     nginx-nosendfile) echo "$("$NGINX" -v 2>&1 | sed 's/.*version: //'), sendfile off, tcp_nopush off" ;;
+    floor) echo "bench/http/floor.c (cc -O2): canned responses, the path's ceiling" ;;
     h2o) "$H2O" --version 2>&1 | head -1 ;;
     httpd) echo "$HTTPD" ;;
   esac
 }
 
 RAW=$WORK/results.tsv
-printf 'run\tfile\tserver\treq_s\tmib_s\tp50\tp99\terrors\tserver_cpu_pct\twrk_cpu_pct\tcpu0_other_pct\tcpu1_other_pct\tserver_cpu_s\twrk_cpu_s\n' > "$RAW"
+printf 'run\tfile\tserver\treq_s\tmib_s\tp50\tp99\terrors\tserver_cpu_pct\t%s_cpu_pct\tcpu0_other_pct\tcpu1_other_pct\tserver_cpu_s\t%s_cpu_s\n' "$CLIENT" "$CLIENT" > "$RAW"
 
 echo "bench/http: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $NCPU CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for s in "${SERVER_LIST[@]}"; do echo "  $s: $(version_of "$s") on port ${PORT[$s]}, CPU $SCPU" >&2; done
-echo "  wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'): -t1 -c$CONNS -d${DURATION}s on CPU $CCPU, warmup ${WARMUP}s, runs $RUNS, pipeline depths $PIPELINE" >&2
+if [ "$CLIENT" = wrk ]; then
+  echo "  wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'): -t1 -c$CONNS -d${DURATION}s on CPU $CCPU, warmup ${WARMUP}s, runs $RUNS, pipeline depths $PIPELINE" >&2
+else
+  echo "  loadgen (bench/http/loadgen.c, cc -O2): -c$CONNS -d$DURATION on CPU $CCPU, warmup ${WARMUP}s, runs $RUNS, pipeline depths (-D) $PIPELINE" >&2
+fi
 
 for r in $(seq "$RUNS"); do
   for f in "${FILE_LIST[@]}"; do
@@ -404,42 +466,50 @@ for r in $(seq "$RUNS"); do
       url="http://127.0.0.1:${PORT[$s]}/$f.html"
       if [ "$QUIET" -gt 0 ]; then wait_quiet; fi
       if [ "$WARMUP" -gt 0 ]; then
-        run_wrk "$url" "$WARMUP" "$depth" >/dev/null || die "wrk failed against $s ($url)"
+        run_client "$s" "$f" "$WARMUP" "$depth" >/dev/null 2>&1 || die "$CLIENT failed against $s ($url)"
       fi
       read -r b0 t0 < <(cpu_busy "$SCPU")
       read -r b1 t1 < <(cpu_busy "$CCPU")
       s0=$(cpu_ticks "${PID[$s]}")
       start=$(date +%s.%N)
-      out=$(run_wrk "$url" "$DURATION" "$depth") || { echo "$out" >&2; die "wrk failed against $s ($url)"; }
+      out=$(run_client "$s" "$f" "$DURATION" "$depth") || { echo "$out" >&2; die "$CLIENT failed against $s ($url)"; }
       end=$(date +%s.%N)
       s1=$(cpu_ticks "${PID[$s]}")
       read -r b0e t0e < <(cpu_busy "$SCPU")
       read -r b1e t1e < <(cpu_busy "$CCPU")
-      echo "$out" > "$WORK/wrk-$r-$f-$depth-$s.txt"
+      echo "$out" > "$WORK/$CLIENT-$r-$f-$depth-$s.txt"
       if ! kill -0 "${PID[$s]}" 2>/dev/null; then
         tail -n 20 "$WORK/$s"/*.log >&2 2>/dev/null || true
         die "$s exited during the run ($f, run $r)"
       fi
-      req=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-      xfer=$(to_mib "$(awk '/^Transfer\/sec:/ { print $2 }' <<<"$out")")
-      p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
-      p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
-      errs=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' <<<"$out")
-      wticks=$(awk '/^WRKCPU/ { print $2 }' <<<"$out")
-      [ -n "$req" ] || { echo "$out" >&2; die "wrk gave no result for $s $f"; }
+      if [ "$CLIENT" = wrk ]; then
+        req=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+        xfer=$(to_mib "$(awk '/^Transfer\/sec:/ { print $2 }' <<<"$out")")
+        p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+        p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+        errs=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' <<<"$out")
+      else
+        # RESULT key=value ...; errors: connect, status, framing, size and
+        # short close together (the kinds are in the kept output).
+        req=$(result_field rps "$out"); xfer=$(result_field mib_s "$out")
+        errs=$(result_field errors "$out")
+        p50=$(us_fmt "$(result_field p50_us "$out")"); p99=$(us_fmt "$(result_field p99_us "$out")")
+      fi
+      wticks=$(awk '/^CLIENTCPU/ { print $2 }' <<<"$out")
+      [ -n "$req" ] || { echo "$out" >&2; die "$CLIENT gave no result for $s $f"; }
       read -r scpu wcpu o0 o1 ssec wsec < <(awk -v hz="$HZ" -v a="$start" -v b="$end" \
         -v s="$((s1 - s0))" -v w="$wticks" -v b0="$((b0e - b0))" -v t0="$((t0e - t0))" \
         -v b1="$((b1e - b1))" -v t1="$((t1e - t1))" 'BEGIN {
           wall = b - a
           sp = 100 * s / hz / wall; wp = 100 * w / hz / wall
-          # Busy time of each CPU not explained by the server or wrk: other
+          # Busy time of each CPU not explained by the server or client: other
           # processes (or their interrupts) competing for the CPU.
           o0 = (t0 > 0) ? 100 * b0 / t0 - sp : 0; o1 = (t1 > 0) ? 100 * b1 / t1 - wp : 0
           if (o0 < 0) o0 = 0; if (o1 < 0) o1 = 0
           printf "%.1f %.1f %.0f %.0f %.2f %.2f\n", sp, wp, o0, o1, s / hz, w / hz }')
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$label" "$s" "$req" "$xfer" \
         "$p50" "$p99" "$errs" "$scpu" "$wcpu" "$o0" "$o1" "$ssec" "$wsec" >> "$RAW"
-      echo "  run $r $label $s: $req req/s, server CPU $scpu%, wrk CPU $wcpu%" >&2
+      echo "  run $r $label $s: $req req/s, server CPU $scpu%, $CLIENT CPU $wcpu%" >&2
     done
    done
   done
@@ -447,8 +517,9 @@ done
 
 [ -n "$OUT" ] && cp "$RAW" "$OUT"
 
-# Median run per (file, server); ratios against nginx's median.
-awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
+# Median run per (file, server); ratios against nginx's median; floor (the
+# path's ceiling) is compared with on a line of its own, never a base.
+awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" -v client="$CLIENT" '
   NR == 1 { next }
   {
     k = $2 SUBSEP $3; n[k]++; row[k, n[k]] = $0; req[k, n[k]] = $4 + 0
@@ -465,18 +536,19 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
     return row[k, idx[int((m + 1) / 2)]]
   }
   END {
-    printf "| file | server | requests/s | vs nginx | vs h2o | MiB/s | latency p50 / p99 | errors | server CPU | wrk CPU | requests per server CPU-second | vs nginx | vs h2o | other load CPU0 / CPU1 | bound by |\n"
+    printf "| file | server | requests/s | vs nginx | vs h2o | MiB/s | latency p50 / p99 | errors | server CPU | %s CPU | requests per server CPU-second | vs nginx | vs h2o | other load CPU0 / CPU1 | bound by |\n", client
     printf "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|\n"
     warn = 0; both = 0
     for (a = 1; a <= nf; a++) {
       f = files[a]
       # Against the better nginx setting of the row, each figure on its own.
-      base = 0; baseeff = 0; hbase = 0; hbaseeff = 0
+      base = 0; baseeff = 0; hbase = 0; hbaseeff = 0; fbase = 0; fbaseeff = 0
       for (b = 1; b <= ns; b++) {
         s = servers[b]; k = f SUBSEP s
-        if (!(k in n) || (s != "h2o" && s !~ /^nginx/)) continue
+        if (!(k in n) || (s != "h2o" && s !~ /^nginx/ && s != "floor")) continue
         split(median_row(k), v, "\t")
         e = (v[9] > 0) ? v[4] / (v[9] / 100) : 0
+        if (s == "floor") { fbase = v[4] + 0; fbaseeff = e; continue }
         if (s == "h2o") { hbase = v[4] + 0; hbaseeff = e; continue }
         if (v[4] + 0 > base) base = v[4] + 0
         if (e > baseeff) baseeff = e
@@ -492,30 +564,39 @@ awk -F'\t' -v runs="$RUNS" -v conns="$CONNS" -v dur="$DURATION" '
         heffratio = (hbaseeff > 0 && eff > 0) ? sprintf("%.2fx", eff / hbaseeff) : "-"
         rq = sprintf("%.0f", v[4])
         if (runs > 1) rq = rq sprintf(" (%.0f-%.0f)", lo[k], hi[k])
-        # The server is the bottleneck when it keeps its CPU busy; if wrk is
-        # the one at 100% the number measures wrk, not the server.
+        if (s != "floor" && fbase > 0 && fbaseeff > 0 && eff > 0)
+          vsfloor[f] = vsfloor[f] sprintf("%s%s %.2fx, %.2fx", (vsfloor[f] == "") ? "" : "; ", s, v[4] / fbase, eff / fbaseeff)
+        # The server is the bottleneck when it keeps its CPU busy; if the
+        # client is the one at 100% the number measures it, not the server.
         busy = (v[11] >= 10 || v[12] >= 10)
         if (busy) noisy = 1
         if (v[9] >= 90 && v[10] < 90) bound = "server"
-        else if (v[9] >= 90) { bound = "server and wrk"; both = 1 }
-        else if (v[10] >= 90) { bound = "**wrk**"; warn = 1 }
+        else if (v[9] >= 90) { bound = "server and " client; both = 1 }
+        else if (v[10] >= 90) { bound = "**" client "**"; warn = 1 }
         else if (busy) { bound = "other processes"; starved = 1 }
         else { bound = "neither (latency?)"; warn = 1 }
         if (busy && bound != "other processes") bound = bound ", noisy"
         printf "| %s | %s | %s | %s | %s | %s | %s / %s | %s | %.1f s (%s%%) | %.1f s (%s%%) | %.0f | %s | %s | %s%% / %s%% | %s |\n", \
-          f, s, rq, ratio, hratio, v[5], v[6], v[7], v[8], v[13], v[9], v[14], v[10], eff, effratio, heffratio, v[11], v[12], bound
+          f, (s == "floor") ? "floor (canned responses: the path\047s ceiling)" : s, rq, ratio, hratio, v[5], v[6], v[7], v[8], v[13], v[9], v[14], v[10], eff, effratio, heffratio, v[11], v[12], bound
       }
     }
-    printf "\n%d connections, wrk -t1, %ss per measurement, median of %d run(s)%s.\n", conns, dur, runs, (runs > 1) ? " (min-max in brackets)" : ""
+    printf "\n%d connections, %s, %ss per measurement, median of %d run(s)%s.\n", conns, (client == "wrk") ? "wrk -t1" : "loadgen (one thread)", dur, runs, (runs > 1) ? " (min-max in brackets)" : ""
     printf "vs nginx: against the better of nginx and nginx-nosendfile in the same row (requests/s and per CPU-second each on its own).\n"
-    if (piped) printf "Rows \"N pipelined\": wrk sends N requests per write on each connection (the pipeline.lua of run.sh, as in the TechEmpower plaintext test) and counts every response.\n"
-    printf "Server CPU and wrk CPU: user+system time from /proc over the measured run, and as %% of one CPU (the\n"
+    nfl = 0
+    for (a = 1; a <= nf; a++)
+      if (vsfloor[files[a]] != "") {
+        if (nfl++ == 0) printf "vs floor (canned responses: the path\047s ceiling), requests/s and requests per server CPU-second:\n"
+        printf "- %s: %s\n", files[a], vsfloor[files[a]]
+      }
+    if (piped && client == "wrk") printf "Rows \"N pipelined\": wrk sends N requests per write on each connection (the pipeline.lua of run.sh, as in the TechEmpower plaintext test) and counts every response.\n"
+    if (piped && client != "wrk") printf "Rows \"N pipelined\": loadgen -D N sends N requests per write on each connection, the next N when all N responses are in (as wrk with the pipeline.lua of run.sh), and counts every response; its latency is per batch of N.\n"
+    printf "Server CPU and %s CPU: user+system time from /proc over the measured run, and as %% of one CPU (the\n", client
     printf "server figure includes the loopback TCP work done on its CPU). Requests per server CPU-second =\n"
     printf "requests/s / server CPU: the cost per request, which stays comparable when the client saturates.\n"
-    if (warn) printf "WARNING: some server did not use its CPU fully: the client (wrk, or latency) may be the bottleneck for those rows.\n"
+    if (warn) printf "WARNING: some server did not use its CPU fully: the client (%s, or latency) may be the bottleneck for those rows.\n", client
     else if (starved) printf ""
-    else if (both) printf "Check: every server kept its CPU >= 90%% busy; wrk was also >= 90%% busy in some rows, so their requests/s may understate the server: compare requests per server CPU-second there.\n"
-    else printf "Check: every server kept its CPU >= 90%% busy while wrk stayed below 90%%, so wrk was not the bottleneck.\n"
-    if (starved) printf "WARNING: in some rows other processes took the CPUs, so neither the server nor wrk was saturated: their requests/s are not comparable; requests per server CPU-second still are, roughly.\n"
+    else if (both) printf "Check: every server kept its CPU >= 90%% busy; %s was also >= 90%% busy in some rows, so their requests/s may understate the server: compare requests per server CPU-second there.\n", client
+    else printf "Check: every server kept its CPU >= 90%% busy while %s stayed below 90%%, so %s was not the bottleneck.\n", client, client
+    if (starved) printf "WARNING: in some rows other processes took the CPUs, so neither the server nor %s was saturated: their requests/s are not comparable; requests per server CPU-second still are, roughly.\n", client
     else if (noisy) printf "WARNING: other processes used >= 10%% of a benchmark CPU during some rows; repeat on a quiet machine.\n"
   }' "$RAW"
