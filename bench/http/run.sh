@@ -450,6 +450,9 @@ RAW=$WORK/results.tsv
 printf 'run\tfile\tserver\treq_s\tmib_s\tp50\tp99\terrors\tserver_cpu_pct\t%s_cpu_pct\tcpu0_other_pct\tcpu1_other_pct\tserver_cpu_s\t%s_cpu_s\n' "$CLIENT" "$CLIENT" > "$RAW"
 
 echo "bench/http: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $NCPU CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# The congestion control moves the large-file rows a lot on loopback (bbr
+# paces every connection with timers; Debian's default is cubic): say it.
+echo "  TCP congestion control $(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null || echo '?'), default qdisc $(cat /proc/sys/net/core/default_qdisc 2>/dev/null || echo '?')" >&2
 for s in "${SERVER_LIST[@]}"; do echo "  $s: $(version_of "$s") on port ${PORT[$s]}, CPU $SCPU" >&2; done
 if [ "$CLIENT" = wrk ]; then
   echo "  wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'): -t1 -c$CONNS -d${DURATION}s on CPU $CCPU, warmup ${WARMUP}s, runs $RUNS, pipeline depths $PIPELINE" >&2
