@@ -448,11 +448,15 @@ static int http_exchange(struct fetch_run *x, const char *method, const char *wh
 		rc = fail(x, GITSTORE_EIO, "HTTP status %s", st);
 		goto out;
 	}
+	/* When the body has no bytes ready: poll libhttp once and read again,
+	 * and only when there are still none, wait for the socket. */
+	bool polled = false;
 	for (;;) {
 		int k = http_client_body_read(c, buf, IN);
 		if (k > 0) {
 			if ((rc = feed(x, buf, (size_t)k)) < 0)
 				goto out;
+			polled = false;
 			continue;
 		}
 		if (k == 0)
@@ -461,26 +465,19 @@ static int http_exchange(struct fetch_run *x, const char *method, const char *wh
 			rc = fail(x, GITSTORE_EIO, "HTTP body: %s", http_strerror(k));
 			goto out;
 		}
-		r = http_client_poll(c, cl_now_ms());
-		if (r < 0) {
-			rc = fail(x, GITSTORE_EIO, "HTTP body: %s", http_strerror(r));
-			goto out;
-		}
-		k = http_client_body_read(c, buf, IN);
-		if (k > 0) {
-			if ((rc = feed(x, buf, (size_t)k)) < 0)
+		if (!polled) {
+			r = http_client_poll(c, cl_now_ms());
+			if (r < 0) {
+				rc = fail(x, GITSTORE_EIO, "HTTP body: %s", http_strerror(r));
 				goto out;
-			continue;
-		}
-		if (k == 0)
-			break;
-		if (k != HTTP_EAGAIN) {
-			rc = fail(x, GITSTORE_EIO, "HTTP body: %s", http_strerror(k));
-			goto out;
-		}
-		if (sk_wait(&x->s, POLLIN, 50) < 0) {
-			rc = fail(x, GITSTORE_EIO, "%s", "timed out");
-			goto out;
+			}
+			polled = true;
+		} else {
+			if (sk_wait(&x->s, POLLIN, 50) < 0) {
+				rc = fail(x, GITSTORE_EIO, "%s", "timed out");
+				goto out;
+			}
+			polled = false;
 		}
 	}
 	rc = input_end(x);

@@ -3,7 +3,6 @@
  * the packs when an object is missing (git gc packed it). Unlike gitkv's
  * handle (tuned for whole-repository passes), it is sized for a long-lived
  * process with one handle per thread, and closing it frees everything. */
-#include <ctype.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,26 +25,6 @@ static atomic_uint_fast64_t packs_added;
 #define CACHE_RING (16u << 20)
 #define CACHE_SLOTS 16384u
 #define SCRATCH_MIN (8 * 4096 + (2u << 20))
-
-/* extensions.objectFormat = sha256 in the config selects SHA-256 ids. */
-int gf_config_algo(struct cl_files *f)
-{
-	uint8_t buf[65536];
-	int n = cl_files_read(f, "config", 0, buf, sizeof buf - 1);
-	if (n <= 0)
-		return GITSTORE_SHA1;
-	buf[n] = 0;
-	for (int i = 0; i < n; i++)
-		buf[i] = (uint8_t)tolower(buf[i]);
-	char *p = strstr((char *)buf, "objectformat");
-	if (p) {
-		p += strlen("objectformat");
-		p += strspn(p, " \t=");
-		if (!strncmp(p, "sha256", 6))
-			return GITSTORE_SHA256;
-	}
-	return GITSTORE_SHA1;
-}
 
 struct names {
 	char (*v)[256];

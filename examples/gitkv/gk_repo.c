@@ -1,6 +1,5 @@
 /* gitkv: opening a repository (packs mapped, loose objects listed), reading
  * objects with buffers that grow, and buffered output. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "gitfollow.h"
 #include "gitkv.h"
 
 CL_STORAGE_OPS(gk_ops_, struct gitstore_storage_ops, GITSTORE_ENOENT, GITSTORE_EEXIST, GITSTORE_EIO,
@@ -47,26 +47,6 @@ void *gk_xrealloc(void *p, size_t n)
 		exit(GK_FAIL);
 	}
 	return p;
-}
-
-/* extensions.objectFormat = sha256 in the config selects SHA-256 ids. */
-static int config_algo(struct gk_repo *g)
-{
-	uint8_t buf[65536];
-	int n = cl_files_read(&g->files, "config", 0, buf, sizeof buf - 1);
-	if (n <= 0)
-		return GITSTORE_SHA1;
-	buf[n] = 0;
-	for (int i = 0; i < n; i++)
-		buf[i] = (uint8_t)tolower(buf[i]);
-	char *p = strstr((char *)buf, "objectformat");
-	if (p) {
-		p += strlen("objectformat");
-		p += strspn(p, " \t=");
-		if (!strncmp(p, "sha256", 6))
-			return GITSTORE_SHA256;
-	}
-	return GITSTORE_SHA1;
 }
 
 struct names {
@@ -146,7 +126,7 @@ int gk_repo_open(struct gk_repo *g, const char *path, bool verify_idx)
 		return gk_err(path, "not a git repository");
 	if (rc < 0)
 		return gk_err(path, "cannot open");
-	g->algo = config_algo(g);
+	g->algo = gf_config_algo(&g->files);
 	g->hlen = gitstore_hash_len(g->algo);
 	g->arena = gk_xmalloc(GITSTORE_DEFLATE_ARENA);
 	struct gitstore_limits l = { .max_depth = 4095, .max_object = 1u << 30 };

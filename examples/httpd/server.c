@@ -117,6 +117,32 @@ static const struct src_span *span_of(const struct conn *c, const void *p)
 	return NULL;
 }
 
+/* The bytes of span sp that v names: the file offset in *off, the length
+ * at most cap. */
+static size_t span_part(const struct http_iov *v, const struct src_span *sp, off_t *off, size_t cap)
+{
+	*off = (off_t)((const uint8_t *)v->base - sp->base);
+	size_t len = v->len;
+	if ((uint64_t)*off + len > sp->len)
+		len = (size_t)(sp->len - (uint64_t)*off);
+	return len > cap ? cap : len;
+}
+
+/* One sendmsg of want bytes that never blocks: the bytes sent, or -2 on an
+ * error; a full socket (fewer sent, or none) sets c->wblocked. */
+static int send_msg(struct conn *c, const struct msghdr *mh, size_t want, int flags)
+{
+	ssize_t r;
+	do
+		r = sendmsg(cl_stream_fd(&c->s), mh, flags | MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		return -2;
+	if (r < 0 || (size_t)r < want)
+		c->wblocked = true;
+	return r < 0 ? 0 : (int)r;
+}
+
 /* Bytes of a file-backed span go out with sendfile: no copy through user
  * space, which is most of the cost of a large response. What precedes
  * them in the gather list (the head) goes first with MSG_MORE, so head and
@@ -146,12 +172,8 @@ static int send_copied(struct conn *c, const struct http_iov *iov, int k,
 		v[i] = (struct iovec){ (void *)(uintptr_t)iov[i].base, iov[i].len };
 		want += iov[i].len;
 	}
-	off_t off = (off_t)((const uint8_t *)iov[k].base - sp->base);
-	size_t len = iov[k].len;
-	if ((uint64_t)off + len > sp->len)
-		len = (size_t)(sp->len - (uint64_t)off);
-	if (len > COPY_CAP)
-		len = COPY_CAP;
+	off_t off;
+	size_t len = span_part(&iov[k], sp, &off, COPY_CAP);
 	ssize_t g;
 	do
 		g = pread(sp->fd, c->w->copy, len, off);
@@ -161,19 +183,7 @@ static int send_copied(struct conn *c, const struct http_iov *iov, int k,
 	v[k] = (struct iovec){ c->w->copy, (size_t)g };
 	want += (size_t)g;
 	struct msghdr mh = { .msg_iov = v, .msg_iovlen = (size_t)k + 1 };
-	ssize_t r;
-	do
-		r = sendmsg(cl_stream_fd(&c->s), &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -2;
-		c->wblocked = true;
-		return 0;
-	}
-	if ((size_t)r < want)
-		c->wblocked = true;
-	return (int)r;
+	return send_msg(c, &mh, want, 0);
 }
 
 static int send_with_file(struct conn *c, const struct http_iov *iov, int k,
@@ -188,28 +198,13 @@ static int send_with_file(struct conn *c, const struct http_iov *iov, int k,
 		for (int i = 0; i < k; i++)
 			want += iov[i].len;
 		struct msghdr mh = { .msg_iov = (struct iovec *)(uintptr_t)iov, .msg_iovlen = (size_t)k };
-		ssize_t r;
-		do
-			r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
-		while (r < 0 && errno == EINTR);
-		if (r < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return -2;
-			c->wblocked = true;
-			return 0;
-		}
+		int r = send_msg(c, &mh, want, MSG_MORE);
+		if (r < 0 || c->wblocked) /* op_sendv only sends when not blocked */
+			return r;
 		total = (size_t)r;
-		if (total < want) {
-			c->wblocked = true;
-			return (int)total;
-		}
 	}
-	off_t off = (off_t)((const uint8_t *)iov[k].base - sp->base);
-	size_t len = iov[k].len;
-	if ((uint64_t)off + len > sp->len)
-		len = (size_t)(sp->len - (uint64_t)off);
-	if (len > (1u << 30))
-		len = 1u << 30;
+	off_t off;
+	size_t len = span_part(&iov[k], sp, &off, 1u << 30);
 	ssize_t r;
 	do
 		r = sendfile(fd, sp->fd, &off, len);
@@ -472,12 +467,13 @@ static bool hold(struct conn *c, struct src_entry *e)
 	return true;
 }
 
-static void conn_free(struct conn *c)
+/* c is no longer one of the worker's connections: its stream is closed,
+ * its timer stopped, and it is on none of the worker's lists. */
+static void conn_leave(struct conn *c)
 {
 	struct worker *w = c->w;
 	cl_stream_close(&c->s);
 	cl_timer_cancel(&c->t);
-	release(c);
 	wait_remove(w, c);
 	if (c->aprev)
 		c->aprev->anext = c->anext;
@@ -486,6 +482,13 @@ static void conn_free(struct conn *c)
 	if (c->anext)
 		c->anext->aprev = c->aprev;
 	w->nconns--;
+}
+
+static void conn_free(struct conn *c)
+{
+	struct worker *w = c->w;
+	conn_leave(c);
+	release(c);
 	if (w->nfree < FREE_KEEP) {
 		c->wnext = w->free;
 		w->free = c;
@@ -729,16 +732,7 @@ static void to_git(struct conn *c)
 {
 	struct worker *w = c->w;
 	int fd = fcntl(cl_stream_fd(&c->s), F_DUPFD_CLOEXEC, 0);
-	cl_stream_close(&c->s);
-	cl_timer_cancel(&c->t);
-	wait_remove(w, c);
-	if (c->aprev)
-		c->aprev->anext = c->anext;
-	else
-		w->all = c->anext;
-	if (c->anext)
-		c->anext->aprev = c->aprev;
-	w->nconns--;
+	conn_leave(c);
 	if (fd < 0) {
 		release(c);
 		free(c);

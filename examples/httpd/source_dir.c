@@ -6,6 +6,7 @@
  * answer is trusted for valid_ms, then re-checked by inode, size and
  * mtime. */
 #include "source.h"
+#include "src_cache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,18 +34,13 @@ struct ident {
 struct dent {
 	struct src_entry pub; /* first: the server sees only this */
 	struct http_content gz;
-	struct dent *hnext;
-	struct dent *older, *newer; /* LRU: the list's head is the oldest */
-	uint32_t hash;
-	int refs;
-	bool linked; /* in the hash table and LRU */
+	struct src_cnode cn;
 	uint64_t checked_ms;
 	struct ident id, gzid;
 	int fd, gzfd;           /* >= 0: sent with sendfile (see struct src_span) */
 	void *tag, *gztag;      /* their reserved address ranges */
 	size_t taglen, gztaglen;
 	uint8_t *data, *gzdata; /* in memory */
-	size_t charge;
 	char etag[64], gzetag[72];
 	uint8_t *prep;          /* the content's pre-formatted response fields */
 	size_t klen;
@@ -53,9 +49,7 @@ struct dent {
 
 struct dirsrc {
 	struct dirsrc_cfg cfg;
-	struct dent *bucket[NBUCKETS];
-	struct dent *oldest, *newest;
-	size_t bytes, entries;
+	struct src_cache cache; /* of paths */
 	struct dent *miss; /* returned when even a miss cannot be made */
 };
 
@@ -172,43 +166,21 @@ static void dent_free(struct dent *d)
 	free(d);
 }
 
-static void unlink_dent(struct dirsrc *s, struct dent *d)
+static void dent_free_node(struct src_cnode *n)
 {
-	if (!d->linked)
-		return;
-	struct dent **pp = &s->bucket[d->hash % NBUCKETS];
-	while (*pp != d)
-		pp = &(*pp)->hnext;
-	*pp = d->hnext;
-	if (d->older)
-		d->older->newer = d->newer;
-	else
-		s->oldest = d->newer;
-	if (d->newer)
-		d->newer->older = d->older;
-	else
-		s->newest = d->older;
-	d->linked = false;
-	s->bytes -= d->charge;
-	s->entries--;
-	if (d->refs == 0)
-		dent_free(d);
+	dent_free(SRC_CNODE_OF(n, struct dent, cn));
 }
 
-static void touch(struct dirsrc *s, struct dent *d)
+struct path_key {
+	const char *path;
+	size_t len;
+};
+
+static bool dent_match(struct src_cnode *n, const void *key)
 {
-	if (s->newest == d)
-		return;
-	/* unlink from the LRU, append as newest */
-	if (d->older)
-		d->older->newer = d->newer;
-	else
-		s->oldest = d->newer;
-	d->newer->older = d->older;
-	d->older = s->newest;
-	d->newer = NULL;
-	s->newest->newer = d;
-	s->newest = d;
+	const struct dent *d = SRC_CNODE_OF(n, struct dent, cn);
+	const struct path_key *k = key;
+	return d->klen == k->len && memcmp(d->key, k->path, k->len) == 0;
 }
 
 /* What an open file descriptor costs in the cache's byte budget, so the
@@ -233,14 +205,14 @@ static bool load_rep(struct dirsrc *s, struct dent *d, int fd, const struct stat
 		c->data = *data;
 		c->read = NULL;
 		c->read_ctx = NULL;
-		d->charge += size;
+		d->cn.charge += size;
 		return true;
 	}
 	void *t = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (t == MAP_FAILED) {
 		c->data = NULL; /* pread through the bounce buffer instead */
 		*keepfd = fd;
-		d->charge += FD_CHARGE;
+		d->cn.charge += FD_CHARGE;
 		return true;
 	}
 	*tag = t;
@@ -251,19 +223,18 @@ static bool load_rep(struct dirsrc *s, struct dent *d, int fd, const struct stat
 	sp->base = t;
 	sp->len = size;
 	sp->fd = fd;
-	d->charge += FD_CHARGE;
+	d->cn.charge += FD_CHARGE;
 	return true;
 }
 
 /* Build the answer for path from the file system. */
-static struct dent *load_files(struct dirsrc *s, const char *path, size_t len, uint32_t h)
+static struct dent *load_files(struct dirsrc *s, const char *path, size_t len)
 {
 	struct dent *d = calloc(1, sizeof *d + len + 1);
 	if (!d)
 		return NULL;
 	memcpy(d->key, path, len);
 	d->klen = len;
-	d->hash = h;
 	d->fd = d->gzfd = -1;
 	d->pub.kind = SRC_MISS;
 
@@ -333,7 +304,7 @@ static struct dent *load_files(struct dirsrc *s, const char *path, size_t len, u
 			d->gz.etag = (struct http_str){ (const uint8_t *)d->gzetag, strlen(d->gzetag) };
 			d->gz.gzip = NULL;
 			c->gzip = &d->gz;
-			d->charge += n;
+			d->cn.charge += n;
 		}
 	}
 	return d;
@@ -341,9 +312,9 @@ static struct dent *load_files(struct dirsrc *s, const char *path, size_t len, u
 
 /* The answer for path, its response fields formatted once for all the
  * responses it will give. */
-static struct dent *load(struct dirsrc *s, const char *path, size_t len, uint32_t h)
+static struct dent *load(struct dirsrc *s, const char *path, size_t len)
 {
-	struct dent *d = load_files(s, path, len, h);
+	struct dent *d = load_files(s, path, len);
 	if (d && d->pub.kind == SRC_FILE)
 		d->prep = src_prepare(&d->pub.content);
 	return d;
@@ -370,56 +341,35 @@ static bool still_valid(struct dirsrc *s, struct dent *d)
 	return true;
 }
 
-static void trim(struct dirsrc *s)
-{
-	struct dent *d = s->oldest;
-	while (d && (s->bytes > s->cfg.cache_bytes || s->entries > s->cfg.cache_entries)) {
-		struct dent *next = d->newer;
-		unlink_dent(s, d);
-		d = next;
-	}
-}
-
 static struct src_entry *dir_get(void *ctx, const char *path, size_t len, uint64_t now_ms)
 {
 	struct dirsrc *s = ctx;
 	uint32_t h = hash_path(path, len);
-	struct dent *d = s->bucket[h % NBUCKETS];
-	while (d && !(d->hash == h && d->klen == len && memcmp(d->key, path, len) == 0))
-		d = d->hnext;
+	struct src_cnode *n = src_cache_find(&s->cache, h, dent_match, &(struct path_key){ path, len });
+	struct dent *d = n ? SRC_CNODE_OF(n, struct dent, cn) : NULL;
 	if (d && now_ms - d->checked_ms >= s->cfg.valid_ms) {
 		if (still_valid(s, d)) {
 			d->checked_ms = now_ms;
 		} else {
-			unlink_dent(s, d);
+			src_cache_remove(&s->cache, &d->cn);
 			d = NULL;
 		}
 	}
 	if (d) {
-		touch(s, d);
-		d->refs++;
+		src_cache_touch(&s->cache, &d->cn);
+		d->cn.refs++;
 		return &d->pub;
 	}
-	d = load(s, path, len, h);
+	d = load(s, path, len);
 	if (!d) {
 		return &s->miss->pub;
 	}
 	d->checked_ms = now_ms;
-	d->refs = 1;
-	if (d->charge > s->cfg.cache_bytes)
+	d->cn.refs = 1;
+	if (d->cn.charge > s->cfg.cache_bytes)
 		return &d->pub; /* too big to keep: freed on put */
-	d->linked = true;
-	d->hnext = s->bucket[h % NBUCKETS];
-	s->bucket[h % NBUCKETS] = d;
-	d->older = s->newest;
-	if (s->newest)
-		s->newest->newer = d;
-	else
-		s->oldest = d;
-	s->newest = d;
-	s->bytes += d->charge;
-	s->entries++;
-	trim(s);
+	src_cache_insert(&s->cache, &d->cn, h);
+	src_cache_trim(&s->cache);
 	return &d->pub;
 }
 
@@ -429,21 +379,19 @@ static void dir_put(void *ctx, struct src_entry *e)
 	struct dent *d = (struct dent *)e;
 	if (d == s->miss)
 		return;
-	if (--d->refs == 0 && !d->linked)
-		dent_free(d);
+	src_cache_put(&s->cache, &d->cn);
 }
 
 static void dir_reload(void *ctx)
 {
 	struct dirsrc *s = ctx;
-	while (s->oldest)
-		unlink_dent(s, s->oldest);
+	src_cache_clear(&s->cache);
 }
 
 static void dir_close(void *ctx)
 {
 	struct dirsrc *s = ctx;
-	dir_reload(s);
+	src_cache_fini(&s->cache);
 	free(s->miss);
 	free(s);
 }
@@ -456,8 +404,13 @@ int dirsrc_open(struct source *src, const struct dirsrc_cfg *cfg)
 	if (!s)
 		return -1;
 	s->cfg = *cfg;
+	if (src_cache_init(&s->cache, NBUCKETS, cfg->cache_bytes, cfg->cache_entries, dent_free_node) < 0) {
+		free(s);
+		return -1;
+	}
 	s->miss = calloc(1, sizeof *s->miss + 1);
 	if (!s->miss) {
+		src_cache_fini(&s->cache);
 		free(s);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 
 #include "gitfollow.h"
 #include "remote.h"
+#include "src_cache.h"
 
 struct gitsrc_shared {
 	struct gf_follow f;
@@ -122,30 +123,23 @@ struct gobj {
 	struct http_str type; /* a blob's media type; p NULL: a tree or a link target */
 	uint8_t *data;
 	size_t len;
-	size_t charge;        /* bytes held: data and the gzip variant */
 	bool has_gzid;        /* the gzip variant is the blob gzid (FILE.gz) */
 	struct gitstore_oid gzid;
 	struct http_content gz;
 	uint8_t *gzdata;
 	char gzetag[GITSTORE_HEX_MAX + 4];
-	uint32_t hash;
-	int refs;
-	bool linked;
-	struct gobj *hnext, *older, *newer;
+	struct src_cnode cn;  /* cn.charge: bytes held, data and the gzip variant */
 	char etag[GITSTORE_HEX_MAX + 2];
 	uint8_t *prep;        /* the content's pre-formatted response fields */
 };
 
 struct gsrc {
 	struct gitsrc_shared *sh;
-	size_t cache_bytes, cache_entries;
 	size_t gzip_min, gzip_max;
 	struct gf_repo *repo;
 	uint64_t gen;
 	struct gitstore_oid commit, tree;
-	struct gobj *bucket[NBUCKETS];
-	struct gobj *oldest, *newest;
-	size_t bytes, entries;
+	struct src_cache cache; /* of objects */
 	uint8_t *rbuf;
 	size_t rcap;
 	struct src_entry dir, miss; /* shared answers, never counted */
@@ -167,37 +161,24 @@ static void gobj_free(struct gobj *o)
 	free(o);
 }
 
-static void unlink_obj(struct gsrc *s, struct gobj *o)
+static void gobj_free_node(struct src_cnode *n)
 {
-	if (!o->linked)
-		return;
-	struct gobj **pp = &s->bucket[o->hash % NBUCKETS];
-	while (*pp != o)
-		pp = &(*pp)->hnext;
-	*pp = o->hnext;
-	if (o->older)
-		o->older->newer = o->newer;
-	else
-		s->oldest = o->newer;
-	if (o->newer)
-		o->newer->older = o->older;
-	else
-		s->newest = o->older;
-	o->linked = false;
-	s->bytes -= o->charge;
-	s->entries--;
-	if (o->refs == 0)
-		gobj_free(o);
+	gobj_free(SRC_CNODE_OF(n, struct gobj, cn));
 }
 
-static void trim(struct gsrc *s)
+struct obj_key {
+	const struct gitstore_oid *id;
+	int gtype;
+	struct http_str type;
+	const struct gitstore_oid *gzid;
+};
+
+static bool gobj_match(struct src_cnode *n, const void *key)
 {
-	struct gobj *o = s->oldest;
-	while (o && (s->bytes > s->cache_bytes || s->entries > s->cache_entries)) {
-		struct gobj *next = o->newer;
-		unlink_obj(s, o);
-		o = next;
-	}
+	const struct gobj *o = SRC_CNODE_OF(n, struct gobj, cn);
+	const struct obj_key *k = key;
+	return o->gtype == k->gtype && o->type.p == k->type.p && gitstore_oid_cmp(&o->id, k->id) == 0 &&
+		o->has_gzid == (k->gzid != NULL) && (!k->gzid || gitstore_oid_cmp(&o->gzid, k->gzid) == 0);
 }
 
 /* Compressed once, as the directory source does (gzip, level 6). */
@@ -246,28 +227,15 @@ static void add_gz_blob(struct gsrc *s, struct gobj *o, const struct gitstore_oi
 /* The object id of git type gtype (a blob served as media type `type`, a
  * tree, or a symbolic link's target: a blob with type {NULL, 0}), from the
  * cache or the repository; NULL when it cannot be read. The caller holds no
- * reference: valid until the next trim. */
+ * reference: valid until the next src_cache_trim. */
 static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int gtype, struct http_str type,
 	const struct gitstore_oid *gzid)
 {
 	uint32_t h = hash_of(id, type) ^ (uint32_t)gtype ^ (gzid ? hash_of(gzid, type) : 0);
-	struct gobj *o = s->bucket[h % NBUCKETS];
-	while (o && !(o->hash == h && o->gtype == gtype && o->type.p == type.p && gitstore_oid_cmp(&o->id, id) == 0 &&
-		       o->has_gzid == (gzid != NULL) && (!gzid || gitstore_oid_cmp(&o->gzid, gzid) == 0)))
-		o = o->hnext;
-	if (o) {
-		if (s->newest != o) {
-			if (o->older)
-				o->older->newer = o->newer;
-			else
-				s->oldest = o->newer;
-			o->newer->older = o->older;
-			o->older = s->newest;
-			o->newer = NULL;
-			s->newest->newer = o;
-			s->newest = o;
-		}
-		return o;
+	struct src_cnode *hit = src_cache_find(&s->cache, h, gobj_match, &(struct obj_key){ id, gtype, type, gzid });
+	if (hit) {
+		src_cache_touch(&s->cache, hit);
+		return SRC_CNODE_OF(hit, struct gobj, cn);
 	}
 	int n = gf_obj_read(s->repo, id, gtype, &s->rbuf, &s->rcap);
 	if (n < 0) {
@@ -276,7 +244,7 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int g
 		cl_log(CL_LOG_ERROR, "reading %s %s: %s", gitstore_type_name(gtype), hex, gitstore_strerror(n));
 		return NULL;
 	}
-	o = calloc(1, sizeof *o);
+	struct gobj *o = calloc(1, sizeof *o);
 	if (!o)
 		return NULL;
 	/* The read buffer becomes the object's; the next read grows a new one. */
@@ -291,7 +259,6 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int g
 	o->id = *id;
 	o->gtype = gtype;
 	o->type = type;
-	o->hash = h;
 	o->pub.kind = SRC_MISS;
 	if (gtype == GITSTORE_BLOB && type.p) {
 		char hex[GITSTORE_HEX_MAX];
@@ -311,18 +278,8 @@ static struct gobj *obj_get(struct gsrc *s, const struct gitstore_oid *id, int g
 			add_gz_made(o, hex);
 		o->prep = src_prepare(c);
 	}
-	o->charge = o->len + o->gz.size;
-	o->linked = true;
-	o->hnext = s->bucket[h % NBUCKETS];
-	s->bucket[h % NBUCKETS] = o;
-	o->older = s->newest;
-	if (s->newest)
-		s->newest->newer = o;
-	else
-		s->oldest = o;
-	s->newest = o;
-	s->bytes += o->charge;
-	s->entries++;
+	o->cn.charge = o->len + o->gz.size;
+	src_cache_insert(&s->cache, &o->cn, h);
 	return o;
 }
 
@@ -440,7 +397,7 @@ static struct src_entry *lookup(struct gsrc *s, const char *path, size_t len)
 	struct gobj *o = obj_get(s, &found, GITSTORE_BLOB, type, has_gz ? &gzid : NULL);
 	if (!o)
 		return &s->miss;
-	o->refs++;
+	o->cn.refs++;
 	return &o->pub;
 }
 
@@ -458,7 +415,7 @@ static struct src_entry *git_get(void *ctx, const char *path, size_t len, uint64
 	if (s->gen == 0) /* no begin yet: a request is not running */
 		gf_pub_get(&s->sh->pub, &s->gen, &s->commit, &s->tree);
 	struct src_entry *e = lookup(s, path, len);
-	trim(s);
+	src_cache_trim(&s->cache);
 	return e;
 }
 
@@ -467,9 +424,7 @@ static void git_put(void *ctx, struct src_entry *e)
 	struct gsrc *s = ctx;
 	if (e == &s->miss || e == &s->dir)
 		return;
-	struct gobj *o = (struct gobj *)e;
-	if (--o->refs == 0 && !o->linked)
-		gobj_free(o);
+	src_cache_put(&s->cache, &((struct gobj *)e)->cn);
 }
 
 static void git_reload(void *ctx)
@@ -481,8 +436,7 @@ static void git_reload(void *ctx)
 static void git_close(void *ctx)
 {
 	struct gsrc *s = ctx;
-	while (s->oldest)
-		unlink_obj(s, s->oldest);
+	src_cache_fini(&s->cache);
 	gf_repo_close(s->repo);
 	free(s->rbuf);
 	free(s);
@@ -502,14 +456,17 @@ int gitsrc_open(struct source *src, const struct gitsrc_cfg *cfg)
 	if (!s)
 		return -1;
 	s->sh = cfg->shared;
-	s->cache_bytes = cfg->cache_bytes;
-	s->cache_entries = cfg->cache_entries;
 	s->gzip_min = cfg->gzip_min;
 	s->gzip_max = cfg->gzip_max;
 	s->miss.kind = SRC_MISS;
 	s->dir.kind = SRC_DIR;
+	if (src_cache_init(&s->cache, NBUCKETS, cfg->cache_bytes, cfg->cache_entries, gobj_free_node) < 0) {
+		free(s);
+		return -1;
+	}
 	s->repo = gf_repo_open(s->sh->repo);
 	if (!s->repo) {
+		src_cache_fini(&s->cache);
 		free(s);
 		return -1;
 	}
