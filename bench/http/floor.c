@@ -192,9 +192,9 @@ static int serve(struct conn *c)
 	}
 	for (off_t off = 0; spliced && (size_t)off < last->blen;) {
 		ssize_t w = sendfile(c->fd, last->fd, &off, last->blen - (size_t)off);
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		if (w <= 0)
+		if (w == 0 || (w < 0 && errno != EAGAIN && errno != EINTR))
+			return -1; /* an error, or the file shrank */
+		if (w < 0)
 			wait_writable(c->fd);
 	}
 	return 0;
