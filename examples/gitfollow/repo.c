@@ -84,9 +84,6 @@ static void close_packs(struct gf_repo *g)
 	g->npacks = 0;
 }
 
-/* Maps every pack with its .idx (an .idx without its pack is skipped, as
- * git does); the cache's keys come from the packs' trailers, so it
- * survives a rescan. */
 /* When objects/pack last changed (a pack added or removed): 0 when it cannot be read. */
 static uint64_t pack_dir_stamp(const struct gf_repo *g)
 {
@@ -98,6 +95,9 @@ static uint64_t pack_dir_stamp(const struct gf_repo *g)
 	return (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
 }
 
+/* Maps every pack with its .idx (an .idx without its pack is skipped, as
+ * git does); the cache's keys come from the packs' trailers, so it
+ * survives a rescan. */
 static int open_packs(struct gf_repo *g)
 {
 	struct names s = { 0 };

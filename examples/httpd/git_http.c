@@ -128,7 +128,6 @@ struct job {
 	void *arg;
 	const struct http_request *req;
 	struct git_http_logrec log;
-	char target[512];
 	uint8_t *body;
 	size_t body_len;
 	/* the push's checks */
@@ -310,14 +309,14 @@ static int read_body(struct job *j)
 		if (r == HTTP_EAGAIN) {
 			int pr = http_conn_poll(j->h, now_ms());
 			if (pr < 0 || pr == HTTP_CONN_CLOSED) {
-				cl_log(CL_LOG_WARN, "git: %s: reading the body: %s", j->target,
+				cl_log(CL_LOG_WARN, "git: %s: reading the body: %s", j->log.target,
 					pr < 0 ? http_strerror(pr) : "closed");
 				return -1;
 			}
 			continue;
 		}
 		if (r < 0) {
-			cl_log(CL_LOG_WARN, "git: %s: reading the body: %s", j->target, http_strerror(r));
+			cl_log(CL_LOG_WARN, "git: %s: reading the body: %s", j->log.target, http_strerror(r));
 			return -1;
 		}
 		j->body_len += (size_t)r;
@@ -843,7 +842,6 @@ static void *run(void *arg)
 	setsockopt(j->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(j->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (j->req) {
-		snprintf(j->target, sizeof j->target, "%.*s", (int)j->req->target.len, (const char *)j->req->target.p);
 		log_copy(j);
 		if (atomic_fetch_add(&jobs_running, 1) >= MAX_JOBS)
 			simple(j, 503, "Retry-After: 1\r\n", "too many Git requests at once\n");

@@ -27,6 +27,7 @@
 #define LINGER_BYTES (1u << 20)
 #define BATCH 16          /* responses to pipelined requests sent together */
 #define COPY_CAP (128u << 10) /* file bytes copied per send when more responses wait */
+#define SENDV_MAX 64      /* iovs taken per send (libhttp hands over at most 64) */
 
 struct worker;
 
@@ -158,16 +159,8 @@ static int send_msg(struct conn *c, const struct msghdr *mh, size_t want, int fl
 static int send_copied(struct conn *c, const struct http_iov *iov, int k,
 		const struct src_span *sp)
 {
-	struct iovec v[64];
+	struct iovec v[SENDV_MAX];
 	size_t want = 0;
-	if (k >= 64) { /* a long run of plain bytes first: they go out alone */
-		for (int i = 0; i < 63; i++)
-			want += iov[i].len;
-		int r = cl_stream_sendv(&c->s, (const struct cl_iov *)(const void *)iov, 63);
-		if (r >= 0 && (size_t)r < want)
-			c->wblocked = true;
-		return r;
-	}
 	for (int i = 0; i < k; i++) {
 		v[i] = (struct iovec){ (void *)(uintptr_t)iov[i].base, iov[i].len };
 		want += iov[i].len;
@@ -227,6 +220,8 @@ static int op_sendv(void *ctx, const struct http_iov *iov, int n)
 		return git_http_op_sendv(c->gitfd, iov, n);
 	if (c->wblocked)
 		return 0; /* short last time: the socket buffer is full */
+	if (n > SENDV_MAX)
+		n = SENDV_MAX; /* a short write, which the ops contract allows */
 	size_t total = 0;
 	for (int i = 0; i < n; i++) {
 		const struct src_span *sp = span_of(c, iov[i].base);
